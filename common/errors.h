@@ -1,0 +1,108 @@
+/*
+ * errors.h - the one error space of mtls.
+ *
+ * Every internal function returns int: 0 on success, a negative MTLS_E_*
+ * code on failure.  Certificate rejections have one code per reason so that
+ * callers, logs and `mtls verify --json` can tell them apart.  Only the PAM
+ * and NSS entry files translate these codes into their own.
+ */
+#ifndef MTLS_ERRORS_H
+#define MTLS_ERRORS_H
+
+#include <stddef.h>
+
+/*
+ * X(symbol, value, short name, message).  The short name is a stable
+ * identifier used in JSON output and logs; the message is for people.
+ */
+#define MTLS_ERROR_LIST(X)						\
+	X(MTLS_E_OK, 0, "ok", "success")				\
+	/* generic failures */						\
+	X(MTLS_E_INTERNAL, -1, "internal", "internal error")		\
+	X(MTLS_E_NOMEM, -2, "nomem", "out of memory")			\
+	X(MTLS_E_INVAL, -3, "invalid-argument", "invalid argument")	\
+	X(MTLS_E_IO, -4, "io", "input/output error")			\
+	X(MTLS_E_TOO_LARGE, -5, "too-large", "input exceeds its size limit") \
+	X(MTLS_E_NOT_FOUND, -6, "not-found", "not found")		\
+	X(MTLS_E_CRYPTO, -7, "crypto", "cryptographic library error")	\
+	/* configuration and files */					\
+	X(MTLS_E_CONFIG, -20, "config", "invalid configuration")	\
+	X(MTLS_E_FILE_MISSING, -21, "file-missing", "file does not exist or cannot be opened") \
+	X(MTLS_E_FILE_OWNER, -22, "file-owner", "file is not owned by root (or the invoking user)") \
+	X(MTLS_E_FILE_MODE, -23, "file-mode", "file is writable by group or others") \
+	X(MTLS_E_FILE_TYPE, -24, "file-type", "not a regular file")	\
+	X(MTLS_E_BAD_PEM, -25, "bad-pem", "file holds no usable certificate, key or CRL") \
+	X(MTLS_E_NO_ANCHOR, -26, "no-trust-anchor", "no trust anchor is configured") \
+	/* certificate rejections: one per reason */			\
+	X(MTLS_E_CERT_MALFORMED, -40, "malformed", "certificate cannot be parsed") \
+	X(MTLS_E_CERT_VERSION, -41, "not-v3", "certificate is not X.509 version 3") \
+	X(MTLS_E_CERT_UNTRUSTED, -42, "untrusted", "certificate does not chain to a configured trust anchor") \
+	X(MTLS_E_CERT_SIGNATURE, -43, "bad-signature", "certificate signature does not verify") \
+	X(MTLS_E_CERT_EXPIRED, -44, "expired", "certificate has expired") \
+	X(MTLS_E_CERT_NOT_YET_VALID, -45, "not-yet-valid", "certificate is not yet valid") \
+	X(MTLS_E_CERT_REVOKED, -46, "revoked", "certificate has been revoked") \
+	X(MTLS_E_CERT_PURPOSE, -47, "wrong-purpose", "certificate lacks the required extended key usage") \
+	X(MTLS_E_CERT_NO_EKU, -48, "no-eku", "certificate has no extended key usage extension") \
+	X(MTLS_E_CERT_KEY_USAGE, -49, "key-usage", "certificate key usage does not allow digital signatures") \
+	X(MTLS_E_CERT_LEAF_IS_CA, -50, "leaf-is-ca", "end-entity certificate is a CA certificate") \
+	X(MTLS_E_CERT_LEAF_CERTSIGN, -51, "leaf-can-sign-certs", "end-entity certificate may sign certificates (keyCertSign)") \
+	X(MTLS_E_CERT_ISSUER_NOT_CA, -52, "issuer-not-ca", "issuing certificate is not a CA (basicConstraints CA:TRUE missing)") \
+	X(MTLS_E_CERT_ISSUER_NO_CERTSIGN, -53, "issuer-no-certsign", "issuing certificate may not sign certificates (keyCertSign missing)") \
+	X(MTLS_E_CERT_NO_AKI, -54, "no-authority-key-id", "certificate lacks the authority key identifier") \
+	X(MTLS_E_CERT_NO_SKI, -55, "no-subject-key-id", "CA certificate lacks the subject key identifier") \
+	X(MTLS_E_CERT_AKI_MISMATCH, -56, "key-id-mismatch", "authority key identifier does not match the issuer's key") \
+	X(MTLS_E_CERT_BAD_SAN, -57, "bad-san", "certificate has a malformed subject alternative name") \
+	X(MTLS_E_CERT_WEAK_KEY, -58, "weak-key", "certificate key is weaker than the security profile allows") \
+	X(MTLS_E_CERT_WEAK_SIGNATURE, -59, "weak-signature", "certificate is signed with an insecure algorithm (SHA-1 or weaker)") \
+	X(MTLS_E_CERT_TOO_DEEP, -60, "chain-too-long", "certificate chain has more intermediates than allowed") \
+	X(MTLS_E_CERT_CONSTRAINTS, -61, "constraints", "certificate violates its issuer's name or path length constraints") \
+	X(MTLS_E_CERT_CRITICAL_EXT, -62, "unknown-critical-extension", "certificate has an unknown critical extension") \
+	X(MTLS_E_CERT_INSECURE, -63, "insecure", "certificate chain is rejected by the security profile") \
+	/* revocation lists */						\
+	X(MTLS_E_CRL_MISSING, -80, "crl-missing", "no CRL is available for the issuer, and one is required") \
+	X(MTLS_E_CRL_STALE, -81, "crl-stale", "the issuer's CRL is out of date (past nextUpdate or older than crl_max_age)") \
+	X(MTLS_E_CRL_NOT_YET_VALID, -82, "crl-not-yet-valid", "the issuer's CRL is not yet valid (thisUpdate in the future)") \
+	X(MTLS_E_CRL_SIGNATURE, -83, "crl-bad-signature", "a CRL does not verify against its issuer (forged or corrupt)") \
+	X(MTLS_E_CRL_NO_ISSUER, -84, "crl-unknown-issuer", "a CRL was issued by no configured CA") \
+	X(MTLS_E_CRL_MALFORMED, -85, "crl-malformed", "a CRL cannot be parsed") \
+	/* mapping */							\
+	X(MTLS_E_NO_MAPPING, -100, "no-mapping", "certificate maps to no account") \
+	X(MTLS_E_BAD_NAME, -101, "bad-name", "not a valid POSIX user name") \
+	X(MTLS_E_ROOT_DENIED, -102, "root-denied", "mapping to uid 0 needs a fingerprint-pinned rule with allow_root")
+
+enum mtls_error {
+#define MTLS_ERR_ENUM(sym, val, name, msg) sym = (val),
+	MTLS_ERROR_LIST(MTLS_ERR_ENUM)
+#undef MTLS_ERR_ENUM
+};
+
+/*
+ * Human-readable message for code (never NULL; unknown codes get a generic
+ * text).  The string is static; thread-safe.
+ */
+const char *mtls_strerror(int code);
+
+/* Stable short identifier for code, e.g. "expired".  Static; thread-safe. */
+const char *mtls_errname(int code);
+
+/* Nonzero when code is a certificate or CRL rejection (not an internal error). */
+int mtls_error_is_rejection(int code);
+
+/*
+ * Error detail carried beside a return code: which file and line, which
+ * certificate.  Callers own the struct (usually on the stack); functions
+ * that take one fill it when they fail and leave it alone otherwise.
+ */
+struct mtls_err {
+	int	code;
+	char	msg[512];
+};
+
+/* Set e->code and format e->msg (printf-like); returns code.  e may be NULL. */
+int mtls_err_set(struct mtls_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* e->msg when set, else mtls_strerror(e->code). */
+const char *mtls_err_msg(const struct mtls_err *e);
+
+#endif /* MTLS_ERRORS_H */

@@ -1,0 +1,288 @@
+/*
+ * identity.c - subject, issuer, serial, fingerprint and names of a
+ * certificate.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "identity.h"
+#include "util.h"
+
+#define OID_UID		"0.9.2342.19200300.100.1.1"
+#define OID_UPN		"1.3.6.1.4.1.311.20.2.3"
+
+/* A value is kept only when it is printable text of sane length. */
+static int
+clean_value(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > MTLS_ID_MAX_VALUE_LEN)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+list_add(struct mtls_identity *id, struct mtls_strlist *l,
+    const unsigned char *p, size_t len)
+{
+	char **nv, *s;
+
+	if (!clean_value(p, len) || l->n >= MTLS_ID_MAX_VALUES) {
+		id->dropped++;
+		return 0;
+	}
+	if ((s = malloc(len + 1)) == NULL)
+		return MTLS_E_NOMEM;
+	memcpy(s, p, len);
+	s[len] = '\0';
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL) {
+		free(s);
+		return MTLS_E_NOMEM;
+	}
+	nv[l->n++] = s;
+	l->v = nv;
+	return 0;
+}
+
+static void
+list_free(struct mtls_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+mtls_identity_free(struct mtls_identity *id)
+{
+	if (id == NULL)
+		return;
+	free(id->subject);
+	free(id->issuer);
+	list_free(&id->cn);
+	list_free(&id->uid);
+	list_free(&id->email);
+	list_free(&id->upn);
+	list_free(&id->uri);
+	list_free(&id->dns);
+	free(id);
+}
+
+/* Every value of one subject attribute. */
+static int
+get_attr(gnutls_x509_crt_t crt, const char *oid, struct mtls_identity *id,
+    struct mtls_strlist *l)
+{
+	unsigned char buf[MTLS_ID_MAX_VALUE_LEN + 1];
+	unsigned idx;
+	size_t sz;
+	int r;
+
+	for (idx = 0; idx < 256; idx++) {
+		sz = sizeof(buf);
+		r = gnutls_x509_crt_get_dn_by_oid(crt, oid, idx, 0, buf, &sz);
+		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return 0;
+		if (r == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+			id->dropped++;
+			continue;
+		}
+		if (r < 0)
+			return MTLS_E_CERT_MALFORMED;
+		if ((r = list_add(id, l, buf, sz)) != 0)
+			return r;
+	}
+	return MTLS_E_CERT_MALFORMED;
+}
+
+/* An otherName SAN: keep UPNs, decoded to UTF-8. */
+static int
+get_othername(gnutls_x509_crt_t crt, unsigned idx, struct mtls_identity *id)
+{
+	char oid[128];
+	size_t oidsz = sizeof(oid);
+	gnutls_datum_t raw = { NULL, 0 }, virt = { NULL, 0 };
+	unsigned type = 0;
+	int r = MTLS_E_CERT_MALFORMED;
+
+	if (gnutls_x509_crt_get_subject_alt_othername_oid(crt, idx, oid,
+	    &oidsz) < 0)
+		goto out;
+	if (strcmp(oid, OID_UPN) != 0) {
+		r = 0;	/* another kind of otherName: not ours to read */
+		goto out;
+	}
+	{
+		size_t sz = 0;
+		int t;
+
+		t = gnutls_x509_crt_get_subject_alt_name(crt, idx, NULL, &sz,
+		    NULL);
+		if (t != GNUTLS_E_SHORT_MEMORY_BUFFER || sz == 0 ||
+		    sz > MTLS_ID_MAX_VALUE_LEN * 4)
+			goto out;
+		if ((raw.data = malloc(sz)) == NULL) {
+			r = MTLS_E_NOMEM;
+			goto out;
+		}
+		if (gnutls_x509_crt_get_subject_alt_name(crt, idx, raw.data,
+		    &sz, NULL) < 0)
+			goto out;
+		raw.size = (unsigned)sz;
+	}
+	if (gnutls_x509_othername_to_virtual(oid, &raw, &type, &virt) < 0)
+		goto out;
+	r = list_add(id, &id->upn, virt.data, virt.size);
+ out:
+	free(raw.data);
+	gnutls_free(virt.data);
+	return r;
+}
+
+static int
+get_sans(gnutls_x509_crt_t crt, struct mtls_identity *id)
+{
+	unsigned char buf[MTLS_ID_MAX_VALUE_LEN + 1];
+	unsigned idx, type;
+	size_t sz;
+	int r;
+
+	for (idx = 0; idx < 256; idx++) {
+		sz = sizeof(buf);
+		r = gnutls_x509_crt_get_subject_alt_name2(crt, idx, buf, &sz,
+		    &type, NULL);
+		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return 0;
+		if (r == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+			id->dropped++;
+			continue;
+		}
+		if (r < 0)
+			return MTLS_E_CERT_MALFORMED;
+		switch (r) {
+		case GNUTLS_SAN_RFC822NAME:
+			r = list_add(id, &id->email, buf, sz);
+			break;
+		case GNUTLS_SAN_URI:
+			r = list_add(id, &id->uri, buf, sz);
+			break;
+		case GNUTLS_SAN_DNSNAME:
+			r = list_add(id, &id->dns, buf, sz);
+			break;
+		case GNUTLS_SAN_OTHERNAME:
+			r = get_othername(crt, idx, id);
+			break;
+		default:
+			r = 0;
+			break;
+		}
+		if (r != 0)
+			return r;
+	}
+	return MTLS_E_CERT_MALFORMED;
+}
+
+static int
+get_dn(gnutls_x509_crt_t crt, int issuer, char **out)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	int r;
+
+	r = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) :
+	    gnutls_x509_crt_get_dn3(crt, &d, 0);
+	if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+		/* An empty DN is legal when a SAN names the subject. */
+		*out = strdup("");
+		return *out != NULL ? 0 : MTLS_E_NOMEM;
+	}
+	if (r < 0)
+		return MTLS_E_CERT_MALFORMED;
+	*out = strndup((char *)d.data, d.size);
+	gnutls_free(d.data);
+	return *out != NULL ? 0 : MTLS_E_NOMEM;
+}
+
+int
+mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
+    struct mtls_err *err)
+{
+	struct mtls_identity *id = NULL;
+	unsigned char serial[64];
+	size_t sz;
+	int r = MTLS_E_INTERNAL;
+
+	*out = NULL;
+	if ((id = calloc(1, sizeof(*id))) == NULL) {
+		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		goto out;
+	}
+	if ((r = get_dn(crt, 0, &id->subject)) != 0 ||
+	    (r = get_dn(crt, 1, &id->issuer)) != 0) {
+		mtls_err_set(err, r, "cannot read the subject or issuer name");
+		goto out;
+	}
+	sz = sizeof(serial);
+	if (gnutls_x509_crt_get_serial(crt, serial, &sz) < 0 || sz == 0 ||
+	    sz > 32) {
+		r = mtls_err_set(err, MTLS_E_CERT_MALFORMED,
+		    "cannot read the serial number");
+		goto out;
+	}
+	mtls_hex(serial, sz, 0, id->serial);
+	sz = sizeof(id->fingerprint);
+	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256,
+	    id->fingerprint, &sz) < 0 || sz != sizeof(id->fingerprint)) {
+		r = mtls_err_set(err, MTLS_E_CRYPTO,
+		    "cannot compute the fingerprint");
+		goto out;
+	}
+	mtls_hex(id->fingerprint, sizeof(id->fingerprint), 1,
+	    id->fingerprint_hex);
+	id->not_before = gnutls_x509_crt_get_activation_time(crt);
+	id->not_after = gnutls_x509_crt_get_expiration_time(crt);
+	if ((r = get_attr(crt, GNUTLS_OID_X520_COMMON_NAME, id, &id->cn)) != 0 ||
+	    (r = get_attr(crt, OID_UID, id, &id->uid)) != 0 ||
+	    (r = get_sans(crt, id)) != 0) {
+		mtls_err_set(err, r, "cannot read the certificate's names");
+		goto out;
+	}
+	*out = id;
+	id = NULL;
+	r = 0;
+ out:
+	mtls_identity_free(id);
+	return r;
+}
+
+int
+mtls_identity_from_der(const gnutls_datum_t *der, struct mtls_identity **out,
+    struct mtls_err *err)
+{
+	gnutls_x509_crt_t crt = NULL;
+	int r = MTLS_E_INTERNAL;
+
+	*out = NULL;
+	if (gnutls_x509_crt_init(&crt) < 0) {
+		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		goto out;
+	}
+	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) < 0) {
+		r = mtls_err_set(err, MTLS_E_CERT_MALFORMED, NULL);
+		goto out;
+	}
+	r = mtls_identity_from_crt(crt, out, err);
+ out:
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	return r;
+}

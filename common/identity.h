@@ -1,0 +1,64 @@
+/*
+ * identity.h - what a certificate says about its holder.
+ *
+ * Extraction only: it does not verify anything.  Call it on a certificate
+ * that mtls_verify() accepted before using the result for a decision.
+ */
+#ifndef MTLS_IDENTITY_H
+#define MTLS_IDENTITY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <gnutls/x509-ext.h>
+
+#include "errors.h"
+
+#define MTLS_ID_MAX_VALUES	32	/* values kept per field */
+#define MTLS_ID_MAX_VALUE_LEN	1024	/* bytes of one value */
+
+struct mtls_strlist {
+	char	**v;
+	size_t	  n;
+};
+
+struct mtls_identity {
+	char		*subject;	/* RFC 4514 string */
+	char		*issuer;	/* RFC 4514 string */
+	char		 serial[2 * 32 + 1];	/* lower-case hex */
+	unsigned char	 fingerprint[32];	/* SHA-256 of the DER */
+	char		 fingerprint_hex[3 * 32]; /* aa:bb:... */
+	time_t		 not_before, not_after;
+
+	struct mtls_strlist cn;		/* subject commonName values */
+	struct mtls_strlist uid;	/* subject UID attribute values */
+	struct mtls_strlist email;	/* SAN rfc822Name */
+	struct mtls_strlist upn;	/* SAN otherName UPN */
+	struct mtls_strlist uri;	/* SAN uniformResourceIdentifier */
+	struct mtls_strlist dns;	/* SAN dNSName */
+
+	/*
+	 * Values that held NUL or control characters, or were too long, are
+	 * left out of the lists above and counted here: a rule never sees
+	 * them, so they cannot be truncated or escaped into a match.
+	 */
+	unsigned	 dropped;
+};
+
+/*
+ * Extract the identity of crt into a new struct (free it with
+ * mtls_identity_free()).  On failure *out is NULL.  Thread-safe.
+ */
+int mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
+    struct mtls_err *err);
+
+/* The same from a DER certificate. */
+int mtls_identity_from_der(const gnutls_datum_t *der,
+    struct mtls_identity **out, struct mtls_err *err);
+
+/* Free id and all it holds; NULL is fine. */
+void mtls_identity_free(struct mtls_identity *id);
+
+#endif /* MTLS_IDENTITY_H */

@@ -1,0 +1,256 @@
+/*
+ * mapping.c - certificate identity to local accounts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "mapping.h"
+
+int
+mtls_uid_lookup_system(void *ctx, const char *name, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int r;
+
+	(void)ctx;
+	r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	if (r != 0)
+		return r == ERANGE ? MTLS_E_TOO_LARGE : MTLS_E_IO;
+	if (res == NULL)
+		return MTLS_E_NOT_FOUND;
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+int
+mtls_dn_has_suffix(const char *dn, const char *suffix)
+{
+	size_t dl = strlen(dn), sl = strlen(suffix), bs = 0, i;
+
+	if (sl == 0 || sl > dl || strcmp(dn + dl - sl, suffix) != 0)
+		return 0;
+	if (sl == dl)
+		return 1;
+	if (dn[dl - sl - 1] != ',')
+		return 0;
+	/* The ',' separates RDNs only when an even number of '\' precede it. */
+	for (i = dl - sl - 1; i > 0 && dn[i - 1] == '\\'; i--)
+		bs++;
+	return bs % 2 == 0;
+}
+
+static int
+list_has(const struct mtls_strlist *l, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], v) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every selector the rule sets must match. */
+static int
+selectors_match(const struct mtls_rule *r, const struct mtls_identity *id)
+{
+	if (r->has_fingerprint && memcmp(r->fingerprint, id->fingerprint,
+	    sizeof(r->fingerprint)) != 0)
+		return 0;
+	if (r->issuer != NULL && strcmp(r->issuer, id->issuer) != 0)
+		return 0;
+	if (r->subject != NULL && strcmp(r->subject, id->subject) != 0)
+		return 0;
+	if (r->subject_suffix != NULL &&
+	    !mtls_dn_has_suffix(id->subject, r->subject_suffix))
+		return 0;
+	if (r->email != NULL && !list_has(&id->email, r->email))
+		return 0;
+	if (r->upn != NULL && !list_has(&id->upn, r->upn))
+		return 0;
+	if (r->uri != NULL && !list_has(&id->uri, r->uri))
+		return 0;
+	return 1;
+}
+
+int
+mtls_accounts_has(const struct mtls_accounts *a, const char *name)
+{
+	size_t i;
+
+	if (a == NULL || name == NULL)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+void
+mtls_accounts_clear(struct mtls_accounts *a)
+{
+	if (a == NULL)
+		return;
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+/* Validate one candidate name of len bytes and add it. */
+static int
+offer(const struct mtls_rule *r, const char *name, size_t len,
+    mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out)
+{
+	struct mtls_account *nv;
+	char buf[MTLS_NAME_MAX + 1];
+	uid_t uid = (uid_t)-1;
+	int lr;
+
+	if (!mtls_name_valid(name, len)) {
+		mtls_log(LOG_DEBUG, "%s:%u: a certificate value is not a valid "
+		    "user name; ignored", r->file, r->line);
+		return 0;
+	}
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	lr = lookup(ctx, buf, &uid);
+	if (lr != 0 && lr != MTLS_E_NOT_FOUND) {
+		mtls_log(LOG_WARNING, "%s:%u: cannot look up account %s: %s; "
+		    "not mapped", r->file, r->line, buf, mtls_strerror(lr));
+		return 0;
+	}
+	if ((strcmp(buf, "root") == 0 || (lr == 0 && uid == 0)) &&
+	    !(r->allow_root && r->has_fingerprint)) {
+		mtls_log(LOG_WARNING, "%s:%u: would map to %s (uid 0) without "
+		    "a fingerprint-pinned allow_root rule; refused", r->file,
+		    r->line, buf);
+		return 0;
+	}
+	if (mtls_accounts_has(out, buf))
+		return 0;
+	if (out->n >= MTLS_CONF_MAX_RULES * 4)
+		return MTLS_E_TOO_LARGE;
+	if ((nv = realloc(out->v, (out->n + 1) * sizeof(*nv))) == NULL)
+		return MTLS_E_NOMEM;
+	out->v = nv;
+	memcpy(nv[out->n].name, buf, len + 1);
+	nv[out->n].rule = r;
+	out->n++;
+	return 0;
+}
+
+/* Candidates "user@X" from l whose X equals want; offers each user part. */
+static int
+offer_split(const struct mtls_rule *r, const struct mtls_strlist *l,
+    const char *want, int icase, mtls_uid_fn lookup, void *ctx,
+    struct mtls_accounts *out)
+{
+	const char *at;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < l->n; i++) {
+		if ((at = strrchr(l->v[i], '@')) == NULL)
+			continue;
+		if ((icase ? strcasecmp(at + 1, want) : strcmp(at + 1, want))
+		    != 0)
+			continue;
+		if ((rv = offer(r, l->v[i], (size_t)(at - l->v[i]), lookup, ctx,
+		    out)) != 0)
+			return rv;
+	}
+	return 0;
+}
+
+/* A field with exactly one value (CN, UID): several are ambiguous. */
+static int
+offer_single(const struct mtls_rule *r, const struct mtls_strlist *l,
+    mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out)
+{
+	if (l->n != 1) {
+		mtls_log(LOG_DEBUG, "%s:%u: the certificate has %zu %s values; "
+		    "exactly one is needed", r->file, r->line, l->n,
+		    mtls_field_name(r->from));
+		return 0;
+	}
+	return offer(r, l->v[0], strlen(l->v[0]), lookup, ctx, out);
+}
+
+static int
+apply_rule(const struct mtls_rule *r, const struct mtls_identity *id,
+    mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out)
+{
+	size_t i, pl;
+
+	if (!selectors_match(r, id))
+		return 0;
+	if (r->user != NULL)
+		return offer(r, r->user, strlen(r->user), lookup, ctx, out);
+	switch (r->from) {
+	case MTLS_FIELD_CN:
+		return offer_single(r, &id->cn, lookup, ctx, out);
+	case MTLS_FIELD_UID:
+		return offer_single(r, &id->uid, lookup, ctx, out);
+	case MTLS_FIELD_EMAIL:
+		/* DNS names are case-insensitive; the local part is not. */
+		return offer_split(r, &id->email, r->domain, 1, lookup, ctx,
+		    out);
+	case MTLS_FIELD_UPN:
+		return offer_split(r, &id->upn, r->realm, 0, lookup, ctx, out);
+	case MTLS_FIELD_URI:
+		pl = strlen(r->prefix);
+		for (i = 0; i < id->uri.n; i++) {
+			int rv;
+
+			if (strncmp(id->uri.v[i], r->prefix, pl) != 0)
+				continue;
+			if ((rv = offer(r, id->uri.v[i] + pl,
+			    strlen(id->uri.v[i] + pl), lookup, ctx, out)) != 0)
+				return rv;
+		}
+		return 0;
+	case MTLS_FIELD_NONE:
+		break;
+	}
+	return 0;
+}
+
+int
+mtls_map(const struct mtls_conf *conf, const struct mtls_identity *id,
+    mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out,
+    struct mtls_err *err)
+{
+	size_t i;
+	int r = MTLS_E_INTERNAL;
+
+	mtls_accounts_clear(out);
+	if (conf == NULL || id == NULL || lookup == NULL) {
+		r = mtls_err_set(err, MTLS_E_INVAL, NULL);
+		goto out;
+	}
+	for (i = 0; i < conf->n_rules; i++) {
+		if ((r = apply_rule(&conf->rules[i], id, lookup, ctx, out)) !=
+		    0) {
+			mtls_err_set(err, r, NULL);
+			goto out;
+		}
+	}
+	if (out->n == 0) {
+		r = mtls_err_set(err, MTLS_E_NO_MAPPING, "%s: %s",
+		    mtls_strerror(MTLS_E_NO_MAPPING), conf->n_rules == 0 ?
+		    "no map rules are configured" : "no map rule matched");
+		goto out;
+	}
+	r = 0;
+ out:
+	if (r != 0)
+		mtls_accounts_clear(out);
+	return r;
+}

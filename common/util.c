@@ -1,0 +1,345 @@
+/*
+ * util.c - helpers shared by common/.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+mtls_file_check_fd(int fd, const char *path, const char *what,
+    struct mtls_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return mtls_err_set(err, MTLS_E_IO, "%s %s: cannot stat: %s",
+		    what, path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return mtls_err_set(err, MTLS_E_FILE_TYPE,
+		    "%s %s: not a regular file", what, path);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return mtls_err_set(err, MTLS_E_FILE_OWNER,
+		    "%s %s: owned by uid %lu; must be owned by root%s",
+		    what, path, (unsigned long)st.st_uid,
+		    geteuid() != 0 ? " or the invoking user" : "");
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return mtls_err_set(err, MTLS_E_FILE_MODE,
+		    "%s %s: mode %04o is writable by group or others; "
+		    "use chmod go-w", what, path,
+		    (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static int
+read_file(const char *path, const char *what, size_t max, int check,
+    char **buf, size_t *len, struct mtls_err *err)
+{
+	int r = MTLS_E_INTERNAL, fd = -1;
+	char *b = NULL;
+	size_t got = 0;
+	ssize_t n;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
+		    path, strerror(errno));
+		goto out;
+	}
+	if (check && (r = mtls_file_check_fd(fd, path, what, err)) != 0)
+		goto out;
+	if ((b = malloc(max + 1)) == NULL) {
+		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, b + got, max + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = mtls_err_set(err, MTLS_E_IO, "%s %s: read: %s",
+			    what, path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > max) {
+			r = mtls_err_set(err, MTLS_E_TOO_LARGE,
+			    "%s %s: larger than %zu bytes", what, path, max);
+			goto out;
+		}
+	}
+	b[got] = '\0';
+	*buf = b;
+	*len = got;
+	b = NULL;
+	r = 0;
+ out:
+	if (fd >= 0)
+		close(fd);
+	free(b);
+	return r;
+}
+
+int
+mtls_file_read(const char *path, const char *what, size_t max, char **buf,
+    size_t *len, struct mtls_err *err)
+{
+	return read_file(path, what, max, 1, buf, len, err);
+}
+
+int
+mtls_file_read_any(const char *path, const char *what, size_t max,
+    char **buf, size_t *len, struct mtls_err *err)
+{
+	return read_file(path, what, max, 0, buf, len, err);
+}
+
+int
+mtls_name_valid(const char *name, size_t len)
+{
+	size_t i;
+
+	if (name == NULL || len == 0 || len > MTLS_NAME_MAX)
+		return 0;
+	if (!((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
+		return 0;
+	for (i = 1; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+char *
+mtls_strdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+void
+mtls_freep(char **p)
+{
+	free(*p);
+	*p = NULL;
+}
+
+int
+mtls_parse_bool(const char *s, int *out)
+{
+	if (strcmp(s, "yes") == 0) {
+		*out = 1;
+		return 0;
+	}
+	if (strcmp(s, "no") == 0) {
+		*out = 0;
+		return 0;
+	}
+	return MTLS_E_INVAL;
+}
+
+int
+mtls_parse_uint(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (*s == '\0' || strlen(s) > 12)
+		return MTLS_E_INVAL;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return MTLS_E_INVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v < min || v > max)
+		return MTLS_E_INVAL;
+	*out = v;
+	return 0;
+}
+
+int
+mtls_parse_duration(const char *s, long *out)
+{
+	char num[16];
+	size_t n = strlen(s);
+	unsigned long v, mult = 1;
+
+	if (n == 0 || n >= sizeof(num))
+		return MTLS_E_INVAL;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	case 'w': mult = 7 * 86400; break;
+	default: mult = 0; break;
+	}
+	if (mult != 0)
+		num[n - 1] = '\0';
+	else
+		mult = 1;
+	if (mtls_parse_uint(num, 1, 10UL * 366 * 86400, &v) != 0)
+		return MTLS_E_INVAL;
+	if (v > 10UL * 366 * 86400 / mult)
+		return MTLS_E_INVAL;
+	*out = (long)(v * mult);
+	return 0;
+}
+
+/* Read exactly n digits at *p into *v. */
+static int
+digits(const char **p, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+		*v = *v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (no timegm needed). */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+mtls_parse_time(const char *s, time_t *out)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int Y, M, D, h, mi, sec, oh = 0, om = 0, sign = 0;
+	unsigned long secs;
+	long long t;
+	const char *p = s;
+
+	if (strchr(s, '-') == NULL) {
+		if (mtls_parse_uint(s, 0, 253402300799UL, &secs) != 0)
+			return MTLS_E_INVAL;
+		*out = (time_t)secs;
+		return 0;
+	}
+	if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) ||
+	    *p++ != '-' || digits(&p, 2, &D) || (*p != 'T' && *p != 't' &&
+	    *p != ' '))
+		return MTLS_E_INVAL;
+	p++;
+	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) ||
+	    *p++ != ':' || digits(&p, 2, &sec))
+		return MTLS_E_INVAL;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return MTLS_E_INVAL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) ||
+		    oh > 23 || om > 59)
+			return MTLS_E_INVAL;
+	} else
+		return MTLS_E_INVAL;
+	if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] ||
+	    h > 23 || mi > 59 || sec > 60)
+		return MTLS_E_INVAL;
+	if (M == 2 && D == 29 && !((Y % 4 == 0 && Y % 100 != 0) ||
+	    Y % 400 == 0))
+		return MTLS_E_INVAL;
+	if (sec == 60)
+		sec = 59;	/* a leap second is the second before */
+	t = days_from_civil(Y, M, D) * 86400LL + h * 3600 + mi * 60 + sec;
+	t -= sign * (oh * 3600 + om * 60);
+	if (t < 0)
+		return MTLS_E_INVAL;
+	*out = (time_t)t;
+	return 0;
+}
+
+void
+mtls_format_time(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "@%lld", (long long)t);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+mtls_parse_fingerprint(const char *s, unsigned char out[32])
+{
+	size_t i;
+	int hi, lo;
+
+	if (strncasecmp(s, "sha256:", 7) == 0)
+		s += 7;
+	for (i = 0; i < 32; i++) {
+		if (i > 0 && *s == ':')
+			s++;
+		if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0)
+			return MTLS_E_INVAL;
+		out[i] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+	}
+	return *s == '\0' ? 0 : MTLS_E_INVAL;
+}
+
+void
+mtls_hex(const unsigned char *in, size_t len, int colons, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (colons && i > 0)
+			*out++ = ':';
+		*out++ = hx[in[i] >> 4];
+		*out++ = hx[in[i] & 15];
+	}
+	*out = '\0';
+}

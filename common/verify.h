@@ -1,0 +1,108 @@
+/*
+ * verify.h - the organization's certificate policy.
+ *
+ * A verifier is built once from a configuration (trust anchors,
+ * intermediates, CRLs, profile) and then answers "is this chain
+ * acceptable now?" for any number of chains.  It is read-only after
+ * mtls_verifier_new(), so one verifier may be used from several threads.
+ *
+ * What is checked (DESIGN.md "Security rules" and RFC 5280):
+ *  - the chain is built from the leaf to a configured trust anchor through
+ *    the presented and configured intermediates, at most max_intermediates;
+ *  - every signature verifies (GnuTLS), path length and name constraints
+ *    hold, no unknown critical extension;
+ *  - every certificate is X.509 v3 and within its validity at `now`;
+ *  - anchors and intermediates are CAs (basicConstraints CA:TRUE and
+ *    keyUsage keyCertSign) with a subject key identifier; every
+ *    certificate but a self-signed one has an authority key identifier that
+ *    matches its issuer's;
+ *  - the leaf is not a CA and may not sign certificates, has
+ *    digitalSignature when it has a keyUsage, and has an EKU extension with
+ *    the required purpose (no EKU is a rejection, unlike GnuTLS's default);
+ *  - subject alternative names are well-formed;
+ *  - keys meet the security profile and no signature uses SHA-1 or weaker;
+ *  - revocation: every configured CRL verified against its issuer when the
+ *    verifier is built (a CRL that does not verify fails every
+ *    verification), fresh at `now` (nextUpdate, crl_max_age), and required
+ *    for every issuer in the chain when crl_required is set.
+ */
+#ifndef MTLS_VERIFY_H
+#define MTLS_VERIFY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <gnutls/x509-ext.h>
+
+#include "conf.h"
+#include "errors.h"
+
+#define MTLS_MAX_CHAIN_IN	16	/* certificates a peer may present */
+#define MTLS_MAX_CERT_SIZE	(64 * 1024)	/* bytes of one certificate */
+
+struct mtls_verifier;
+
+/* The path that was built, leaf first, anchor last (filled on success and
+ * on most rejections). */
+struct mtls_chain_info {
+	size_t	 n;
+	char	*subject[MTLS_MAX_INTERMEDIATES + 2];
+};
+
+/*
+ * Load the anchors, intermediates and CRLs that conf names.  Every file
+ * must pass the ownership test of mtls_file_read().  A missing or
+ * unreadable file is an error; a CRL that does not verify is not an error
+ * here but makes every later verification fail with its reason.  On
+ * failure *out is NULL.  conf is not referenced after the call.
+ */
+int mtls_verifier_new(const struct mtls_conf *conf,
+    struct mtls_verifier **out, struct mtls_err *err);
+
+/* Free v; NULL is fine. */
+void mtls_verifier_free(struct mtls_verifier *v);
+
+/*
+ * Verify a chain as presented: certs[0] is the leaf, the rest are
+ * intermediates in any order (untrusted).  now is the time to verify at;
+ * purpose 0 means the configured one.  Returns 0 when the chain is
+ * accepted, a negative MTLS_E_CERT_* or MTLS_E_CRL_* code when it is
+ * rejected (err says which certificate and why), or another MTLS_E_* code
+ * on internal failure.  Anything but 0 must deny.  info, when not NULL,
+ * receives the path; release it with mtls_chain_info_clear().
+ */
+int mtls_verify_crts(const struct mtls_verifier *v,
+    const gnutls_x509_crt_t *certs, size_t n, time_t now,
+    enum mtls_purpose purpose, struct mtls_err *err,
+    struct mtls_chain_info *info);
+
+/* The same for DER certificates (as a TLS peer presents them). */
+int mtls_verify_der(const struct mtls_verifier *v,
+    const gnutls_datum_t *certs, size_t n, time_t now,
+    enum mtls_purpose purpose, struct mtls_err *err,
+    struct mtls_chain_info *info);
+
+/* Free the strings in info; info itself belongs to the caller. */
+void mtls_chain_info_clear(struct mtls_chain_info *info);
+
+/*
+ * Problems with the loaded material that would make verifications fail
+ * (a CRL that does not verify, an anchor that is not a CA).  Calls fn for
+ * each with a message; returns how many.  For `mtls config check`.
+ */
+size_t mtls_verifier_problems(const struct mtls_verifier *v, time_t now,
+    void (*fn)(void *ctx, int code, const char *msg), void *ctx);
+
+/*
+ * Load every certificate in a PEM (or single DER) file.  trusted: apply
+ * the ownership test.  *out is a gnutls_malloc'd array that the caller
+ * frees with mtls_crts_free().
+ */
+int mtls_load_crts(const char *path, const char *what, int trusted,
+    gnutls_x509_crt_t **out, unsigned *n, struct mtls_err *err);
+
+void mtls_crts_free(gnutls_x509_crt_t *crts, unsigned n);
+
+#endif /* MTLS_VERIFY_H */

@@ -1,0 +1,868 @@
+/*
+ * fixtures.c - generate the test PKI described in fixtures.h.
+ *
+ * One table lists every certificate, issuers before what they sign.  A row
+ * is a profile (CA, client leaf, server leaf) plus the few fields and quirk
+ * flags that make it differ from a good certificate, so each broken fixture
+ * reads as "the good one, except ...".
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/x509.h>
+
+#include "fixtures.h"
+
+#define ORG		",O=mtls test"
+#define OID_UPN		"1.3.6.1.4.1.311.20.2.3"
+#define OID_SAN		"2.5.29.17"
+#define OID_UNKNOWN	"1.3.6.1.4.1.55555.1"
+
+#define SERIAL_LEN	16
+#define KEYID_MAX	64	/* SHA-1 key ids are 20 bytes; room to spare */
+#define LIST_FILE	"fixtures.txt"
+
+enum profile {
+	P_CA,
+	P_CLIENT,
+	P_SERVER
+};
+
+enum keytype {
+	K_EC,			/* ECDSA P-256: fast, so the default */
+	K_RSA2048,
+	K_RSA1024,
+	K_ED25519
+};
+
+enum san {
+	S_NONE,
+	S_ALICE,		/* email, UPN, URI and DNS name */
+	S_BOB			/* email only */
+};
+
+/* Ways a row departs from its profile. */
+#define Q_PATHLEN0	0x0001	/* pathLenConstraint 0 */
+#define Q_CA_FALSE	0x0002	/* CA profile, but basicConstraints CA:FALSE */
+#define Q_CA_TRUE	0x0004	/* leaf profile, but basicConstraints CA:TRUE */
+#define Q_NO_SKI	0x0008
+#define Q_NO_AKI	0x0010
+#define Q_RAND_AKI	0x0020	/* AKI of random bytes, not the issuer's SKI */
+#define Q_NO_EKU	0x0040
+#define Q_SHA1		0x0080	/* signed with SHA-1 */
+#define Q_BAD_SAN	0x0100	/* rfc822Name with an embedded NUL */
+#define Q_V1		0x0200	/* X.509 v1, no extensions */
+#define Q_CRIT_EXT	0x0400	/* an unknown critical extension */
+#define Q_FORGED	0x0800	/* issuer's name and AKI, someone else's key */
+#define Q_NUL_CN	0x1000	/* CN "ali\0ce" after the DN */
+
+struct certspec {
+	const char	*name;		/* file name without ".pem" */
+	const char	*dn;		/* subject, RFC 4514 */
+	const char	*issuer;	/* an earlier row; NULL: self-signed */
+	enum profile	 profile;
+	enum keytype	 key;
+	enum san	 san;
+	unsigned int	 ku;		/* key usage; 0: the profile's */
+	const char	*eku;		/* sole key purpose; NULL: profile's */
+	unsigned int	 quirks;
+	time_t		 from;		/* validity; 0: the profile's */
+	time_t		 to;
+};
+
+#define CA(n, d, i)	.name = (n), .dn = (d), .issuer = (i), .profile = P_CA
+#define LEAF(n, d, i)	.name = (n), .dn = (d), .issuer = (i), \
+			.profile = P_CLIENT
+
+static const struct certspec certs[] = {
+	{ CA("root", "CN=Test Root CA" ORG, NULL) },
+	{ CA("inter", "CN=Test Intermediate CA" ORG, "root") },
+	{ CA("other-root", "CN=Other Root CA,O=elsewhere", NULL) },
+	{ CA("inter-a", "CN=Deep A" ORG, "root") },
+	{ CA("inter-b", "CN=Deep B" ORG, "inter-a") },
+	{ CA("inter-c", "CN=Deep C" ORG, "inter-b") },
+	{ CA("inter-pl0", "CN=Pathlen Zero CA" ORG, "root"),
+	    .quirks = Q_PATHLEN0 },
+	{ CA("sub-pl0", "CN=Under Pathlen Zero" ORG, "inter-pl0") },
+	{ CA("inter-notca", "CN=Not A CA" ORG, "root"), .quirks = Q_CA_FALSE },
+	{ CA("inter-nocertsign", "CN=No CertSign CA" ORG, "root"),
+	    .ku = GNUTLS_KEY_CRL_SIGN },
+	{ CA("inter-noski", "CN=No SKI CA" ORG, "root"), .quirks = Q_NO_SKI },
+	{ CA("root-notca", "CN=Not CA Root" ORG, NULL), .quirks = Q_CA_FALSE },
+
+	{ LEAF("leaf-good", "CN=alice,UID=alice" ORG, "inter"),
+	    .san = S_ALICE },
+	{ LEAF("leaf-bob", "CN=bob" ORG, "inter"), .san = S_BOB },
+	{ LEAF("leaf-rsa2048", "CN=carol" ORG, "inter"), .key = K_RSA2048 },
+	{ LEAF("leaf-ed25519", "CN=dave" ORG, "inter"), .key = K_ED25519 },
+	{ LEAF("leaf-expired", "CN=expired" ORG, "inter"),
+	    .to = 1764547200 },		/* 2025-12-01 */
+	{ LEAF("leaf-notyet", "CN=notyet" ORG, "inter"),
+	    .from = 1780272000 },	/* 2026-06-01 */
+	{ LEAF("leaf-revoked", "CN=revoked" ORG, "inter") },
+	{ LEAF("leaf-other", "CN=alice" ORG, "other-root") },
+	/* alice's name, SANs, issuer and AKI: only the signature is wrong */
+	{ LEAF("leaf-impostor", "CN=alice,UID=alice" ORG, "inter"),
+	    .san = S_ALICE, .quirks = Q_FORGED },
+	{ LEAF("leaf-noeku", "CN=noeku" ORG, "inter"), .quirks = Q_NO_EKU },
+	{ LEAF("leaf-server-eku", "CN=server-eku" ORG, "inter"),
+	    .eku = GNUTLS_KP_TLS_WWW_SERVER },
+	{ LEAF("leaf-ca", "CN=ca" ORG, "inter"), .quirks = Q_CA_TRUE },
+	{ LEAF("leaf-certsign", "CN=certsign" ORG, "inter"),
+	    .ku = GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_CERT_SIGN },
+	{ LEAF("leaf-no-ds", "CN=no-ds" ORG, "inter"),
+	    .ku = GNUTLS_KEY_KEY_ENCIPHERMENT },
+	{ LEAF("leaf-sha1", "CN=sha1" ORG, "inter"), .quirks = Q_SHA1 },
+	{ LEAF("leaf-rsa1024", "CN=rsa1024" ORG, "inter"), .key = K_RSA1024 },
+	{ LEAF("leaf-noaki", "CN=noaki" ORG, "inter"), .quirks = Q_NO_AKI },
+	{ LEAF("leaf-akimismatch", "CN=akimismatch" ORG, "inter"),
+	    .quirks = Q_RAND_AKI },
+	{ LEAF("leaf-badsan", "CN=badsan" ORG, "inter"), .quirks = Q_BAD_SAN },
+	{ LEAF("leaf-v1", "CN=v1" ORG, "inter"), .quirks = Q_V1 },
+	{ LEAF("leaf-critext", "CN=critext" ORG, "inter"),
+	    .quirks = Q_CRIT_EXT },
+	{ LEAF("leaf-deep", "CN=deep" ORG, "inter-c") },
+	{ LEAF("leaf-pl0", "CN=pl0" ORG, "sub-pl0") },
+	{ LEAF("leaf-notca-issuer", "CN=notca-issuer" ORG, "inter-notca") },
+	{ LEAF("leaf-nocertsign-issuer", "CN=nocertsign-issuer" ORG,
+	    "inter-nocertsign") },
+	/* no AKI follows from the issuer having no SKI */
+	{ LEAF("leaf-noski-issuer", "CN=noski-issuer" ORG, "inter-noski") },
+	{ LEAF("leaf-notca-root", "CN=notca-root" ORG, "root-notca") },
+	{ LEAF("leaf-direct", "CN=erin" ORG, "root") },
+	{ LEAF("leaf-uid-only", "UID=frank" ORG, "inter") },
+	{ LEAF("leaf-hostile-cn", "CN=../x" ORG, "inter") },
+	{ LEAF("leaf-upper-cn", "CN=Alice" ORG, "inter") },
+	{ LEAF("leaf-long-cn", "CN=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" ORG,
+	    "inter") },
+	{ LEAF("leaf-colon-cn", "CN=a:b" ORG, "inter") },
+	{ LEAF("leaf-root-cn", "CN=root" ORG, "inter") },
+	/* two RDNs, alice before bob in the DER */
+	{ LEAF("leaf-two-cn", "CN=bob,CN=alice" ORG, "inter") },
+	{ LEAF("leaf-nul-cn", "O=mtls test", "inter"), .quirks = Q_NUL_CN },
+	{ .name = "server-good", .dn = "CN=host.example.com" ORG,
+	    .issuer = "inter", .profile = P_SERVER },
+};
+
+#define NCERTS	(sizeof(certs) / sizeof(certs[0]))
+
+struct crlspec {
+	const char	*name;		/* file name without ".crl" */
+	const char	*issuer;
+	time_t		 this_update;	/* 0: FX_CRL_THIS */
+	time_t		 next_update;	/* 0: FX_CRL_NEXT */
+	const char	*revoked;	/* a leaf listed as revoked, or NULL */
+	int		 forged;	/* signed by a key not the issuer's */
+};
+
+static const struct crlspec crls[] = {
+	{ "root", "root", 0, 0, NULL, 0 },
+	{ "inter", "inter", 0, 0, "leaf-revoked", 0 },
+	{ "inter-stale", "inter", 1764028800, 1766620800, NULL, 0 },
+	{ "inter-notyet", "inter", 1769904000, 1772323200, NULL, 0 },
+	{ "inter-forged", "inter", 0, 0, NULL, 1 },
+	{ "deep-a", "inter-a", 0, 0, NULL, 0 },
+	{ "deep-b", "inter-b", 0, 0, NULL, 0 },
+	{ "deep-c", "inter-c", 0, 0, NULL, 0 },
+	{ "other-root", "other-root", 0, 0, NULL, 0 },
+	/* current by nextUpdate, but 92 days old at FX_NOW */
+	{ "inter-old", "inter", 1759276800, 1780272000, NULL, 0 },
+};
+
+#define NCRLS	(sizeof(crls) / sizeof(crls[0]))
+
+static const char *const deep_chain[] = { "inter-a", "inter-b", "inter-c" };
+static const char *const pl0_chain[] = { "sub-pl0", "inter-pl0" };
+
+/*
+ * SubjectAltName ::= SEQUENCE { rfc822Name [1] IA5String }, the name being
+ * "alice\0@example.com" (18 bytes).  GnuTLS will not encode a NUL in a
+ * name, so the extension is written as raw DER.
+ */
+static const unsigned char bad_san[] = {
+	0x30, 0x14,
+	0x81, 0x12,
+	'a', 'l', 'i', 'c', 'e', 0x00, '@',
+	'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm'
+};
+
+static const unsigned char der_null[] = { 0x05, 0x00 };
+
+/* What a made certificate leaves behind for the ones it signs. */
+struct made {
+	gnutls_x509_crt_t	 crt;
+	gnutls_privkey_t	 key;
+	unsigned char		 ski[KEYID_MAX];
+	size_t			 ski_len;	/* 0: no SKI extension */
+};
+
+struct fx {
+	const char	*dir;
+	const char	*cur;		/* file being written, for messages */
+	FILE		*list;		/* fixtures.txt */
+	struct made	 made[NCERTS];
+};
+
+/* Report a failed GnuTLS call (ret < 0) and return -1. */
+static int
+fx_fail(struct fx *fx, const char *what, int ret)
+{
+	fprintf(stderr, "fixtures: %s/%s: %s: %s\n", fx->dir, fx->cur, what,
+	    ret < 0 ? gnutls_strerror(ret) : strerror(errno));
+	return -1;
+}
+
+/* Index of the certificate called name in certs[], or -1. */
+static int
+cert_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCERTS; i++)
+		if (strcmp(certs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Open dir/name for writing, truncated.  The fchmod() gives the exact mode
+ * even when the file already exists or the umask is unusual: keys must
+ * stay 0600 for the tests that check the key file's mode.
+ */
+static int
+file_open(struct fx *fx, const char *name, mode_t mode)
+{
+	char path[4096];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) == -1)
+		return -1;
+	if (fchmod(fd, mode) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write the PEM of each certificate in names[] to dir/file, in order. */
+static int
+write_certs(struct fx *fx, const char *file, const char *const *names,
+    size_t n)
+{
+	gnutls_datum_t pem = { NULL, 0 };
+	size_t i;
+	int fd = -1, idx, ret, r = -1;
+
+	fx->cur = file;
+	if ((fd = file_open(fx, file, 0644)) == -1) {
+		fx_fail(fx, "open", 0);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((idx = cert_index(names[i])) == -1 ||
+		    fx->made[idx].crt == NULL) {
+			fprintf(stderr, "fixtures: %s: no certificate %s\n",
+			    file, names[i]);
+			goto out;
+		}
+		if ((ret = gnutls_x509_crt_export2(fx->made[idx].crt,
+		    GNUTLS_X509_FMT_PEM, &pem)) < 0) {
+			fx_fail(fx, "export", ret);
+			goto out;
+		}
+		if (write_all(fd, pem.data, pem.size) == -1) {
+			fx_fail(fx, "write", 0);
+			goto out;
+		}
+		gnutls_free(pem.data);
+		pem.data = NULL;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		fx_fail(fx, "close", 0);
+		goto out;
+	}
+	fd = -1;
+	r = 0;
+out:
+	gnutls_free(pem.data);
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+/* Write a datum to dir/name with the given mode. */
+static int
+write_datum(struct fx *fx, const char *name, const gnutls_datum_t *d,
+    mode_t mode)
+{
+	int fd, r = -1;
+
+	if ((fd = file_open(fx, name, mode)) == -1) {
+		fx_fail(fx, "open", 0);
+		goto out;
+	}
+	if (write_all(fd, d->data, d->size) == -1) {
+		fx_fail(fx, "write", 0);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		fx_fail(fx, "close", 0);
+		goto out;
+	}
+	fd = -1;
+	r = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+static void
+hex(char *dst, const unsigned char *src, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		dst[2 * i] = digits[src[i] >> 4];
+		dst[2 * i + 1] = digits[src[i] & 0x0f];
+	}
+	dst[2 * len] = '\0';
+}
+
+static int
+gen_key(struct fx *fx, enum keytype type, gnutls_x509_privkey_t *out)
+{
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_pk_algorithm_t pk;
+	unsigned int bits;
+	int ret, r = -1;
+
+	*out = NULL;
+	switch (type) {
+	case K_RSA2048:
+		pk = GNUTLS_PK_RSA;
+		bits = 2048;
+		break;
+	case K_RSA1024:
+		pk = GNUTLS_PK_RSA;
+		bits = 1024;
+		break;
+	case K_ED25519:
+		pk = GNUTLS_PK_EDDSA_ED25519;
+		bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519);
+		break;
+	case K_EC:
+	default:
+		pk = GNUTLS_PK_ECDSA;
+		bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1);
+		break;
+	}
+	if ((ret = gnutls_x509_privkey_init(&key)) < 0 ||
+	    (ret = gnutls_x509_privkey_generate2(key, pk, bits, 0,
+	    NULL, 0)) < 0) {
+		fx_fail(fx, "key generation", ret);
+		goto out;
+	}
+	*out = key;
+	key = NULL;
+	r = 0;
+out:
+	gnutls_x509_privkey_deinit(key);
+	return r;
+}
+
+/* Wrap an x509 key into an abstract one, which then owns it. */
+static int
+wrap_key(struct fx *fx, gnutls_x509_privkey_t *xkey, gnutls_privkey_t *out)
+{
+	gnutls_privkey_t key = NULL;
+	int ret, r = -1;
+
+	*out = NULL;
+	if ((ret = gnutls_privkey_init(&key)) < 0 ||
+	    (ret = gnutls_privkey_import_x509(key, *xkey,
+	    GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0) {
+		fx_fail(fx, "privkey import", ret);
+		goto out;
+	}
+	*xkey = NULL;
+	*out = key;
+	key = NULL;
+	r = 0;
+out:
+	gnutls_privkey_deinit(key);
+	return r;
+}
+
+/* A fresh key that signs in someone else's name. */
+static int
+forged_key(struct fx *fx, gnutls_privkey_t *out)
+{
+	gnutls_x509_privkey_t xkey = NULL;
+	int r = -1;
+
+	*out = NULL;
+	if (gen_key(fx, K_EC, &xkey) == -1 || wrap_key(fx, &xkey, out) == -1)
+		goto out;
+	r = 0;
+out:
+	gnutls_x509_privkey_deinit(xkey);
+	return r;
+}
+
+/*
+ * 16 random bytes, top bit clear so the INTEGER is positive, and first
+ * byte nonzero so its DER encoding is minimal and 16 bytes long.
+ */
+static int
+set_serial(struct fx *fx, gnutls_x509_crt_t crt)
+{
+	unsigned char serial[SERIAL_LEN];
+	int ret;
+
+	if ((ret = gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial))) < 0)
+		return fx_fail(fx, "rnd", ret);
+	serial[0] &= 0x7f;
+	if (serial[0] == 0)
+		serial[0] = 1;
+	if ((ret = gnutls_x509_crt_set_serial(crt, serial,
+	    sizeof(serial))) < 0)
+		return fx_fail(fx, "set serial", ret);
+	return 0;
+}
+
+static int
+set_subject(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s)
+{
+	const char *errpos = NULL;
+	int ret;
+
+	if ((ret = gnutls_x509_crt_set_dn(crt, s->dn, &errpos)) < 0)
+		return fx_fail(fx, "set dn", ret);
+	/* set_dn stops at a NUL; set_dn_by_oid takes a length */
+	if ((s->quirks & Q_NUL_CN) != 0 &&
+	    (ret = gnutls_x509_crt_set_dn_by_oid(crt,
+	    GNUTLS_OID_X520_COMMON_NAME, 0, "ali\0ce", 6)) < 0)
+		return fx_fail(fx, "set nul cn", ret);
+	return 0;
+}
+
+static int
+add_san(gnutls_x509_crt_t crt, gnutls_x509_subject_alt_name_t type,
+    const char *value)
+{
+	return gnutls_x509_crt_set_subject_alt_name(crt, type, value,
+	    (unsigned int)strlen(value), GNUTLS_FSAN_APPEND);
+}
+
+static int
+set_san(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s)
+{
+	static const char upn[] = "alice@EXAMPLE.COM";
+	int ret = 0;
+
+	if (s->san == S_ALICE) {
+		if ((ret = add_san(crt, GNUTLS_SAN_RFC822NAME,
+		    "alice@example.com")) < 0 ||
+		    (ret = gnutls_x509_crt_set_subject_alt_othername(crt,
+		    OID_UPN, upn, sizeof(upn) - 1,
+		    GNUTLS_FSAN_APPEND | GNUTLS_FSAN_ENCODE_UTF8_STRING)) < 0 ||
+		    (ret = add_san(crt, GNUTLS_SAN_URI,
+		    "https://id.example.com/users/alice")) < 0 ||
+		    (ret = add_san(crt, GNUTLS_SAN_DNSNAME,
+		    "alice.example.com")) < 0)
+			return fx_fail(fx, "set san", ret);
+	} else if (s->san == S_BOB)
+		ret = add_san(crt, GNUTLS_SAN_RFC822NAME, "bob@example.com");
+	if (ret == 0 && s->profile == P_SERVER)
+		ret = add_san(crt, GNUTLS_SAN_DNSNAME, "host.example.com");
+	if (ret == 0 && (s->quirks & Q_BAD_SAN) != 0)
+		ret = gnutls_x509_crt_set_extension_by_oid(crt, OID_SAN,
+		    bad_san, sizeof(bad_san), 0);
+	if (ret < 0)
+		return fx_fail(fx, "set san", ret);
+	return 0;
+}
+
+static int
+set_key_ids(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s,
+    struct made *self, const struct made *issuer)
+{
+	unsigned char rnd[20];
+	int ret;
+
+	self->ski_len = 0;
+	if ((s->quirks & Q_NO_SKI) == 0) {
+		self->ski_len = sizeof(self->ski);
+		if ((ret = gnutls_x509_crt_get_key_id(crt, 0, self->ski,
+		    &self->ski_len)) < 0 ||
+		    (ret = gnutls_x509_crt_set_subject_key_id(crt, self->ski,
+		    self->ski_len)) < 0)
+			return fx_fail(fx, "set ski", ret);
+	}
+	if (s->issuer == NULL)
+		issuer = self;
+	if ((s->quirks & Q_RAND_AKI) != 0) {
+		if ((ret = gnutls_rnd(GNUTLS_RND_NONCE, rnd,
+		    sizeof(rnd))) < 0 ||
+		    (ret = gnutls_x509_crt_set_authority_key_id(crt, rnd,
+		    sizeof(rnd))) < 0)
+			return fx_fail(fx, "set aki", ret);
+	} else if ((s->quirks & Q_NO_AKI) == 0 && issuer->ski_len > 0) {
+		if ((ret = gnutls_x509_crt_set_authority_key_id(crt,
+		    issuer->ski, issuer->ski_len)) < 0)
+			return fx_fail(fx, "set aki", ret);
+	}
+	return 0;
+}
+
+static int
+set_extensions(struct fx *fx, gnutls_x509_crt_t crt,
+    const struct certspec *s, struct made *self, const struct made *issuer)
+{
+	const char *eku;
+	unsigned int ku;
+	int ca, ret;
+
+	ca = s->profile == P_CA;
+	if ((s->quirks & Q_CA_FALSE) != 0)
+		ca = 0;
+	if ((s->quirks & Q_CA_TRUE) != 0)
+		ca = 1;
+	if ((ret = gnutls_x509_crt_set_basic_constraints(crt, ca,
+	    (s->quirks & Q_PATHLEN0) != 0 ? 0 : -1)) < 0)
+		return fx_fail(fx, "set basic constraints", ret);
+
+	ku = s->ku;
+	if (ku == 0)
+		ku = s->profile == P_CA ?
+		    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN :
+		    GNUTLS_KEY_DIGITAL_SIGNATURE;
+	if ((ret = gnutls_x509_crt_set_key_usage(crt, ku)) < 0)
+		return fx_fail(fx, "set key usage", ret);
+
+	eku = s->eku;
+	if (eku == NULL && s->profile != P_CA)
+		eku = s->profile == P_SERVER ? GNUTLS_KP_TLS_WWW_SERVER :
+		    GNUTLS_KP_TLS_WWW_CLIENT;
+	if (eku != NULL && (s->quirks & Q_NO_EKU) == 0 &&
+	    (ret = gnutls_x509_crt_set_key_purpose_oid(crt, eku, 0)) < 0)
+		return fx_fail(fx, "set eku", ret);
+
+	if (set_san(fx, crt, s) == -1 ||
+	    set_key_ids(fx, crt, s, self, issuer) == -1)
+		return -1;
+
+	if ((s->quirks & Q_CRIT_EXT) != 0 &&
+	    (ret = gnutls_x509_crt_set_extension_by_oid(crt, OID_UNKNOWN,
+	    der_null, sizeof(der_null), 1)) < 0)
+		return fx_fail(fx, "set critical extension", ret);
+	return 0;
+}
+
+/* Append "file serial sha256" of a leaf to fixtures.txt. */
+static int
+list_leaf(struct fx *fx, const char *file, gnutls_x509_crt_t crt)
+{
+	unsigned char serial[64], digest[32];
+	char serial_hex[2 * sizeof(serial) + 1], digest_hex[2 * 32 + 1];
+	gnutls_datum_t der = { NULL, 0 };
+	size_t serial_len = sizeof(serial);
+	int ret, r = -1;
+
+	if ((ret = gnutls_x509_crt_get_serial(crt, serial, &serial_len)) < 0 ||
+	    (ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER,
+	    &der)) < 0 ||
+	    (ret = gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size,
+	    digest)) < 0) {
+		fx_fail(fx, "fingerprint", ret);
+		goto out;
+	}
+	hex(serial_hex, serial, serial_len);
+	hex(digest_hex, digest, sizeof(digest));
+	if (fprintf(fx->list, "%s\t%s\t%s\n", file, serial_hex,
+	    digest_hex) < 0) {
+		fx_fail(fx, "write " LIST_FILE, 0);
+		goto out;
+	}
+	r = 0;
+out:
+	gnutls_free(der.data);
+	return r;
+}
+
+/*
+ * Make certs[i]: generate its key, fill in the certificate, sign it with
+ * its issuer (made earlier), write X.pem and X.key, and keep both in
+ * fx->made[i] for what it signs.
+ */
+static int
+make_cert(struct fx *fx, size_t i)
+{
+	const struct certspec *s = &certs[i];
+	struct made *self = &fx->made[i];
+	const struct made *issuer = self;
+	gnutls_x509_privkey_t xkey = NULL;
+	gnutls_privkey_t key = NULL, forged = NULL, signer;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t pem = { NULL, 0 };
+	char file[256];
+	int ret, idx, r = -1;
+
+	snprintf(file, sizeof(file), "%s.pem", s->name);
+	fx->cur = file;
+	if (s->issuer != NULL) {
+		if ((idx = cert_index(s->issuer)) == -1 || (size_t)idx >= i) {
+			fprintf(stderr, "fixtures: %s: issuer %s not made "
+			    "before it\n", file, s->issuer);
+			goto out;
+		}
+		issuer = &fx->made[idx];
+	}
+	if (gen_key(fx, s->key, &xkey) == -1)
+		goto out;
+	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (ret = gnutls_x509_crt_set_version(crt,
+	    (s->quirks & Q_V1) != 0 ? 1 : 3)) < 0 ||
+	    (ret = gnutls_x509_crt_set_key(crt, xkey)) < 0 ||
+	    (ret = gnutls_x509_crt_set_activation_time(crt, s->from != 0 ?
+	    s->from : s->profile == P_CA ? FX_CA_FROM : FX_LEAF_FROM)) < 0 ||
+	    (ret = gnutls_x509_crt_set_expiration_time(crt, s->to != 0 ?
+	    s->to : s->profile == P_CA ? FX_CA_TO : FX_LEAF_TO)) < 0) {
+		fx_fail(fx, "set fields", ret);
+		goto out;
+	}
+	if (set_serial(fx, crt) == -1 || set_subject(fx, crt, s) == -1)
+		goto out;
+	if ((s->quirks & Q_V1) == 0 &&
+	    set_extensions(fx, crt, s, self, issuer) == -1)
+		goto out;
+
+	/* the key file before wrap_key() takes the x509 key over */
+	if ((ret = gnutls_x509_privkey_export2_pkcs8(xkey, GNUTLS_X509_FMT_PEM,
+	    NULL, GNUTLS_PKCS_PLAIN, &pem)) < 0) {
+		fx_fail(fx, "export key", ret);
+		goto out;
+	}
+	snprintf(file, sizeof(file), "%s.key", s->name);
+	if (write_datum(fx, file, &pem, 0600) == -1)
+		goto out;
+	gnutls_free(pem.data);
+	pem.data = NULL;
+	snprintf(file, sizeof(file), "%s.pem", s->name);
+	if (wrap_key(fx, &xkey, &key) == -1)
+		goto out;
+
+	signer = s->issuer == NULL ? key : issuer->key;
+	if ((s->quirks & Q_FORGED) != 0) {
+		if (forged_key(fx, &forged) == -1)
+			goto out;
+		signer = forged;
+	}
+	/* GnuTLS 3.7.9 signs with SHA-1 when asked; only verifying balks */
+	if ((ret = gnutls_x509_crt_privkey_sign(crt,
+	    s->issuer == NULL ? crt : issuer->crt, signer,
+	    (s->quirks & Q_SHA1) != 0 ? GNUTLS_DIG_SHA1 : GNUTLS_DIG_SHA256,
+	    0)) < 0) {
+		fx_fail(fx, "sign", ret);
+		goto out;
+	}
+	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
+	    &pem)) < 0) {
+		fx_fail(fx, "export", ret);
+		goto out;
+	}
+	if (write_datum(fx, file, &pem, 0644) == -1)
+		goto out;
+	if (s->profile != P_CA && list_leaf(fx, file, crt) == -1)
+		goto out;
+
+	self->crt = crt;
+	crt = NULL;
+	self->key = key;
+	key = NULL;
+	r = 0;
+out:
+	gnutls_free(pem.data);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_privkey_deinit(key);
+	gnutls_privkey_deinit(forged);
+	gnutls_x509_privkey_deinit(xkey);
+	return r;
+}
+
+/* Version 2 CRL with AKI and CRL number, signed with SHA-256. */
+static int
+make_crl(struct fx *fx, const struct crlspec *c, unsigned int number)
+{
+	const struct made *issuer, *revoked;
+	gnutls_x509_crl_t crl = NULL;
+	gnutls_privkey_t forged = NULL;
+	gnutls_datum_t pem = { NULL, 0 };
+	unsigned char serial[64], num[1];
+	size_t serial_len = sizeof(serial);
+	char file[256];
+	int ret, idx, r = -1;
+
+	snprintf(file, sizeof(file), "%s.crl", c->name);
+	fx->cur = file;
+	if ((idx = cert_index(c->issuer)) == -1) {
+		fprintf(stderr, "fixtures: %s: no issuer %s\n", file,
+		    c->issuer);
+		goto out;
+	}
+	issuer = &fx->made[idx];
+	num[0] = (unsigned char)number;
+	if ((ret = gnutls_x509_crl_init(&crl)) < 0 ||
+	    (ret = gnutls_x509_crl_set_version(crl, 2)) < 0 ||
+	    (ret = gnutls_x509_crl_set_this_update(crl, c->this_update != 0 ?
+	    c->this_update : FX_CRL_THIS)) < 0 ||
+	    (ret = gnutls_x509_crl_set_next_update(crl, c->next_update != 0 ?
+	    c->next_update : FX_CRL_NEXT)) < 0 ||
+	    (ret = gnutls_x509_crl_set_authority_key_id(crl, issuer->ski,
+	    issuer->ski_len)) < 0 ||
+	    (ret = gnutls_x509_crl_set_number(crl, num, sizeof(num))) < 0) {
+		fx_fail(fx, "set fields", ret);
+		goto out;
+	}
+	if (c->revoked != NULL) {
+		if ((idx = cert_index(c->revoked)) == -1) {
+			fprintf(stderr, "fixtures: %s: no certificate %s\n",
+			    file, c->revoked);
+			goto out;
+		}
+		revoked = &fx->made[idx];
+		if ((ret = gnutls_x509_crt_get_serial(revoked->crt, serial,
+		    &serial_len)) < 0 ||
+		    (ret = gnutls_x509_crl_set_crt_serial(crl, serial,
+		    serial_len, FX_REVOKED_AT)) < 0) {
+			fx_fail(fx, "revoke", ret);
+			goto out;
+		}
+	}
+	if (c->forged && forged_key(fx, &forged) == -1)
+		goto out;
+	if ((ret = gnutls_x509_crl_privkey_sign(crl, issuer->crt,
+	    c->forged ? forged : issuer->key, GNUTLS_DIG_SHA256, 0)) < 0 ||
+	    (ret = gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_PEM,
+	    &pem)) < 0) {
+		fx_fail(fx, "sign", ret);
+		goto out;
+	}
+	if (write_datum(fx, file, &pem, 0644) == -1)
+		goto out;
+	r = 0;
+out:
+	gnutls_free(pem.data);
+	gnutls_privkey_deinit(forged);
+	gnutls_x509_crl_deinit(crl);
+	return r;
+}
+
+static int
+make_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) == 0)
+		return 0;
+	if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	fprintf(stderr, "fixtures: %s: %s\n", dir,
+	    errno == EEXIST ? "not a directory" : strerror(errno));
+	return -1;
+}
+
+int
+fixtures_make(const char *dir)
+{
+	struct fx fx;
+	size_t i;
+	int fd, ret, inited = 0, r = -1;
+
+	memset(&fx, 0, sizeof(fx));
+	fx.dir = dir;
+	fx.cur = LIST_FILE;
+	if ((ret = gnutls_global_init()) < 0) {
+		fx_fail(&fx, "gnutls_global_init", ret);
+		goto out;
+	}
+	inited = 1;
+	if (make_dir(dir) == -1)
+		goto out;
+	if ((fd = file_open(&fx, LIST_FILE, 0644)) == -1 ||
+	    (fx.list = fdopen(fd, "w")) == NULL) {
+		fx_fail(&fx, "open", 0);
+		if (fd != -1)
+			close(fd);
+		goto out;
+	}
+	for (i = 0; i < NCERTS; i++)
+		if (make_cert(&fx, i) == -1)
+			goto out;
+	for (i = 0; i < NCRLS; i++)
+		if (make_crl(&fx, &crls[i], (unsigned int)i + 1) == -1)
+			goto out;
+	if (write_certs(&fx, "deep-chain.pem", deep_chain,
+	    sizeof(deep_chain) / sizeof(deep_chain[0])) == -1 ||
+	    write_certs(&fx, "pl0-chain.pem", pl0_chain,
+	    sizeof(pl0_chain) / sizeof(pl0_chain[0])) == -1)
+		goto out;
+	ret = fclose(fx.list);
+	fx.list = NULL;
+	if (ret == EOF) {
+		fx.cur = LIST_FILE;
+		fx_fail(&fx, "close", 0);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fx.list != NULL)
+		fclose(fx.list);
+	for (i = 0; i < NCERTS; i++) {
+		gnutls_x509_crt_deinit(fx.made[i].crt);
+		gnutls_privkey_deinit(fx.made[i].key);
+	}
+	if (inited)
+		gnutls_global_deinit();
+	return r;
+}

@@ -1,0 +1,69 @@
+/*
+ * cli.h - what the subcommands of mtls(1) share.
+ */
+#ifndef MTLS_CLI_H
+#define MTLS_CLI_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "conf.h"
+#include "verify.h"
+
+/* Exit codes of mtls verify, map and config check. */
+#define EXIT_ACCEPTED	0
+#define EXIT_REJECTED	1
+#define EXIT_USAGE	2
+
+/* Options shared by verify and map. */
+struct cli_opts {
+	const char	*config;	/* --config, or NULL */
+	const char	*ca[MTLS_CONF_MAX_FILES];
+	size_t		 n_ca;
+	const char	*untrusted[MTLS_CONF_MAX_FILES];
+	size_t		 n_untrusted;
+	const char	*crl[MTLS_CONF_MAX_FILES];
+	size_t		 n_crl;
+	time_t		 at;		/* --at, or now */
+	enum mtls_purpose purpose;	/* 0: the configuration's */
+	int		 json;
+	int		 verbose;
+	const char	*cert;		/* the operand */
+};
+
+/* Subcommands: argc/argv start at the subcommand's name. */
+int cmd_verify(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+
+/*
+ * Parse the shared options; which: "verify" or "map" (map has no trust
+ * overrides in its usage text but accepts them).  Returns 0, or exits
+ * with EXIT_USAGE after a message.
+ */
+int cli_parse(int argc, char **argv, const char *which,
+    void (*usage)(FILE *), struct cli_opts *o);
+
+/*
+ * The configuration for o: the --config file (or the default one when no
+ * --ca is given), with --ca, --untrusted and --crl replacing what it
+ * names.  Prints the error and returns NULL on failure.
+ */
+struct mtls_conf *cli_conf(const struct cli_opts *o);
+
+/*
+ * Load the certificate operand (a leaf, optionally followed by its
+ * intermediates; --untrusted files count as configured intermediates).  Returns a count, or 0 after
+ * printing why nothing could be loaded.
+ */
+unsigned cli_chain(const struct cli_opts *o, gnutls_x509_crt_t **out);
+
+/* Print s as a JSON string (with quotes). */
+void json_str(FILE *f, const char *s);
+
+/* The stderr log backend; ctx unused. */
+void cli_log_stderr(void *ctx, int priority, const char *line);
+
+extern const char *progname;
+
+#endif /* MTLS_CLI_H */

@@ -1,0 +1,95 @@
+/*
+ * mtls.c - the mtls(1) command: dispatch to subcommands.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "cli.h"
+#include "log.h"
+
+const char *progname = "mtls";
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*what;
+} cmds[] = {
+	{ "verify", cmd_verify, "verify a certificate under the policy" },
+	{ "map", cmd_map, "show the accounts a certificate may log in to" },
+	{ "config", cmd_config, "check the configuration (config check)" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: mtls COMMAND [OPTIONS] [ARGS]\n"
+	    "       mtls help [COMMAND]\n"
+	    "       mtls --version\n\ncommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].what);
+	fprintf(f, "\n'mtls COMMAND --help' describes each; see mtls(1).\n");
+}
+
+void
+cli_log_stderr(void *ctx, int priority, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: %s%s\n", progname,
+	    priority <= LOG_ERR ? "error: " :
+	    priority == LOG_WARNING ? "warning: " : "", line);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+	int r;
+
+	mtls_log_set_backend(cli_log_stderr, NULL);
+	mtls_log_set_max_priority(LOG_WARNING);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("mtls %s (GnuTLS %s)\n", PACKAGE_VERSION,
+		    gnutls_check_version(NULL));
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0) {
+			char *hv[] = { argv[2], (char *)"--help", NULL };
+
+			for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+				if (strcmp(argv[2], cmds[i].name) == 0)
+					return cmds[i].fn(2, hv);
+			fprintf(stderr, "mtls: unknown command '%s'\n", argv[2]);
+			return EXIT_USAGE;
+		}
+		usage(stdout);
+		return 0;
+	}
+	if (gnutls_global_init() < 0) {
+		fprintf(stderr, "mtls: cannot initialise GnuTLS\n");
+		return EXIT_USAGE;
+	}
+	r = -1;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			r = cmds[i].fn(argc - 1, argv + 1);
+	if (r < 0) {
+		fprintf(stderr, "mtls: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		r = EXIT_USAGE;
+	}
+	gnutls_global_deinit();
+	return r;
+}
