@@ -11,7 +11,6 @@
 #include "util.h"
 
 #define OID_UID		"0.9.2342.19200300.100.1.1"
-#define OID_UPN		"1.3.6.1.4.1.311.20.2.3"
 
 /* A value is kept only when it is printable text of sane length. */
 static int
@@ -78,19 +77,57 @@ mtls_identity_free(struct mtls_identity *id)
 	free(id);
 }
 
+/*
+ * The text of a DER-encoded directory string.  GnuTLS would print values
+ * it cannot show as text in "#hex" form; the raw value is decoded here so
+ * that a value with a NUL is recognised and dropped, never mistaken.
+ * UTF8String, PrintableString, IA5String and TeletexString (as bytes)
+ * are read; BMPString and UniversalString are not.
+ */
+static int
+der_string(const unsigned char *der, size_t len, const unsigned char **val,
+    size_t *vlen)
+{
+	size_t hdr = 2, n;
+
+	if (len < 2)
+		return -1;
+	switch (der[0]) {
+	case 0x0c: case 0x13: case 0x16: case 0x14:
+		break;
+	default:
+		return -1;
+	}
+	n = der[1];
+	if (n == 0x81 && len >= 3) {
+		n = der[2];
+		hdr = 3;
+	} else if (n == 0x82 && len >= 4) {
+		n = (size_t)der[2] << 8 | der[3];
+		hdr = 4;
+	} else if (n > 0x7f)
+		return -1;
+	if (hdr + n != len)
+		return -1;
+	*val = der + hdr;
+	*vlen = n;
+	return 0;
+}
+
 /* Every value of one subject attribute. */
 static int
 get_attr(gnutls_x509_crt_t crt, const char *oid, struct mtls_identity *id,
     struct mtls_strlist *l)
 {
-	unsigned char buf[MTLS_ID_MAX_VALUE_LEN + 1];
+	unsigned char buf[MTLS_ID_MAX_VALUE_LEN + 8];
+	const unsigned char *val;
+	size_t sz, vlen;
 	unsigned idx;
-	size_t sz;
 	int r;
 
 	for (idx = 0; idx < 256; idx++) {
 		sz = sizeof(buf);
-		r = gnutls_x509_crt_get_dn_by_oid(crt, oid, idx, 0, buf, &sz);
+		r = gnutls_x509_crt_get_dn_by_oid(crt, oid, idx, 1, buf, &sz);
 		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			return 0;
 		if (r == GNUTLS_E_SHORT_MEMORY_BUFFER) {
@@ -99,54 +136,14 @@ get_attr(gnutls_x509_crt_t crt, const char *oid, struct mtls_identity *id,
 		}
 		if (r < 0)
 			return MTLS_E_CERT_MALFORMED;
-		if ((r = list_add(id, l, buf, sz)) != 0)
+		if (der_string(buf, sz, &val, &vlen) != 0) {
+			id->dropped++;
+			continue;
+		}
+		if ((r = list_add(id, l, val, vlen)) != 0)
 			return r;
 	}
 	return MTLS_E_CERT_MALFORMED;
-}
-
-/* An otherName SAN: keep UPNs, decoded to UTF-8. */
-static int
-get_othername(gnutls_x509_crt_t crt, unsigned idx, struct mtls_identity *id)
-{
-	char oid[128];
-	size_t oidsz = sizeof(oid);
-	gnutls_datum_t raw = { NULL, 0 }, virt = { NULL, 0 };
-	unsigned type = 0;
-	int r = MTLS_E_CERT_MALFORMED;
-
-	if (gnutls_x509_crt_get_subject_alt_othername_oid(crt, idx, oid,
-	    &oidsz) < 0)
-		goto out;
-	if (strcmp(oid, OID_UPN) != 0) {
-		r = 0;	/* another kind of otherName: not ours to read */
-		goto out;
-	}
-	{
-		size_t sz = 0;
-		int t;
-
-		t = gnutls_x509_crt_get_subject_alt_name(crt, idx, NULL, &sz,
-		    NULL);
-		if (t != GNUTLS_E_SHORT_MEMORY_BUFFER || sz == 0 ||
-		    sz > MTLS_ID_MAX_VALUE_LEN * 4)
-			goto out;
-		if ((raw.data = malloc(sz)) == NULL) {
-			r = MTLS_E_NOMEM;
-			goto out;
-		}
-		if (gnutls_x509_crt_get_subject_alt_name(crt, idx, raw.data,
-		    &sz, NULL) < 0)
-			goto out;
-		raw.size = (unsigned)sz;
-	}
-	if (gnutls_x509_othername_to_virtual(oid, &raw, &type, &virt) < 0)
-		goto out;
-	r = list_add(id, &id->upn, virt.data, virt.size);
- out:
-	free(raw.data);
-	gnutls_free(virt.data);
-	return r;
 }
 
 static int
@@ -179,8 +176,9 @@ get_sans(gnutls_x509_crt_t crt, struct mtls_identity *id)
 		case GNUTLS_SAN_DNSNAME:
 			r = list_add(id, &id->dns, buf, sz);
 			break;
-		case GNUTLS_SAN_OTHERNAME:
-			r = get_othername(crt, idx, id);
+		case GNUTLS_SAN_OTHERNAME_MSUSERPRINCIPAL:
+			/* GnuTLS hands the UPN over decoded to UTF-8. */
+			r = list_add(id, &id->upn, buf, sz);
 			break;
 		default:
 			r = 0;

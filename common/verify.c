@@ -19,7 +19,6 @@
 #define OID_EKU_CLIENT	"1.3.6.1.5.5.7.3.2"
 #define OID_EKU_SERVER	"1.3.6.1.5.5.7.3.1"
 #define OID_SAN		"2.5.29.17"
-#define OID_UPN		"1.3.6.1.4.1.311.20.2.3"
 #define MAX_SERIAL	20	/* octets, RFC 5280 4.1.2.2 */
 #define MAX_PATH	(MTLS_MAX_INTERMEDIATES + 2)
 #define MAX_CRL_SIZE	(256UL * 1024 * 1024)
@@ -781,39 +780,19 @@ valid_uri(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* A UPN as GnuTLS decodes it: user@realm, no control characters. */
 static int
-valid_upn(gnutls_x509_crt_t c, unsigned idx)
+valid_upn(const unsigned char *p, size_t n)
 {
-	char oid[128];
-	size_t oidsz = sizeof(oid), sz = 0;
-	gnutls_datum_t raw = { NULL, 0 }, virt = { NULL, 0 };
-	unsigned type;
-	int ok = 0;
+	size_t i;
 
-	if (gnutls_x509_crt_get_subject_alt_othername_oid(c, idx, oid,
-	    &oidsz) < 0)
+	if (n == 0 || memchr(p, '@', n) == NULL || p[0] == '@' ||
+	    p[n - 1] == '@')
 		return 0;
-	if (strcmp(oid, OID_UPN) != 0)
-		return 1;	/* other otherNames are opaque to us */
-	if (gnutls_x509_crt_get_subject_alt_name(c, idx, NULL, &sz, NULL) !=
-	    GNUTLS_E_SHORT_MEMORY_BUFFER || sz == 0 || sz > 4096)
-		return 0;
-	if ((raw.data = malloc(sz)) == NULL)
-		return 0;
-	if (gnutls_x509_crt_get_subject_alt_name(c, idx, raw.data, &sz,
-	    NULL) < 0)
-		goto out;
-	raw.size = (unsigned)sz;
-	if (gnutls_x509_othername_to_virtual(oid, &raw, &type, &virt) < 0)
-		goto out;
-	ok = virt.size > 0 && memchr(virt.data, '@', virt.size) != NULL;
-	for (sz = 0; ok && sz < virt.size; sz++)
-		if (virt.data[sz] < 0x20 || virt.data[sz] == 0x7f)
-			ok = 0;
- out:
-	free(raw.data);
-	gnutls_free(virt.data);
-	return ok;
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+	return 1;
 }
 
 static int
@@ -855,8 +834,8 @@ check_sans(gnutls_x509_crt_t c, size_t depth, struct mtls_err *err)
 		case GNUTLS_SAN_IPADDRESS:
 			ok = sz == 4 || sz == 16;
 			break;
-		case GNUTLS_SAN_OTHERNAME:
-			ok = valid_upn(c, idx);
+		case GNUTLS_SAN_OTHERNAME_MSUSERPRINCIPAL:
+			ok = valid_upn(buf, sz);
 			break;
 		default:
 			ok = 1;

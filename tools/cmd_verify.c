@@ -228,7 +228,8 @@ cmd_map(int argc, char **argv)
 		fprintf(stderr, "%s: rejected (%s): %s\n", r.o.cert,
 		    mtls_errname(r.result), mtls_err_msg(&r.err));
 	} else if (mr != 0) {
-		fprintf(stderr, "%s: %s\n", r.o.cert, mtls_err_msg(&e));
+		fprintf(stderr, "%s: no account (%s): %s\n", r.o.cert,
+		    mtls_errname(mr), mtls_err_msg(&e));
 	} else {
 		for (i = 0; i < acc.n; i++)
 			printf("%s\t%s:%u: %s\n", acc.v[i].name,

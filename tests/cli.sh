@@ -1,0 +1,170 @@
+#!/bin/sh
+# cli.sh - mtls verify, map and config check as an administrator uses
+# them: arguments, exit codes (0/1/2), reasons, JSON, file:line errors.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+
+F=$FIXTURES
+T=1767225600
+cat "$F/root.crl" "$F/inter.crl" >"$TMP/crl.pem"
+V="--ca $F/root.pem --untrusted $F/inter.pem --crl $TMP/crl.pem --at $T"
+
+# --- mtls verify -------------------------------------------------------------
+expect_exit 0 "good chain" -- $MTLS verify $V "$F/leaf-good.pem"
+expect_in "$TMP/out" "leaf-good.pem: OK" "good chain output"
+expect_in "$TMP/out" "subject:     CN=alice,UID=alice,O=mtls test" "subject"
+expect_in "$TMP/out" "(trust anchor)" "chain shown"
+expect_exit 0 "RFC 3339 time" -- $MTLS verify --ca "$F/root.pem" \
+    --untrusted "$F/inter.pem" --crl "$TMP/crl.pem" \
+    --at 2026-01-01T01:00:00+01:00 "$F/leaf-good.pem"
+
+# Each bad certificate is rejected with its own reason.
+reasons=""
+while read -r file reason extra; do
+	expect_exit 1 "$file" -- $MTLS verify $V $extra "$F/$file"
+	expect_in "$TMP/err" "rejected ($reason)" "$file reason"
+	expect_empty "$TMP/out" "$file stdout"
+	reasons="$reasons $reason"
+done <<EOF2
+leaf-expired.pem expired
+leaf-notyet.pem not-yet-valid
+leaf-other.pem untrusted
+leaf-revoked.pem revoked
+leaf-noeku.pem no-eku
+leaf-server-eku.pem wrong-purpose
+leaf-ca.pem leaf-is-ca
+leaf-sha1.pem weak-signature
+leaf-rsa1024.pem weak-key
+leaf-deep.pem chain-too-long --untrusted=$F/deep-chain.pem
+leaf-impostor.pem bad-signature
+leaf-noaki.pem no-authority-key-id
+leaf-badsan.pem bad-san
+EOF2
+n_all=$(echo $reasons | wc -w)
+n_uniq=$(echo $reasons | tr ' ' '\n' | sort -u | wc -l)
+[ "$n_all" -eq "$n_uniq" ] && ok || fail "reasons are not distinct: $reasons"
+
+# CRL problems.
+expect_exit 1 "stale CRL" -- $MTLS verify --ca "$F/root.pem" \
+    --untrusted "$F/inter.pem" --crl "$F/root.crl" --crl "$F/inter-stale.crl" \
+    --at $T "$F/leaf-good.pem"
+expect_in "$TMP/err" "rejected (crl-stale)" "stale CRL reason"
+expect_exit 1 "forged CRL" -- $MTLS verify --ca "$F/root.pem" \
+    --untrusted "$F/inter.pem" --crl "$F/root.crl" --crl "$F/inter-forged.crl" \
+    --at $T "$F/leaf-good.pem"
+expect_in "$TMP/err" "rejected (crl-bad-signature)" "forged CRL reason"
+expect_exit 1 "missing CRL" -- $MTLS verify --ca "$F/root.pem" \
+    --untrusted "$F/inter.pem" --crl "$F/root.crl" --at $T "$F/leaf-good.pem"
+expect_in "$TMP/err" "rejected (crl-missing)" "missing CRL reason"
+expect_exit 1 "now, CRL past nextUpdate" -- $MTLS verify --ca "$F/root.pem" \
+    --untrusted "$F/inter.pem" --crl "$TMP/crl.pem" "$F/leaf-good.pem"
+expect_in "$TMP/err" "crl-stale" "real clock uses nextUpdate"
+
+# Purposes.
+expect_exit 0 "server purpose" -- $MTLS verify $V --purpose server \
+    "$F/server-good.pem"
+expect_exit 1 "client cert as server" -- $MTLS verify $V --purpose server \
+    "$F/leaf-good.pem"
+expect_exit 0 "purpose any" -- $MTLS verify $V --purpose any "$F/leaf-noeku.pem"
+
+# JSON.
+expect_exit 0 "json accepted" -- $MTLS verify $V --json "$F/leaf-good.pem"
+expect_in "$TMP/out" '"accepted":true' "json accepted"
+expect_in "$TMP/out" '"subject":"CN=alice,UID=alice,O=mtls test"' "json subject"
+expect_in "$TMP/out" '"at":"2026-01-01T00:00:00Z"' "json time"
+expect_exit 1 "json rejected" -- $MTLS verify $V --json "$F/leaf-revoked.pem"
+expect_in "$TMP/out" '"accepted":false' "json rejected"
+expect_in "$TMP/out" '"reason":"revoked"' "json reason"
+expect_empty "$TMP/err" "json rejected stderr"
+
+# Usage and configuration errors are 2.
+expect_exit 2 "no operand" -- $MTLS verify $V
+expect_exit 2 "two operands" -- $MTLS verify $V "$F/leaf-good.pem" "$F/leaf-bob.pem"
+expect_exit 2 "unknown option" -- $MTLS verify --bogus $V "$F/leaf-good.pem"
+expect_exit 2 "bad time" -- $MTLS verify $V --at yesterday "$F/leaf-good.pem"
+expect_exit 2 "bad purpose" -- $MTLS verify $V --purpose email "$F/leaf-good.pem"
+expect_exit 2 "missing certificate" -- $MTLS verify $V "$TMP/none.pem"
+expect_exit 2 "missing CA" -- $MTLS verify --ca "$TMP/none.pem" "$F/leaf-good.pem"
+expect_in "$TMP/err" "none.pem" "missing CA named"
+expect_exit 2 "missing config" -- $MTLS verify --config "$TMP/none.conf" \
+    "$F/leaf-good.pem"
+cp "$F/root.pem" "$TMP/loose-root.pem"
+chmod 0666 "$TMP/loose-root.pem"
+expect_exit 2 "world-writable CA" -- $MTLS verify --ca "$TMP/loose-root.pem" \
+    "$F/leaf-good.pem"
+expect_in "$TMP/err" "writable by group or others" "world-writable reason"
+expect_exit 2 "not a certificate" -- $MTLS verify $V "$F/root.crl"
+expect_in "$TMP/err" "no certificate could be read" "not a certificate reason"
+
+# --- configuration file, mtls map, mtls config check -------------------------
+fp=$(awk -F'\t' '$1 == "leaf-bob.pem" { print $3 }' "$F/fixtures.txt")
+cat >"$TMP/mtls.conf" <<EOF2
+# test configuration
+trust_anchor $F/root.pem
+intermediate $F/inter.pem
+crl $F/root.crl
+crl $F/inter.crl
+
+map from=cn subject_suffix="O=mtls test"
+map user=deploy fingerprint=$fp
+map from=email domain=example.com
+EOF2
+chmod 0644 "$TMP/mtls.conf"
+expect_exit 0 "map alice" -- $MTLS map --config "$TMP/mtls.conf" --at $T \
+    "$F/leaf-good.pem"
+expect_in "$TMP/out" "$(printf 'alice\t%s:7: map from=cn' "$TMP/mtls.conf")" \
+    "map names the rule"
+[ "$(wc -l <"$TMP/out")" -eq 1 ] && ok || fail "alice maps once: $(cat "$TMP/out")"
+expect_exit 0 "map bob" -- $MTLS map --config "$TMP/mtls.conf" --at $T \
+    "$F/leaf-bob.pem"
+[ "$(cut -f1 "$TMP/out" | tr '\n' ' ')" = "bob deploy " ] && ok ||
+    fail "bob maps to bob and deploy: $(cat "$TMP/out")"
+expect_exit 0 "map json" -- $MTLS map --json --config "$TMP/mtls.conf" \
+    --at $T "$F/leaf-bob.pem"
+expect_in "$TMP/out" '{"name":"deploy","rule":"map user=deploy fingerprint=' \
+    "json account"
+expect_exit 1 "map hostile CN" -- $MTLS map --config "$TMP/mtls.conf" --at $T \
+    "$F/leaf-hostile-cn.pem"
+expect_in "$TMP/err" "no-mapping" "hostile CN gives nothing"
+expect_exit 1 "map revoked" -- $MTLS map --config "$TMP/mtls.conf" --at $T \
+    "$F/leaf-revoked.pem"
+expect_in "$TMP/err" "rejected (revoked)" "revoked is not mapped"
+expect_empty "$TMP/out" "revoked prints no account"
+expect_exit 0 "verify with config" -- $MTLS verify --config "$TMP/mtls.conf" \
+    --at $T "$F/leaf-good.pem"
+
+expect_exit 0 "config check" -- $MTLS config check --config "$TMP/mtls.conf" \
+    --at $T
+expect_in "$TMP/out" "OK" "config check OK"
+expect_exit 1 "config check now (CRLs past nextUpdate)" -- \
+    $MTLS config check --config "$TMP/mtls.conf"
+expect_in "$TMP/out" "crl-stale" "config check names stale CRLs"
+sed "s#$F/inter.crl#$F/inter-forged.crl#" "$TMP/mtls.conf" >"$TMP/forged.conf"
+expect_exit 1 "config check forged CRL" -- $MTLS config check \
+    --config "$TMP/forged.conf" --at $T
+expect_in "$TMP/out" "crl-bad-signature" "config check names forged CRL"
+printf 'trust_anchor %s\ncrl_requried yes\n' "$F/root.pem" >"$TMP/typo.conf"
+expect_exit 2 "config typo" -- $MTLS config check --config "$TMP/typo.conf"
+expect_in "$TMP/err" "typo.conf:2: unknown key 'crl_requried'" "file:line"
+chmod 0666 "$TMP/mtls.conf"
+expect_exit 2 "writable config" -- $MTLS map --config "$TMP/mtls.conf" \
+    --at $T "$F/leaf-good.pem"
+expect_in "$TMP/err" "writable by group or others" "writable config reason"
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 0644 "$TMP/mtls.conf"
+	chown 65534 "$TMP/mtls.conf"
+	expect_exit 2 "config not owned by root" -- $MTLS config check \
+	    --config "$TMP/mtls.conf" --at $T
+	expect_in "$TMP/err" "must be owned by root" "owner reason"
+fi
+
+# --- help -------------------------------------------------------------------
+expect_exit 0 "help" -- $MTLS help
+expect_in "$TMP/out" "verify" "help lists verify"
+expect_exit 0 "verify --help" -- $MTLS verify --help
+expect_in "$TMP/out" "usage: mtls verify" "verify usage"
+expect_exit 0 "help map" -- $MTLS help map
+expect_exit 0 "version" -- $MTLS --version
+expect_exit 2 "unknown command" -- $MTLS frobnicate
+expect_exit 2 "no command" -- $MTLS
+
+finish

@@ -1,0 +1,83 @@
+/*
+ * testlib.h - small helpers shared by the libcheck unit tests.
+ */
+#ifndef MTLS_TESTLIB_H
+#define MTLS_TESTLIB_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The generated test PKI (see fixtures.h); set by the Makefile. */
+static inline const char *
+fixtures_dir(void)
+{
+	const char *d = getenv("FIXTURES");
+
+	return d != NULL ? d : "tests/fixtures";
+}
+
+/* FIXTURES/name in a static buffer (one at a time). */
+static inline const char *
+fx(const char *name)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s/%s", fixtures_dir(), name);
+	return buf;
+}
+
+/* A fresh private directory for one test; removed by tl_rmdir(). */
+static inline char *
+tl_mkdtemp(void)
+{
+	char tmpl[] = "/tmp/mtls-test.XXXXXX", *d = mkdtemp(tmpl);
+
+	ck_assert_ptr_nonnull(d);
+	return strdup(d);
+}
+
+/* Write len bytes to dir/name with mode; returns the path (malloc'd). */
+static inline char *
+tl_write(const char *dir, const char *name, const void *data, size_t len,
+    mode_t mode)
+{
+	char *path = NULL;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	return path;
+}
+
+static inline void
+tl_rmdir(char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(dir);
+}
+
+/* Run a suite; exit status for the automake test driver. */
+static inline int
+tl_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
+
+#endif /* MTLS_TESTLIB_H */
