@@ -40,6 +40,23 @@ mtls_file_check_fd(int fd, const char *path, const char *what,
 	return 0;
 }
 
+/* A private key must not be readable by group or others either. */
+static int
+secret_mode(int fd, const char *path, const char *what, struct mtls_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return mtls_err_set(err, MTLS_E_IO, "%s %s: cannot stat: %s",
+		    what, path, strerror(errno));
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return mtls_err_set(err, MTLS_E_FILE_MODE, "%s %s: mode %04o "
+		    "lets group or others read it; use chmod 600", what, path,
+		    (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* check: 0 none, 1 ownership and no group/other write, 2 also no read. */
 static int
 read_file(const char *path, const char *what, size_t max, int check,
     char **buf, size_t *len, struct mtls_err *err)
@@ -58,6 +75,8 @@ read_file(const char *path, const char *what, size_t max, int check,
 		goto out;
 	}
 	if (check && (r = mtls_file_check_fd(fd, path, what, err)) != 0)
+		goto out;
+	if (check == 2 && (r = secret_mode(fd, path, what, err)) != 0)
 		goto out;
 	if ((b = malloc(max + 1)) == NULL) {
 		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
@@ -89,7 +108,10 @@ read_file(const char *path, const char *what, size_t max, int check,
  out:
 	if (fd >= 0)
 		close(fd);
-	free(b);
+	if (b != NULL) {
+		explicit_bzero(b, max + 1);
+		free(b);
+	}
 	return r;
 }
 
@@ -98,6 +120,13 @@ mtls_file_read(const char *path, const char *what, size_t max, char **buf,
     size_t *len, struct mtls_err *err)
 {
 	return read_file(path, what, max, 1, buf, len, err);
+}
+
+int
+mtls_file_read_secret(const char *path, const char *what, size_t max,
+    char **buf, size_t *len, struct mtls_err *err)
+{
+	return read_file(path, what, max, 2, buf, len, err);
 }
 
 int

@@ -26,6 +26,13 @@ int mtls_file_read(const char *path, const char *what, size_t max,
     char **buf, size_t *len, struct mtls_err *err);
 
 /*
+ * mtls_file_read() for a private key: also refuses a file that group or
+ * others may read.  The caller wipes *buf (explicit_bzero) before freeing.
+ */
+int mtls_file_read_secret(const char *path, const char *what, size_t max,
+    char **buf, size_t *len, struct mtls_err *err);
+
+/*
  * mtls_file_read() without the ownership and mode test, for input that is
  * not trusted anyway (a certificate to be verified).
  */

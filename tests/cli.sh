@@ -142,6 +142,29 @@ sed "s#$F/inter.crl#$F/inter-forged.crl#" "$TMP/mtls.conf" >"$TMP/forged.conf"
 expect_exit 1 "config check forged CRL" -- $MTLS config check \
     --config "$TMP/forged.conf" --at $T
 expect_in "$TMP/out" "crl-bad-signature" "config check names forged CRL"
+# Host certificate and key.
+cp "$F/server-good.key" "$TMP/host.key"
+chmod 0600 "$TMP/host.key"
+{ cat "$TMP/mtls.conf"; printf 'host_certificate %s\nhost_key %s\n' \
+    "$F/server-good.pem" "$TMP/host.key"; } >"$TMP/host.conf"
+expect_exit 0 "host credentials" -- $MTLS config check --config "$TMP/host.conf" \
+    --at $T
+expect_in "$TMP/out" "OK for serverAuth" "host certificate verified"
+chmod 0644 "$TMP/host.key"
+expect_exit 2 "readable host key" -- $MTLS config check \
+    --config "$TMP/host.conf" --at $T
+expect_in "$TMP/err" "lets group or others read it" "host key mode"
+cp "$F/leaf-good.key" "$TMP/host.key"
+chmod 0600 "$TMP/host.key"
+expect_exit 2 "host key of another certificate" -- $MTLS config check \
+    --config "$TMP/host.conf" --at $T
+expect_in "$TMP/err" "does not belong" "host key mismatch"
+{ cat "$TMP/mtls.conf"; printf 'host_certificate %s\nhost_key %s\n' \
+    "$F/leaf-good.pem" "$TMP/host.key"; } >"$TMP/client-as-host.conf"
+expect_exit 1 "client certificate as host certificate" -- $MTLS config check \
+    --config "$TMP/client-as-host.conf" --at $T
+expect_in "$TMP/out" "wrong-purpose" "host certificate needs serverAuth"
+
 printf 'trust_anchor %s\ncrl_requried yes\n' "$F/root.pem" >"$TMP/typo.conf"
 expect_exit 2 "config typo" -- $MTLS config check --config "$TMP/typo.conf"
 expect_in "$TMP/err" "typo.conf:2: unknown key 'crl_requried'" "file:line"

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "util.h"
+#include "host.h"
 #include "verify.h"
 
 static void
@@ -97,6 +98,21 @@ cmd_config(int argc, char **argv)
 		printf("  note: no map rules: no certificate maps to any "
 		    "account\n");
 	np = mtls_verifier_problems(v, at, problem, NULL);
+	if (c->host_cert != NULL || c->host_key != NULL) {
+		int hr = mtls_host_check(c, v, at, &e);
+
+		if (hr != 0 && !mtls_error_is_rejection(hr)) {
+			fprintf(stderr, "mtls: %s\n", mtls_err_msg(&e));
+			goto out;
+		}
+		if (hr != 0) {
+			printf("  problem (%s): host certificate %s: %s\n",
+			    mtls_errname(hr), c->host_cert, mtls_err_msg(&e));
+			np++;
+		} else
+			printf("  host certificate %s: OK for serverAuth\n",
+			    c->host_cert);
+	}
 	if (np == 0) {
 		printf("  OK\n");
 		rc = 0;
