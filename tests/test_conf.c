@@ -618,36 +618,6 @@ START_TEST(test_add_rule)
 }
 END_TEST
 
-/*
- * A directory per test case, made and removed by an unchecked fixture in
- * the parent process, so that it goes even when a forked test fails.
- */
-static char *case_dir;
-
-static void
-case_setup(void)
-{
-	case_dir = tl_mkdtemp();
-}
-
-static void
-case_teardown(void)
-{
-	tl_rmdir(case_dir);
-	case_dir = NULL;
-}
-
-/* A fresh subdirectory of case_dir for one row (malloc'd). */
-static char *
-row_dir(const char *test, int row)
-{
-	char *d = NULL;
-
-	ck_assert_ptr_nonnull(case_dir);
-	ck_assert_int_ge(asprintf(&d, "%s/%s-%d", case_dir, test, row), 0);
-	ck_assert_int_eq(mkdir(d, 0700), 0);
-	return d;
-}
 
 /* Loading from disk. */
 enum load_kind {
@@ -704,7 +674,7 @@ START_TEST(test_load)
 		    load_rows[_i].what);
 		return;
 	}
-	dir = row_dir("load", _i);
+	dir = tl_row_dir("load", _i);
 	switch (load_rows[_i].kind) {
 	case LD_FILE:
 	case LD_FOREIGN:
@@ -762,7 +732,7 @@ END_TEST
 /* mtls_conf_read() is the load without the anchor check. */
 START_TEST(test_read_no_check)
 {
-	char *dir = row_dir("read", 0), *path;
+	char *dir = tl_row_dir("read", 0), *path;
 	struct mtls_conf *c = NULL;
 	struct mtls_err err;
 
@@ -844,7 +814,7 @@ conf_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, tl_case_setup, tl_case_teardown);
 	tcase_add_loop_test(tc, test_load, 0, NROWS(load_rows));
 	tcase_add_test(tc, test_read_no_check);
 	suite_add_tcase(s, tc);

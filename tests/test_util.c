@@ -434,36 +434,6 @@ START_TEST(test_parse_uint)
 }
 END_TEST
 
-/*
- * A directory per test case, made and removed by an unchecked fixture in
- * the parent process, so that it goes even when a forked test fails.
- */
-static char *case_dir;
-
-static void
-case_setup(void)
-{
-	case_dir = tl_mkdtemp();
-}
-
-static void
-case_teardown(void)
-{
-	tl_rmdir(case_dir);
-	case_dir = NULL;
-}
-
-/* A fresh subdirectory of case_dir for one row (malloc'd). */
-static char *
-row_dir(const char *test, int row)
-{
-	char *d = NULL;
-
-	ck_assert_ptr_nonnull(case_dir);
-	ck_assert_int_ge(asprintf(&d, "%s/%s-%d", case_dir, test, row), 0);
-	ck_assert_int_eq(mkdir(d, 0700), 0);
-	return d;
-}
 
 /* Safe file reads. */
 enum read_kind {
@@ -527,7 +497,7 @@ START_TEST(test_file_read)
 		    read_rows[_i].what);
 		return;
 	}
-	dir = row_dir("read", _i);
+	dir = tl_row_dir("read", _i);
 	switch (read_rows[_i].kind) {
 	case RD_FILE:
 	case RD_FOREIGN:
@@ -726,7 +696,7 @@ util_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, tl_case_setup, tl_case_teardown);
 	tcase_add_loop_test(tc, test_file_read, 0, NROWS(read_rows));
 	tcase_add_test(tc, test_check_fd_pipe);
 	suite_add_tcase(s, tc);

@@ -67,6 +67,38 @@ tl_rmdir(char *dir)
 	free(dir);
 }
 
+/*
+ * A directory per test case, made and removed by an unchecked fixture
+ * (tcase_add_unchecked_fixture(tc, tl_case_setup, tl_case_teardown)) in
+ * the parent process, so that it goes even when a forked test fails.
+ */
+static char *tl_case_dir;
+
+static inline void
+tl_case_setup(void)
+{
+	tl_case_dir = tl_mkdtemp();
+}
+
+static inline void
+tl_case_teardown(void)
+{
+	tl_rmdir(tl_case_dir);
+	tl_case_dir = NULL;
+}
+
+/* A fresh subdirectory of the case directory for one row (malloc'd). */
+static inline char *
+tl_row_dir(const char *test, int row)
+{
+	char *d = NULL;
+
+	ck_assert_ptr_nonnull(tl_case_dir);
+	ck_assert_int_ge(asprintf(&d, "%s/%s-%d", tl_case_dir, test, row), 0);
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	return d;
+}
+
 /* Run a suite; exit status for the automake test driver. */
 static inline int
 tl_run(Suite *s)
