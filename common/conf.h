@@ -29,7 +29,7 @@ enum mtls_purpose {
 enum mtls_profile {
 	MTLS_PROFILE_MEDIUM = 1,	/* 112-bit: RSA >= 2048, P-256, Ed25519 */
 	MTLS_PROFILE_HIGH,		/* 128-bit: RSA >= 3072 */
-	MTLS_PROFILE_ULTRA,		/* 192-bit: RSA >= 7680, P-384 */
+	MTLS_PROFILE_ULTRA,		/* 192-bit: RSA >= 8192, P-384 */
 	MTLS_PROFILE_FUTURE		/* 256-bit: RSA >= 15360, P-521 */
 };
 

@@ -174,11 +174,14 @@ append_file(const char *path, const char *what, gnutls_x509_crt_t **arr,
 
 	if ((r = mtls_load_crts(path, what, 1, &got, &ngot, err)) != 0)
 		return r;
-	if (*n + ngot > 1024 ||
-	    (na = gnutls_realloc(*arr, (*n + ngot) * sizeof(*na))) == NULL) {
+	if (*n + ngot > 1024) {
 		mtls_crts_free(got, ngot);
-		return mtls_err_set(err, MTLS_E_NOMEM, "%s: too many "
-		    "certificates", what);
+		return mtls_err_set(err, MTLS_E_TOO_LARGE, "%s %s: more than "
+		    "1024 certificates in all", what, path);
+	}
+	if ((na = gnutls_realloc(*arr, (*n + ngot) * sizeof(*na))) == NULL) {
+		mtls_crts_free(got, ngot);
+		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 	}
 	for (i = 0; i < ngot; i++)
 		na[(*n)++] = got[i];
@@ -1169,6 +1172,7 @@ mtls_verifier_problems(const struct mtls_verifier *v, time_t now,
 	for (i = 0; i < v->n_inters; i++) {
 		memset(&e, 0, sizeof(e));
 		if (check_ca(v->inters[i], 0, "intermediate", &e) != 0 ||
+		    check_key(v->inters[i], 0, v->profile, &e) != 0 ||
 		    check_times(&v->inters[i], 1, now, &e) != 0) {
 			fn(ctx, e.code, e.msg);
 			count++;

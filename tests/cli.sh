@@ -125,6 +125,10 @@ expect_in "$TMP/out" '{"name":"deploy","rule":"map user=deploy fingerprint=' \
 expect_exit 1 "map hostile CN" -- $MTLS map --config "$TMP/mtls.conf" --at $T \
     "$F/leaf-hostile-cn.pem"
 expect_in "$TMP/err" "no-mapping" "hostile CN gives nothing"
+expect_exit 1 "map hostile CN, json" -- $MTLS map --json --config "$TMP/mtls.conf" \
+    --at $T "$F/leaf-hostile-cn.pem"
+expect_in "$TMP/out" '"reason":"no-mapping"' "json says why nothing maps"
+expect_in "$TMP/out" '"accounts":[]' "json has no accounts"
 expect_exit 1 "map revoked" -- $MTLS map --config "$TMP/mtls.conf" --at $T \
     "$F/leaf-revoked.pem"
 expect_in "$TMP/err" "rejected (revoked)" "revoked is not mapped"

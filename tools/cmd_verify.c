@@ -31,8 +31,9 @@ verify_usage(FILE *f)
 static void
 map_usage(FILE *f)
 {
-	fprintf(f, "usage: mtls map [--config FILE] [--at TIME] [--json] "
-	    "[-v] CERT\n\n"
+	fprintf(f, "usage: mtls map [--config FILE] [--ca FILE] [--untrusted "
+	    "FILE] [--crl FILE]\n"
+	    "                [--at TIME] [--json] [-v] CERT\n\n"
 	    "Verify CERT, then print the accounts it may log in to, one a "
 	    "line, each\nwith the map rule that gave it (tab-separated). "
 	    "-v says why rules gave\nnothing. --ca, --untrusted and --crl "
@@ -213,6 +214,11 @@ cmd_map(int argc, char **argv)
 		    &e);
 	if (r.o.json) {
 		print_verdict_json(&r);
+		if (r.result == 0 && mr != 0) {
+			printf(",\"reason\":\"%s\",\"message\":",
+			    mtls_errname(mr));
+			json_str(stdout, mtls_err_msg(&e));
+		}
 		printf(",\"accounts\":[");
 		for (i = 0; i < acc.n; i++) {
 			printf("%s{\"name\":", i > 0 ? "," : "");
