@@ -372,3 +372,101 @@ mtls_hex(const unsigned char *in, size_t len, int colons, char *out)
 	}
 	*out = '\0';
 }
+
+/* fsync the directory holding path, so that a rename in it is durable. */
+static int
+sync_parent(const char *path, struct mtls_err *err)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+	size_t n;
+	int fd, r = MTLS_E_IO;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		strcpy(dir, ".");
+	else {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		if (n >= sizeof(dir))
+			return mtls_err_set(err, MTLS_E_TOO_LARGE,
+			    "%s: path too long", path);
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return mtls_err_set(err, MTLS_E_IO, "%s: %s", dir,
+		    strerror(errno));
+	if (fsync(fd) != 0)
+		mtls_err_set(err, MTLS_E_IO, "%s: fsync: %s", dir,
+		    strerror(errno));
+	else
+		r = 0;
+	close(fd);
+	return r;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+mtls_file_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, struct mtls_err *err)
+{
+	char tmp[PATH_MAX];
+	const char *base;
+	int fd = -1, n, r = MTLS_E_IO;
+
+	tmp[0] = '\0';
+	base = strrchr(path, '/');
+	n = base == NULL ?
+	    snprintf(tmp, sizeof(tmp), ".%s.tmpXXXXXX", path) :
+	    snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmpXXXXXX",
+	    (int)(base - path), path, base + 1);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		tmp[0] = '\0';
+		r = mtls_err_set(err, MTLS_E_TOO_LARGE, "%s: path too long",
+		    path);
+		goto out;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		r = mtls_err_set(err, MTLS_E_IO, "%s: cannot create a "
+		    "temporary file: %s", path, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		r = mtls_err_set(err, MTLS_E_IO, "%s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	n = close(fd);
+	fd = -1;
+	if (n != 0 || rename(tmp, path) != 0) {
+		r = mtls_err_set(err, MTLS_E_IO, "%s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	r = sync_parent(path, err);
+ out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	return r;
+}

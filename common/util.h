@@ -39,6 +39,18 @@ int mtls_file_read_secret(const char *path, const char *what, size_t max,
 int mtls_file_read_any(const char *path, const char *what, size_t max,
     char **buf, size_t *len, struct mtls_err *err);
 
+/*
+ * Replace path with len bytes of data, atomically: the bytes go to a new
+ * temporary file in the same directory (mode applied with fchmod, so the
+ * umask does not matter), which is fsync'd and renamed over path; then the
+ * directory is fsync'd.  A crash at any point leaves either the old file
+ * or the new one, never a mix; at worst a stray ".NAME.tmpXXXXXX" file.
+ * Returns 0, or a negative MTLS_E_* code with err set.  Not safe against
+ * concurrent writers of the same path: callers serialize (a lock file).
+ */
+int mtls_file_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, struct mtls_err *err);
+
 /* The ownership and mode test of mtls_file_read() on an open descriptor. */
 int mtls_file_check_fd(int fd, const char *path, const char *what,
     struct mtls_err *err);

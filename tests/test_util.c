@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -675,6 +676,63 @@ START_TEST(test_err_set)
 }
 END_TEST
 
+/* Atomic replacement: content, exact mode whatever the umask, no leftovers. */
+static const struct {
+	const char	*old;		/* existing content, or NULL */
+	const char	*data;
+	mode_t		 mode;
+	const char	*sub;		/* a missing subdirectory, or NULL */
+	int		 code;
+} atomic_rows[] = {
+	{ NULL, "new\n", 0644, NULL, 0 },
+	{ NULL, "secret\n", 0600, NULL, 0 },
+	{ "old content that is longer\n", "short\n", 0640, NULL, 0 },
+	{ "old\n", "", 0644, NULL, 0 },
+	{ NULL, "x", 0644, "missing", MTLS_E_IO },
+};
+
+START_TEST(test_write_atomic)
+{
+	struct mtls_err err = { 0, "" };
+	char *dir = tl_row_dir("atomic", _i), *path = NULL, *buf = NULL;
+	struct stat st;
+	size_t len, n = 0;
+	mode_t old_umask;
+	DIR *d;
+	struct dirent *de;
+	int r;
+
+	ck_assert_int_ge(asprintf(&path, "%s/%s%sf", dir,
+	    atomic_rows[_i].sub != NULL ? atomic_rows[_i].sub : "",
+	    atomic_rows[_i].sub != NULL ? "/" : ""), 0);
+	if (atomic_rows[_i].old != NULL)
+		free(tl_write(dir, "f", atomic_rows[_i].old,
+		    strlen(atomic_rows[_i].old), 0644));
+	old_umask = umask(077);
+	r = mtls_file_write_atomic(path, atomic_rows[_i].data,
+	    strlen(atomic_rows[_i].data), atomic_rows[_i].mode, &err);
+	umask(old_umask);
+	ck_assert_int_eq(r, atomic_rows[_i].code);
+	if (r == 0) {
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_uint_eq(st.st_mode & 07777, atomic_rows[_i].mode);
+		ck_assert_int_eq(mtls_file_read_any(path, "t", 1024, &buf,
+		    &len, &err), 0);
+		ck_assert_str_eq(buf, atomic_rows[_i].data);
+	} else
+		ck_assert_ptr_nonnull(strstr(err.msg, path));
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' || strstr(de->d_name, ".tmp") != NULL)
+			n++;
+	closedir(d);
+	ck_assert_uint_eq(n, r == 0 || atomic_rows[_i].old != NULL ? 1 : 0);
+	free(buf);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -699,6 +757,7 @@ util_suite(void)
 	tcase_add_unchecked_fixture(tc, tl_case_setup, tl_case_teardown);
 	tcase_add_loop_test(tc, test_file_read, 0, NROWS(read_rows));
 	tcase_add_test(tc, test_check_fd_pipe);
+	tcase_add_loop_test(tc, test_write_atomic, 0, NROWS(atomic_rows));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
