@@ -1,0 +1,771 @@
+/*
+ * cmd_ca.c - mtls ca: the organization's own CA (init, issue, revoke, crl,
+ * list).  The directory layout and the index format are in ca.h and ca.c.
+ *
+ * Order of writes: whatever a SIGKILL interrupts, the CA stays usable.  A
+ * new certificate goes to certs/SERIAL.pem before the index names it (an
+ * unnamed file in certs/ is harmless and its serial is never reused); a
+ * revocation reaches crl.pem before the index; crlnumber goes up before the
+ * CRL that carries the number is written.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+
+#include "ca.h"
+#include "cli.h"
+#include "util.h"
+#include "verify.h"
+
+#define MAX_SAN		16
+#define NAME_MAX_LEN	64	/* of a CA's name and organization */
+#define DNS_MAX		253
+#define EMAIL_MAX	254
+#define BACKDATE	300	/* notBefore: 5 minutes ago, for clock skew */
+
+enum {
+	OPT_NAME, OPT_ORG, OPT_KEY_TYPE, OPT_DAYS, OPT_USER, OPT_HOST,
+	OPT_EMAIL, OPT_UID, OPT_DNS, OPT_OUT, OPT_REASON, OPT_NEXT_UPDATE,
+	OPT_HELP
+};
+
+#define F(o)	(1u << (o))
+
+struct opts {
+	const char		*dir;
+	const char		*arg;		/* revoke's SERIAL|CERTFILE */
+	const char		*name, *org, *user, *host, *uid, *out;
+	const char		*email[MAX_SAN];
+	size_t			 n_email;
+	const char		*dns[MAX_SAN];
+	size_t			 n_dns;
+	enum ca_key_type	 key_type;
+	unsigned long		 days;		/* 0: the command's default */
+	unsigned long		 next_update;
+	const char		*reason;
+	time_t			 now;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: mtls ca init DIR --name NAME [--org ORG] "
+	    "[--key-type TYPE] [--days N]\n"
+	    "       mtls ca issue DIR --user NAME|--host FQDN --out PREFIX "
+	    "[--days N]\n"
+	    "                     [--email ADDR]... [--uid NAME] "
+	    "[--dns NAME]... [--key-type TYPE]\n"
+	    "       mtls ca revoke DIR SERIAL|CERTFILE [--reason REASON]\n"
+	    "       mtls ca crl DIR [--next-update DAYS]\n"
+	    "       mtls ca list DIR\n\n"
+	    "Run the organization's CA in DIR. init makes a self-signed root "
+	    "(default\necdsa-p256, 3650 days); issue makes a key PREFIX.key "
+	    "and a certificate\nPREFIX.pem for a person (clientAuth) or a "
+	    "host (serverAuth), 365 days by\ndefault; revoke marks a "
+	    "certificate revoked and re-signs DIR/crl.pem; crl\nre-signs "
+	    "the CRL (nextUpdate in 30 days by default); list prints the\n"
+	    "inventory. TYPE: ecdsa-p256, ecdsa-p384, ed25519, rsa-3072. "
+	    "REASON:\nunspecified, keyCompromise, affiliationChanged, "
+	    "superseded,\ncessationOfOperation, privilegeWithdrawn.\n\n"
+	    "Exit status: 0 done, 1 refused or failed (nothing changed), "
+	    "2 usage error.\n");
+}
+
+static int __attribute__((format(printf, 1, 2)))
+bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mtls ca: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
+static int
+failed(const struct mtls_err *e)
+{
+	fprintf(stderr, "mtls ca: %s\n", mtls_err_msg(e));
+	return EXIT_REJECTED;
+}
+
+/* A CA name or organization: printable, no '\' or ',' trouble in DNs. */
+static int
+label_valid(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0' || strlen(s) > NAME_MAX_LEN)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A DNS name: labels of [A-Za-z0-9-], no hyphen at either end. */
+static int
+dns_valid(const char *s)
+{
+	size_t len = strlen(s), lab = 0, i;
+
+	if (len == 0 || len > DNS_MAX || s[len - 1] == '.')
+		return 0;
+	for (i = 0; i <= len; i++) {
+		char c = s[i];
+
+		if (c == '.' || c == '\0') {
+			if (lab == 0 || lab > 63 || s[i - 1] == '-')
+				return 0;
+			lab = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || (c == '-' && lab > 0))
+			lab++;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* local@domain: printable local part without spaces, a DNS domain. */
+static int
+email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+	const char *p;
+
+	if (at == NULL || at == s || strlen(s) > EMAIL_MAX ||
+	    !dns_valid(at + 1))
+		return 0;
+	for (p = s; p < at; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("\"\\(),:;<>[]", *p))
+			return 0;
+	return 1;
+}
+
+static const struct {
+	const char	*name;
+} reasons[] = {
+	{ "unspecified" }, { "keyCompromise" }, { "affiliationChanged" },
+	{ "superseded" }, { "cessationOfOperation" }, { "privilegeWithdrawn" },
+};
+
+static int
+reason_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcmp(s, reasons[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Parse options; allowed is a mask of F(OPT_*).  Returns 0 or EXIT_USAGE. */
+static int
+parse(int argc, char **argv, unsigned allowed, int nargs, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 256 + OPT_NAME },
+		{ "org", required_argument, NULL, 256 + OPT_ORG },
+		{ "key-type", required_argument, NULL, 256 + OPT_KEY_TYPE },
+		{ "days", required_argument, NULL, 256 + OPT_DAYS },
+		{ "user", required_argument, NULL, 256 + OPT_USER },
+		{ "host", required_argument, NULL, 256 + OPT_HOST },
+		{ "email", required_argument, NULL, 256 + OPT_EMAIL },
+		{ "uid", required_argument, NULL, 256 + OPT_UID },
+		{ "dns", required_argument, NULL, 256 + OPT_DNS },
+		{ "out", required_argument, NULL, 256 + OPT_OUT },
+		{ "reason", required_argument, NULL, 256 + OPT_REASON },
+		{ "next-update", required_argument, NULL,
+		    256 + OPT_NEXT_UPDATE },
+		{ "help", no_argument, NULL, 256 + OPT_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		opt = c == 'h' ? OPT_HELP : c - 256;
+		if (opt == OPT_HELP) {
+			usage(stdout);
+			exit(0);
+		}
+		if (c == '?' || c < 256 || (allowed & F(opt)) == 0)
+			return bad("%s: unknown or incomplete option '%s' "
+			    "(see mtls ca --help)", argv[0], argv[optind - 1]);
+		switch (opt) {
+		case OPT_NAME:
+			o->name = optarg;
+			break;
+		case OPT_ORG:
+			o->org = optarg;
+			break;
+		case OPT_KEY_TYPE:
+			if (ca_key_type_parse(optarg, &o->key_type) != 0)
+				return bad("--key-type %s: expected "
+				    "ecdsa-p256, ecdsa-p384, ed25519 or "
+				    "rsa-3072", optarg);
+			break;
+		case OPT_DAYS:
+		case OPT_NEXT_UPDATE:
+			if (mtls_parse_uint(optarg, 1, 36500, opt == OPT_DAYS ?
+			    &o->days : &o->next_update) != 0)
+				return bad("--%s %s: expected a number of days "
+				    "(1 to 36500)", opt == OPT_DAYS ? "days" :
+				    "next-update", optarg);
+			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
+		case OPT_HOST:
+			o->host = optarg;
+			break;
+		case OPT_EMAIL:
+		case OPT_DNS:
+			if ((opt == OPT_EMAIL ? o->n_email : o->n_dns) >=
+			    MAX_SAN)
+				return bad("at most %d --email and %d --dns",
+				    MAX_SAN, MAX_SAN);
+			if (opt == OPT_EMAIL)
+				o->email[o->n_email++] = optarg;
+			else
+				o->dns[o->n_dns++] = optarg;
+			break;
+		case OPT_UID:
+			o->uid = optarg;
+			break;
+		case OPT_OUT:
+			o->out = optarg;
+			break;
+		case OPT_REASON:
+			if (!reason_valid(optarg))
+				return bad("--reason %s: unknown reason (see "
+				    "mtls ca --help)", optarg);
+			o->reason = optarg;
+			break;
+		}
+	}
+	if (argc - optind != nargs)
+		return bad("%s: expected %s", argv[0], nargs == 1 ? "DIR" :
+		    "DIR and SERIAL|CERTFILE");
+	o->dir = argv[optind];
+	o->arg = nargs > 1 ? argv[optind + 1] : NULL;
+	return 0;
+}
+
+static int
+write_file(const char *dir, const char *name, const gnutls_datum_t *d,
+    mode_t mode, struct mtls_err *err)
+{
+	char path[4096];
+	int r;
+
+	if ((r = ca_path(dir, name, path, sizeof(path), err)) != 0)
+		return r;
+	return mtls_file_write_atomic(path, d->data, d->size, mode, err);
+}
+
+/* 16 random bytes, positive, first byte nonzero (so 16 bytes in DER). */
+static int
+new_serial(const struct ca *ca, gnutls_x509_crt_t crt, char *hex,
+    struct mtls_err *err)
+{
+	unsigned char serial[CA_SERIAL_LEN];
+	int ret, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		if ((ret = gnutls_rnd(GNUTLS_RND_NONCE, serial,
+		    sizeof(serial))) < 0)
+			return mtls_err_set(err, MTLS_E_CRYPTO, "random: %s",
+			    gnutls_strerror(ret));
+		serial[0] &= 0x7f;
+		if (serial[0] == 0)
+			serial[0] = 1;
+		mtls_hex(serial, sizeof(serial), 0, hex);
+		if (ca == NULL || !ca_serial_used(ca, hex))
+			break;
+	}
+	if (tries == 16)
+		return mtls_err_set(err, MTLS_E_INTERNAL, "no unused serial");
+	if ((ret = gnutls_x509_crt_set_serial(crt, serial,
+	    sizeof(serial))) < 0)
+		return mtls_err_set(err, MTLS_E_CRYPTO, "serial: %s",
+		    gnutls_strerror(ret));
+	return 0;
+}
+
+/* Version, serial, validity, public key and its SKI: common to all. */
+static int
+crt_base(const struct ca *ca, gnutls_x509_crt_t crt,
+    gnutls_x509_privkey_t key, time_t from, time_t to, char *serial,
+    struct mtls_err *err)
+{
+	unsigned char id[CA_KEYID_MAX];
+	size_t idlen = sizeof(id);
+	int ret, r;
+
+	if ((r = new_serial(ca, crt, serial, err)) != 0)
+		return r;
+	if ((ret = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+	    (ret = gnutls_x509_crt_set_activation_time(crt, from)) < 0 ||
+	    (ret = gnutls_x509_crt_set_expiration_time(crt, to)) < 0 ||
+	    (ret = gnutls_x509_crt_set_key(crt, key)) < 0 ||
+	    (ret = gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA1, id,
+	    &idlen)) < 0 ||
+	    (ret = gnutls_x509_crt_set_subject_key_id(crt, id, idlen)) < 0)
+		return mtls_err_set(err, MTLS_E_CRYPTO, "certificate: %s",
+		    gnutls_strerror(ret));
+	return 0;
+}
+
+static int
+set_rdn(gnutls_x509_crt_t crt, const char *oid, const char *v)
+{
+	return gnutls_x509_crt_set_dn_by_oid(crt, oid, 0, v,
+	    (unsigned int)strlen(v));
+}
+
+static int
+ca_init(struct opts *o)
+{
+	gnutls_x509_privkey_t xkey = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t kpem = { NULL, 0 }, cpem = { NULL, 0 };
+	struct mtls_err e = { 0, "" };
+	struct ca *ca = NULL;
+	char serial[2 * CA_SERIAL_LEN + 1], path[4096];
+	int ret, fd = -1, rc = EXIT_REJECTED;
+
+	if (o->name == NULL)
+		return bad("init: --name is required");
+	if (!label_valid(o->name) || (o->org != NULL && !label_valid(o->org)))
+		return bad("init: --name and --org take 1 to %d printable "
+		    "ASCII characters", NAME_MAX_LEN);
+	if (o->days == 0)
+		o->days = 3650;
+	if (ca_exists(o->dir)) {
+		fprintf(stderr, "mtls ca: %s already holds a CA (ca.key or "
+		    "ca.pem exists); nothing changed\n", o->dir);
+		return EXIT_REJECTED;
+	}
+	if (mkdir(o->dir, 0700) == 0) {
+		if (chmod(o->dir, 0700) != 0) {
+			mtls_err_set(&e, MTLS_E_IO, "%s: %s", o->dir,
+			    strerror(errno));
+			goto fail;
+		}
+	} else if (errno != EEXIST) {
+		mtls_err_set(&e, MTLS_E_IO, "%s: %s", o->dir, strerror(errno));
+		goto fail;
+	}
+	if ((fd = ca_lock(o->dir, &e)) < 0)
+		goto fail;
+	if (ca_exists(o->dir)) {	/* made while we waited for the lock */
+		mtls_err_set(&e, MTLS_E_INVAL, "%s already holds a CA", o->dir);
+		goto fail;
+	}
+	if (ca_new(o->dir, fd, &ca, &e) != 0)
+		goto fail;
+	fd = -1;
+	if (ca_path(o->dir, "certs", path, sizeof(path), &e) != 0)
+		goto fail;
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		mtls_err_set(&e, MTLS_E_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (ca_keygen(o->key_type, &xkey, &kpem, &e) != 0)
+		goto fail;
+	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (ret = gnutls_privkey_init(&ca->key)) < 0 ||
+	    (ret = gnutls_privkey_import_x509(ca->key, xkey, 0)) < 0) {
+		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto fail;
+	}
+	if (crt_base(NULL, crt, xkey, o->now - BACKDATE,
+	    o->now + (time_t)o->days * 86400, serial, &e) != 0)
+		goto fail;
+	ca->ski_len = sizeof(ca->ski);
+	if ((o->org != NULL && (ret = set_rdn(crt,
+	    GNUTLS_OID_X520_ORGANIZATION_NAME, o->org)) < 0) ||
+	    (ret = set_rdn(crt, GNUTLS_OID_X520_COMMON_NAME, o->name)) < 0 ||
+	    (ret = gnutls_x509_crt_set_basic_constraints(crt, 1, -1)) < 0 ||
+	    (ret = gnutls_x509_crt_set_key_usage(crt,
+	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN)) < 0 ||
+	    (ret = gnutls_x509_crt_get_subject_key_id(crt, ca->ski,
+	    &ca->ski_len, NULL)) < 0 ||
+	    (ret = gnutls_x509_crt_set_authority_key_id(crt, ca->ski,
+	    ca->ski_len)) < 0) {
+		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto fail;
+	}
+	ca->crt = crt;
+	if (ca_sign_crt(ca, crt, &e) != 0)
+		goto fail;
+	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
+	    &cpem)) < 0) {
+		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto fail;
+	}
+	/* ca.pem last: until it and ca.key exist, this is no CA */
+	if (ca_index_save(ca, &e) != 0 ||
+	    ca_crl_write(ca, o->now, 30, &e) != 0 ||
+	    write_file(o->dir, "ca.key", &kpem, 0600, &e) != 0 ||
+	    write_file(o->dir, "ca.pem", &cpem, 0644, &e) != 0)
+		goto fail;
+	printf("%s: CA \"%s\" created, serial %s\n", o->dir, o->name, serial);
+	rc = 0;
+	goto out;
+ fail:
+	failed(&e);
+ out:
+	if (ca != NULL)
+		ca->crt = NULL;
+	gnutls_x509_crt_deinit(crt);
+	ca_free(ca);
+	if (fd >= 0)
+		close(fd);
+	if (kpem.data != NULL) {
+		gnutls_memset(kpem.data, 0, kpem.size);
+		gnutls_free(kpem.data);
+	}
+	gnutls_free(cpem.data);
+	gnutls_x509_privkey_deinit(xkey);
+	return rc;
+}
+
+/* Subject, SANs and purpose of a user or host certificate. */
+static int
+leaf_names(const struct ca *ca, const struct opts *o, gnutls_x509_crt_t crt,
+    struct mtls_err *err)
+{
+	char org[256];
+	size_t i, sz = sizeof(org);
+	int ret;
+
+	/* RDNs in DER order O, UID, CN: printed as CN=..,UID=..,O=.. */
+	ret = gnutls_x509_crt_get_dn_by_oid(ca->crt,
+	    GNUTLS_OID_X520_ORGANIZATION_NAME, 0, 0, org, &sz);
+	if (ret == 0)
+		ret = set_rdn(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, org);
+	else if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		ret = 0;
+	if (ret == 0 && o->uid != NULL)
+		ret = set_rdn(crt, GNUTLS_OID_LDAP_UID, o->uid);
+	if (ret == 0)
+		ret = set_rdn(crt, GNUTLS_OID_X520_COMMON_NAME,
+		    o->user != NULL ? o->user : o->host);
+	if (ret == 0 && o->host != NULL)
+		ret = gnutls_x509_crt_set_subject_alt_name(crt,
+		    GNUTLS_SAN_DNSNAME, o->host, (unsigned)strlen(o->host),
+		    GNUTLS_FSAN_APPEND);
+	for (i = 0; ret == 0 && i < o->n_dns; i++)
+		ret = gnutls_x509_crt_set_subject_alt_name(crt,
+		    GNUTLS_SAN_DNSNAME, o->dns[i], (unsigned)strlen(o->dns[i]),
+		    GNUTLS_FSAN_APPEND);
+	for (i = 0; ret == 0 && i < o->n_email; i++)
+		ret = gnutls_x509_crt_set_subject_alt_name(crt,
+		    GNUTLS_SAN_RFC822NAME, o->email[i],
+		    (unsigned)strlen(o->email[i]), GNUTLS_FSAN_APPEND);
+	if (ret == 0)
+		ret = gnutls_x509_crt_set_basic_constraints(crt, 0, -1);
+	if (ret == 0)
+		ret = gnutls_x509_crt_set_key_usage(crt,
+		    GNUTLS_KEY_DIGITAL_SIGNATURE);
+	if (ret == 0)
+		ret = gnutls_x509_crt_set_key_purpose_oid(crt, o->user != NULL ?
+		    GNUTLS_KP_TLS_WWW_CLIENT : GNUTLS_KP_TLS_WWW_SERVER, 0);
+	if (ret == 0)
+		ret = gnutls_x509_crt_set_authority_key_id(crt, ca->ski,
+		    ca->ski_len);
+	if (ret < 0)
+		return mtls_err_set(err, MTLS_E_CRYPTO, "certificate: %s",
+		    gnutls_strerror(ret));
+	return 0;
+}
+
+static int
+issue_check(const struct opts *o)
+{
+	size_t i;
+
+	if ((o->user == NULL) == (o->host == NULL))
+		return bad("issue: exactly one of --user and --host");
+	if (o->out == NULL)
+		return bad("issue: --out PREFIX is required");
+	if (o->user != NULL && !mtls_name_valid(o->user, strlen(o->user)))
+		return bad("issue: --user %s: not a valid user name "
+		    "([a-z_][a-z0-9_-]{0,31})", o->user);
+	if (o->uid != NULL && (o->user == NULL ||
+	    !mtls_name_valid(o->uid, strlen(o->uid))))
+		return bad("issue: --uid %s: only with --user, and a valid "
+		    "user name", o->uid);
+	if (o->host != NULL && !dns_valid(o->host))
+		return bad("issue: --host %s: not a DNS name", o->host);
+	if (o->host != NULL && o->n_email > 0)
+		return bad("issue: --email is for --user certificates");
+	if (o->user != NULL && o->n_dns > 0)
+		return bad("issue: --dns is for --host certificates");
+	for (i = 0; i < o->n_dns; i++)
+		if (!dns_valid(o->dns[i]))
+			return bad("issue: --dns %s: not a DNS name",
+			    o->dns[i]);
+	for (i = 0; i < o->n_email; i++)
+		if (!email_valid(o->email[i]))
+			return bad("issue: --email %s: not an e-mail address",
+			    o->email[i]);
+	return 0;
+}
+
+/* PREFIX.key and PREFIX.pem must not exist: never overwrite a key. */
+static int
+out_paths(const char *prefix, char *key, char *pem, size_t size,
+    struct mtls_err *e)
+{
+	struct stat st;
+
+	if ((size_t)snprintf(key, size, "%s.key", prefix) >= size ||
+	    (size_t)snprintf(pem, size, "%s.pem", prefix) >= size)
+		return mtls_err_set(e, MTLS_E_TOO_LARGE, "%s: too long",
+		    prefix);
+	if (lstat(key, &st) == 0 || lstat(pem, &st) == 0)
+		return mtls_err_set(e, MTLS_E_INVAL, "%s or %s exists; "
+		    "nothing changed", key, pem);
+	return 0;
+}
+
+static int
+ca_issue(struct opts *o)
+{
+	gnutls_x509_privkey_t xkey = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t kpem = { NULL, 0 }, cpem = { NULL, 0 };
+	struct mtls_err e = { 0, "" };
+	struct ca_entry ent;
+	struct ca *ca = NULL;
+	gnutls_datum_t dn = { NULL, 0 };
+	char keyp[4096], pemp[4096], name[CA_SERIAL_HEX + 16];
+	time_t to, ca_to;
+	int ret, rc;
+
+	if ((rc = issue_check(o)) != 0)
+		return rc;
+	rc = EXIT_REJECTED;
+	memset(&ent, 0, sizeof(ent));
+	if (o->days == 0)
+		o->days = 365;
+	if (ca_open(o->dir, &ca, &e) != 0 ||
+	    out_paths(o->out, keyp, pemp, sizeof(keyp), &e) != 0 ||
+	    ca_keygen(o->key_type, &xkey, &kpem, &e) != 0)
+		goto fail;
+	to = o->now + (time_t)o->days * 86400;
+	ca_to = gnutls_x509_crt_get_expiration_time(ca->crt);
+	if (ca_to != (time_t)-1 && to > ca_to)
+		to = ca_to;
+	if ((ret = gnutls_x509_crt_init(&crt)) < 0) {
+		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto fail;
+	}
+	if (crt_base(ca, crt, xkey, o->now - BACKDATE, to, ent.serial,
+	    &e) != 0 || leaf_names(ca, o, crt, &e) != 0 ||
+	    ca_sign_crt(ca, crt, &e) != 0)
+		goto fail;
+	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
+	    &cpem)) < 0 || (ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0) {
+		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto fail;
+	}
+	ent.status = 'V';
+	ent.not_after = to;
+	strcpy(ent.reason, "-");
+	strcpy(ent.kind, o->user != NULL ? "user" : "host");
+	ent.subject = (char *)dn.data;
+	snprintf(name, sizeof(name), "certs/%s.pem", ent.serial);
+	/* the key first, so no indexed certificate lacks its key */
+	if (mtls_file_write_atomic(keyp, kpem.data, kpem.size, 0600,
+	    &e) != 0 ||
+	    write_file(o->dir, name, &cpem, 0644, &e) != 0 ||
+	    ca_add(ca, &ent, &e) != 0 || ca_index_save(ca, &e) != 0 ||
+	    mtls_file_write_atomic(pemp, cpem.data, cpem.size, 0644, &e) != 0)
+		goto fail;
+	printf("%s: serial %s, %s\n", pemp, ent.serial, (char *)dn.data);
+	rc = 0;
+	goto out;
+ fail:
+	failed(&e);
+ out:
+	gnutls_free(dn.data);
+	if (kpem.data != NULL) {
+		gnutls_memset(kpem.data, 0, kpem.size);
+		gnutls_free(kpem.data);
+	}
+	gnutls_free(cpem.data);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(xkey);
+	ca_free(ca);
+	return rc;
+}
+
+/* SERIAL, or a certificate file whose serial is meant. */
+static int
+target_serial(const char *arg, char *serial, struct mtls_err *e)
+{
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0;
+	int r;
+
+	if (access(arg, F_OK) != 0) {
+		if (ca_serial_norm(arg, serial) != 0)
+			return mtls_err_set(e, MTLS_E_INVAL, "%s: neither a "
+			    "serial number (hex) nor a certificate file", arg);
+		return 0;
+	}
+	if ((r = mtls_load_crts(arg, "certificate", 0, &crts, &n, e)) != 0)
+		return r;
+	r = ca_crt_serial(crts[0], serial);
+	mtls_crts_free(crts, n);
+	if (r != 0)
+		return mtls_err_set(e, r, "%s: unusable serial number", arg);
+	return 0;
+}
+
+static int
+ca_revoke(struct opts *o)
+{
+	struct mtls_err e = { 0, "" };
+	struct ca_entry *ent;
+	struct ca *ca = NULL;
+	char serial[CA_SERIAL_HEX + 1];
+	int rc = EXIT_REJECTED;
+
+	if (target_serial(o->arg, serial, &e) != 0 ||
+	    ca_open(o->dir, &ca, &e) != 0)
+		goto fail;
+	if ((ent = ca_find(ca, serial)) == NULL) {
+		mtls_err_set(&e, MTLS_E_NOT_FOUND, "%s: serial %s was not "
+		    "issued by this CA; nothing changed", o->dir, serial);
+		goto fail;
+	}
+	if (ent->status == 'R') {
+		mtls_err_set(&e, MTLS_E_INVAL, "serial %s is already revoked; "
+		    "nothing changed", serial);
+		goto fail;
+	}
+	ent->status = 'R';
+	ent->revoked_at = o->now;
+	snprintf(ent->reason, sizeof(ent->reason), "%s",
+	    o->reason != NULL ? o->reason : "unspecified");
+	/* the CRL first: the revocation takes effect as early as it can */
+	if (ca_crl_write(ca, o->now, o->next_update != 0 ? o->next_update : 30,
+	    &e) != 0 || ca_index_save(ca, &e) != 0)
+		goto fail;
+	printf("serial %s revoked (%s); CRL %lu written\n", serial,
+	    ent->reason, ca->crl_number);
+	rc = 0;
+	goto out;
+ fail:
+	failed(&e);
+ out:
+	ca_free(ca);
+	return rc;
+}
+
+static int
+ca_crl(struct opts *o)
+{
+	struct mtls_err e = { 0, "" };
+	struct ca *ca = NULL;
+	int rc = EXIT_REJECTED;
+
+	if (ca_open(o->dir, &ca, &e) != 0 ||
+	    ca_crl_write(ca, o->now, o->next_update != 0 ? o->next_update : 30,
+	    &e) != 0) {
+		failed(&e);
+		goto out;
+	}
+	printf("%s/crl.pem: CRL %lu written\n", o->dir, ca->crl_number);
+	rc = 0;
+ out:
+	ca_free(ca);
+	return rc;
+}
+
+static int
+ca_list(struct opts *o)
+{
+	struct mtls_err e = { 0, "" };
+	struct ca *ca = NULL;
+	char t[32], rt[32];
+	size_t i;
+
+	if (ca_open(o->dir, &ca, &e) != 0)
+		return failed(&e);
+	for (i = 0; i < ca->n_ent; i++) {
+		const struct ca_entry *x = &ca->ent[i];
+
+		mtls_format_time(x->not_after, t, sizeof(t));
+		printf("%s\t%s\t%s\t%s\t%s", x->serial, x->status == 'R' ?
+		    "revoked" : x->not_after < o->now ? "expired" : "valid",
+		    t, x->kind, x->subject);
+		if (x->status == 'R') {
+			mtls_format_time(x->revoked_at, rt, sizeof(rt));
+			printf("\trevoked %s %s", rt, x->reason);
+		}
+		printf("\n");
+	}
+	ca_free(ca);
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct opts *);
+	unsigned	 allowed;
+	int		 nargs;
+} subs[] = {
+	{ "init", ca_init, F(OPT_NAME) | F(OPT_ORG) | F(OPT_KEY_TYPE) |
+	    F(OPT_DAYS), 1 },
+	{ "issue", ca_issue, F(OPT_USER) | F(OPT_HOST) | F(OPT_DAYS) |
+	    F(OPT_EMAIL) | F(OPT_UID) | F(OPT_DNS) | F(OPT_KEY_TYPE) |
+	    F(OPT_OUT), 1 },
+	{ "revoke", ca_revoke, F(OPT_REASON) | F(OPT_NEXT_UPDATE), 2 },
+	{ "crl", ca_crl, F(OPT_NEXT_UPDATE), 1 },
+	{ "list", ca_list, 0, 1 },
+};
+
+int
+cmd_ca(int argc, char **argv)
+{
+	struct opts o;
+	size_t i;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name) != 0)
+			continue;
+		memset(&o, 0, sizeof(o));
+		o.key_type = CA_KEY_P256;
+		o.now = time(NULL);
+		if ((rc = parse(argc - 1, argv + 1, subs[i].allowed,
+		    subs[i].nargs, &o)) != 0)
+			return rc;
+		return subs[i].fn(&o);
+	}
+	return bad("unknown subcommand '%s' (see mtls ca --help)", argv[1]);
+}
