@@ -110,6 +110,35 @@ expect_exit 0 "ca --help" -- $MTLS ca --help
 expect_in "$TMP/out" "mtls ca revoke DIR" "ca usage"
 expect_exit 0 "help ca" -- $MTLS help ca
 
+# --- mtls req: a key and a request where the key is to stay --------------------
+R=$TMP/req
+mkdir "$R"
+expect_exit 0 "req user" -- $MTLS req --user carol --uid carol \
+    --email carol@example.com --key-out "$R/carol.key" --out "$R/carol.req"
+[ "$(mode "$R/carol.key")" = 600 ] && ok || fail "req key mode"
+expect_exit 0 "req verifies (openssl)" -- openssl req -verify -noout \
+    -in "$R/carol.req"
+expect_exit 0 "req info (certtool)" -- certtool --crq-info \
+    --infile "$R/carol.req"
+expect_in "$TMP/out" "CN=carol,UID=carol" "req subject"
+expect_in "$TMP/out" "RFC822Name: carol@example.com" "req email"
+expect_exit 0 "req host" -- $MTLS req --host web.example.com \
+    --dns www.example.com --key-type ed25519 --key-out "$R/web.key" \
+    --out "$R/web.req"
+expect_exit 0 "req host verifies" -- openssl req -verify -noout \
+    -in "$R/web.req"
+before=$(sum "$R")
+expect_exit 1 "req: existing key" -- $MTLS req --user dave \
+    --key-out "$R/carol.key" --out "$R/dave.req"
+expect_in "$TMP/err" "mtls req: " "req message prefix"
+expect_exit 2 "req: no --key-out" -- $MTLS req --user dave --out "$R/d.req"
+expect_exit 2 "req: bad user" -- $MTLS req --user Dave \
+    --key-out "$R/d.key" --out "$R/d.req"
+expect_exit 2 "req: operand" -- $MTLS req x --user dave \
+    --key-out "$R/d.key" --out "$R/d.req"
+[ "$(sum "$R")" = "$before" ] && ok || fail "refused req wrote files"
+expect_exit 0 "req --help" -- $MTLS req --help
+
 # --- mtls map with the CA's certificates ---------------------------------------
 expect_exit 0 "issue bob" -- $MTLS ca issue "$D" --user bob --out "$TMP/bob"
 cat >"$TMP/map.conf" <<EOF2

@@ -482,19 +482,52 @@ ca_free(struct ca *ca)
 	free(ca);
 }
 
-/* SHA-384 for P-384 (and larger), SHA-512 for EdDSA, SHA-256 otherwise. */
-static gnutls_digest_algorithm_t
-ca_hash(const struct ca *ca)
+gnutls_digest_algorithm_t
+ca_sign_hash(gnutls_privkey_t key)
 {
 	unsigned int bits = 0;
 	int pk;
 
-	pk = gnutls_privkey_get_pk_algorithm(ca->key, &bits);
+	pk = gnutls_privkey_get_pk_algorithm(key, &bits);
 	if (pk == GNUTLS_PK_ECDSA && bits >= 384)
 		return GNUTLS_DIG_SHA384;
 	if (pk == GNUTLS_PK_EDDSA_ED25519)
 		return GNUTLS_DIG_SHA512;
 	return GNUTLS_DIG_SHA256;
+}
+
+static gnutls_digest_algorithm_t
+ca_hash(const struct ca *ca)
+{
+	return ca_sign_hash(ca->key);
+}
+
+int
+ca_keypair(gnutls_x509_privkey_t xkey, gnutls_privkey_t *key,
+    gnutls_pubkey_t *pub, struct mtls_err *err)
+{
+	gnutls_privkey_t k = NULL;
+	gnutls_pubkey_t p = NULL;
+	int ret, r = MTLS_E_CRYPTO;
+
+	*key = NULL;
+	*pub = NULL;
+	if ((ret = gnutls_privkey_init(&k)) < 0 ||
+	    (ret = gnutls_privkey_import_x509(k, xkey, 0)) < 0 ||
+	    (ret = gnutls_pubkey_init(&p)) < 0 ||
+	    (ret = gnutls_pubkey_import_privkey(p, k, 0, 0)) < 0) {
+		r = tls_err(err, "key", ret);
+		goto out;
+	}
+	*key = k;
+	*pub = p;
+	k = NULL;
+	p = NULL;
+	r = 0;
+ out:
+	gnutls_pubkey_deinit(p);
+	gnutls_privkey_deinit(k);
+	return r;
 }
 
 int

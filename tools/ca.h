@@ -89,6 +89,16 @@ int ca_new(const char *dir, int lock_fd, struct ca **out,
 
 void ca_free(struct ca *ca);
 
+/* The hash to sign with key: SHA-384 for P-384, SHA-512 for Ed25519. */
+gnutls_digest_algorithm_t ca_sign_hash(gnutls_privkey_t key);
+
+/*
+ * The abstract private and public key of xkey (which must outlive *key).
+ * The caller deinits both.
+ */
+int ca_keypair(gnutls_x509_privkey_t xkey, gnutls_privkey_t *key,
+    gnutls_pubkey_t *pub, struct mtls_err *err);
+
 /* Sign crt with the CA: the hash suits the CA key. */
 int ca_sign_crt(const struct ca *ca, gnutls_x509_crt_t crt,
     struct mtls_err *err);

@@ -36,6 +36,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
+int cmd_req(int argc, char **argv);
 
 /*
  * Parse the shared options; which: "verify" or "map" (map has no trust

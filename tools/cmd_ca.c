@@ -1,6 +1,8 @@
 /*
  * cmd_ca.c - mtls ca: the organization's own CA (init, issue, revoke, crl,
- * list).  The directory layout and the index format are in ca.h and ca.c.
+ * list), and mtls req, which makes a key and a certificate request for it
+ * where the key is to stay.  The directory layout and the index format are
+ * in ca.h and ca.c.
  *
  * Order of writes: whatever a SIGKILL interrupts, the CA stays usable.  A
  * new certificate goes to certs/SERIAL.pem before the index names it (an
@@ -34,15 +36,17 @@
 enum {
 	OPT_NAME, OPT_ORG, OPT_KEY_TYPE, OPT_DAYS, OPT_USER, OPT_HOST,
 	OPT_EMAIL, OPT_UID, OPT_DNS, OPT_OUT, OPT_REASON, OPT_NEXT_UPDATE,
-	OPT_HELP
+	OPT_KEY_OUT, OPT_HELP
 };
 
 #define F(o)	(1u << (o))
 
 struct opts {
+	const char		*sub;		/* "issue", "req", ... */
 	const char		*dir;
 	const char		*arg;		/* revoke's SERIAL|CERTFILE */
 	const char		*name, *org, *user, *host, *uid, *out;
+	const char		*key_out;	/* req's --key-out */
 	const char		*email[MAX_SAN];
 	size_t			 n_email;
 	const char		*dns[MAX_SAN];
@@ -79,12 +83,30 @@ usage(FILE *f)
 	    "2 usage error.\n");
 }
 
+static void
+usage_req(FILE *f)
+{
+	fprintf(f, "usage: mtls req --user NAME|--host FQDN --key-out FILE "
+	    "--out REQ [--email ADDR]...\n"
+	    "                [--uid NAME] [--dns NAME]... [--key-type TYPE]\n\n"
+	    "Generate a private key into FILE (mode 0600) and a PKCS#10 "
+	    "certificate\nrequest REQ (PEM) signed by it, naming the person "
+	    "or host, for\n\"mtls ca sign\": the key never leaves this "
+	    "machine. Neither file may exist.\nTYPE: ecdsa-p256 (default), "
+	    "ecdsa-p384, ed25519, rsa-3072.\n\n"
+	    "Exit status: 0 done, 1 failed (nothing written), 2 usage "
+	    "error.\n");
+}
+
+/* "mtls ca" or "mtls req": the prefix of every message. */
+static const char *cmd_name = "ca";
+
 static int __attribute__((format(printf, 1, 2)))
 bad(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "mtls ca: ");
+	fprintf(stderr, "mtls %s: ", cmd_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -95,7 +117,7 @@ bad(const char *fmt, ...)
 static int
 failed(const struct mtls_err *e)
 {
-	fprintf(stderr, "mtls ca: %s\n", mtls_err_msg(e));
+	fprintf(stderr, "mtls %s: %s\n", cmd_name, mtls_err_msg(e));
 	return EXIT_REJECTED;
 }
 
@@ -173,7 +195,8 @@ reason_valid(const char *s)
 
 /* Parse options; allowed is a mask of F(OPT_*).  Returns 0 or EXIT_USAGE. */
 static int
-parse(int argc, char **argv, unsigned allowed, int nargs, struct opts *o)
+parse(int argc, char **argv, unsigned allowed, int nargs,
+    const char *operands, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 256 + OPT_NAME },
@@ -189,6 +212,7 @@ parse(int argc, char **argv, unsigned allowed, int nargs, struct opts *o)
 		{ "reason", required_argument, NULL, 256 + OPT_REASON },
 		{ "next-update", required_argument, NULL,
 		    256 + OPT_NEXT_UPDATE },
+		{ "key-out", required_argument, NULL, 256 + OPT_KEY_OUT },
 		{ "help", no_argument, NULL, 256 + OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -199,12 +223,13 @@ parse(int argc, char **argv, unsigned allowed, int nargs, struct opts *o)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		opt = c == 'h' ? OPT_HELP : c - 256;
 		if (opt == OPT_HELP) {
-			usage(stdout);
+			(nargs == 0 ? usage_req : usage)(stdout);
 			exit(0);
 		}
 		if (c == '?' || c < 256 || (allowed & F(opt)) == 0)
 			return bad("%s: unknown or incomplete option '%s' "
-			    "(see mtls ca --help)", argv[0], argv[optind - 1]);
+			    "(see mtls %s --help)", argv[0], argv[optind - 1],
+			    cmd_name);
 		switch (opt) {
 		case OPT_NAME:
 			o->name = optarg;
@@ -249,6 +274,9 @@ parse(int argc, char **argv, unsigned allowed, int nargs, struct opts *o)
 		case OPT_OUT:
 			o->out = optarg;
 			break;
+		case OPT_KEY_OUT:
+			o->key_out = optarg;
+			break;
 		case OPT_REASON:
 			if (!reason_valid(optarg))
 				return bad("--reason %s: unknown reason (see "
@@ -258,11 +286,23 @@ parse(int argc, char **argv, unsigned allowed, int nargs, struct opts *o)
 		}
 	}
 	if (argc - optind != nargs)
-		return bad("%s: expected %s", argv[0], nargs == 1 ? "DIR" :
-		    "DIR and SERIAL|CERTFILE");
-	o->dir = argv[optind];
+		return bad("%s: expected %s", argv[0], operands);
+	o->sub = argv[0];
+	o->dir = nargs > 0 ? argv[optind] : NULL;
 	o->arg = nargs > 1 ? argv[optind + 1] : NULL;
 	return 0;
+}
+
+/* Wipe and free a datum that holds a private key.  NULL-safe. */
+static void
+datum_wipe(gnutls_datum_t *d)
+{
+	if (d->data != NULL) {
+		gnutls_memset(d->data, 0, d->size);
+		gnutls_free(d->data);
+	}
+	d->data = NULL;
+	d->size = 0;
 }
 
 static int
@@ -436,13 +476,32 @@ ca_init(struct opts *o)
 	ca_free(ca);
 	if (fd >= 0)
 		close(fd);
-	if (kpem.data != NULL) {
-		gnutls_memset(kpem.data, 0, kpem.size);
-		gnutls_free(kpem.data);
-	}
+	datum_wipe(&kpem);
 	gnutls_free(cpem.data);
 	gnutls_x509_privkey_deinit(xkey);
 	return rc;
+}
+
+struct san {
+	gnutls_x509_subject_alt_name_t	 type;
+	const char			*name;
+};
+
+#define MAX_SANS	(1 + 2 * MAX_SAN)
+
+/* The SANs o asks for, in order: the host, every --dns, every --email. */
+static size_t
+sans(const struct opts *o, struct san *out)
+{
+	size_t i, n = 0;
+
+	if (o->host != NULL)
+		out[n++] = (struct san){ GNUTLS_SAN_DNSNAME, o->host };
+	for (i = 0; i < o->n_dns; i++)
+		out[n++] = (struct san){ GNUTLS_SAN_DNSNAME, o->dns[i] };
+	for (i = 0; i < o->n_email; i++)
+		out[n++] = (struct san){ GNUTLS_SAN_RFC822NAME, o->email[i] };
+	return n;
 }
 
 /* Subject, SANs and purpose of a user or host certificate. */
@@ -450,8 +509,9 @@ static int
 leaf_names(const struct ca *ca, const struct opts *o, gnutls_x509_crt_t crt,
     struct mtls_err *err)
 {
+	struct san san[MAX_SANS];
 	char org[256];
-	size_t i, sz = sizeof(org);
+	size_t i, n, sz = sizeof(org);
 	int ret;
 
 	/* RDNs in DER order O, UID, CN: printed as CN=..,UID=..,O=.. */
@@ -466,18 +526,11 @@ leaf_names(const struct ca *ca, const struct opts *o, gnutls_x509_crt_t crt,
 	if (ret == 0)
 		ret = set_rdn(crt, GNUTLS_OID_X520_COMMON_NAME,
 		    o->user != NULL ? o->user : o->host);
-	if (ret == 0 && o->host != NULL)
-		ret = gnutls_x509_crt_set_subject_alt_name(crt,
-		    GNUTLS_SAN_DNSNAME, o->host, (unsigned)strlen(o->host),
+	n = sans(o, san);
+	for (i = 0; ret == 0 && i < n; i++)
+		ret = gnutls_x509_crt_set_subject_alt_name(crt, san[i].type,
+		    san[i].name, (unsigned)strlen(san[i].name),
 		    GNUTLS_FSAN_APPEND);
-	for (i = 0; ret == 0 && i < o->n_dns; i++)
-		ret = gnutls_x509_crt_set_subject_alt_name(crt,
-		    GNUTLS_SAN_DNSNAME, o->dns[i], (unsigned)strlen(o->dns[i]),
-		    GNUTLS_FSAN_APPEND);
-	for (i = 0; ret == 0 && i < o->n_email; i++)
-		ret = gnutls_x509_crt_set_subject_alt_name(crt,
-		    GNUTLS_SAN_RFC822NAME, o->email[i],
-		    (unsigned)strlen(o->email[i]), GNUTLS_FSAN_APPEND);
 	if (ret == 0)
 		ret = gnutls_x509_crt_set_basic_constraints(crt, 0, -1);
 	if (ret == 0)
@@ -495,35 +548,37 @@ leaf_names(const struct ca *ca, const struct opts *o, gnutls_x509_crt_t crt,
 	return 0;
 }
 
+/* The identity options of issue, sign and req. */
 static int
-issue_check(const struct opts *o)
+ident_check(const struct opts *o)
 {
+	const char *s = o->sub;
 	size_t i;
 
 	if ((o->user == NULL) == (o->host == NULL))
-		return bad("issue: exactly one of --user and --host");
+		return bad("%s: exactly one of --user and --host", s);
 	if (o->out == NULL)
-		return bad("issue: --out PREFIX is required");
+		return bad("%s: --out is required", s);
 	if (o->user != NULL && !mtls_name_valid(o->user, strlen(o->user)))
-		return bad("issue: --user %s: not a valid user name "
-		    "([a-z_][a-z0-9_-]{0,31})", o->user);
+		return bad("%s: --user %s: not a valid user name "
+		    "([a-z_][a-z0-9_-]{0,31})", s, o->user);
 	if (o->uid != NULL && (o->user == NULL ||
 	    !mtls_name_valid(o->uid, strlen(o->uid))))
-		return bad("issue: --uid %s: only with --user, and a valid "
-		    "user name", o->uid);
+		return bad("%s: --uid %s: only with --user, and a valid "
+		    "user name", s, o->uid);
 	if (o->host != NULL && !dns_valid(o->host))
-		return bad("issue: --host %s: not a DNS name", o->host);
+		return bad("%s: --host %s: not a DNS name", s, o->host);
 	if (o->host != NULL && o->n_email > 0)
-		return bad("issue: --email is for --user certificates");
+		return bad("%s: --email is for --user certificates", s);
 	if (o->user != NULL && o->n_dns > 0)
-		return bad("issue: --dns is for --host certificates");
+		return bad("%s: --dns is for --host certificates", s);
 	for (i = 0; i < o->n_dns; i++)
 		if (!dns_valid(o->dns[i]))
-			return bad("issue: --dns %s: not a DNS name",
+			return bad("%s: --dns %s: not a DNS name", s,
 			    o->dns[i]);
 	for (i = 0; i < o->n_email; i++)
 		if (!email_valid(o->email[i]))
-			return bad("issue: --email %s: not an e-mail address",
+			return bad("%s: --email %s: not an e-mail address", s,
 			    o->email[i]);
 	return 0;
 }
@@ -559,7 +614,7 @@ ca_issue(struct opts *o)
 	time_t to, ca_to;
 	int ret, rc;
 
-	if ((rc = issue_check(o)) != 0)
+	if ((rc = ident_check(o)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
 	memset(&ent, 0, sizeof(ent));
@@ -606,10 +661,7 @@ ca_issue(struct opts *o)
 	failed(&e);
  out:
 	gnutls_free(dn.data);
-	if (kpem.data != NULL) {
-		gnutls_memset(kpem.data, 0, kpem.size);
-		gnutls_free(kpem.data);
-	}
+	datum_wipe(&kpem);
 	gnutls_free(cpem.data);
 	gnutls_x509_crt_deinit(crt);
 	gnutls_x509_privkey_deinit(xkey);
@@ -728,20 +780,134 @@ ca_list(struct opts *o)
 	return 0;
 }
 
+/* Subject and SANs of a request: what the holder asks for. */
+static int
+req_names(const struct opts *o, gnutls_x509_crq_t crq)
+{
+	struct san san[MAX_SANS];
+	size_t i, n;
+	int ret = 0;
+
+	if (o->uid != NULL)
+		ret = gnutls_x509_crq_set_dn_by_oid(crq, GNUTLS_OID_LDAP_UID,
+		    0, o->uid, (unsigned)strlen(o->uid));
+	if (ret == 0)
+		ret = gnutls_x509_crq_set_dn_by_oid(crq,
+		    GNUTLS_OID_X520_COMMON_NAME, 0,
+		    o->user != NULL ? o->user : o->host,
+		    (unsigned)strlen(o->user != NULL ? o->user : o->host));
+	n = sans(o, san);
+	for (i = 0; ret == 0 && i < n; i++)
+		ret = gnutls_x509_crq_set_subject_alt_name(crq, san[i].type,
+		    san[i].name, (unsigned)strlen(san[i].name),
+		    GNUTLS_FSAN_APPEND);
+	return ret;
+}
+
+/* A PKCS#10 request for xkey, signed by it, as PEM into *pem. */
+static int
+req_make(const struct opts *o, gnutls_x509_privkey_t xkey,
+    gnutls_datum_t *pem, struct mtls_err *e)
+{
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_privkey_t key = NULL;
+	gnutls_pubkey_t pub = NULL;
+	int ret, r;
+
+	if ((r = ca_keypair(xkey, &key, &pub, e)) != 0)
+		goto out;
+	if ((ret = gnutls_x509_crq_init(&crq)) < 0 ||
+	    (ret = gnutls_x509_crq_set_version(crq, 1)) < 0 ||
+	    (ret = req_names(o, crq)) < 0 ||
+	    (ret = gnutls_x509_crq_set_pubkey(crq, pub)) < 0 ||
+	    (ret = gnutls_x509_crq_privkey_sign(crq, key, ca_sign_hash(key),
+	    0)) < 0 ||
+	    (ret = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_PEM,
+	    pem)) < 0) {
+		r = mtls_err_set(e, MTLS_E_CRYPTO, "request: %s",
+		    gnutls_strerror(ret));
+		goto out;
+	}
+	r = 0;
+ out:
+	gnutls_x509_crq_deinit(crq);
+	gnutls_pubkey_deinit(pub);
+	gnutls_privkey_deinit(key);
+	return r;
+}
+
+/* mtls req: the key to FILE (0600) first, then the request. */
+static int
+req(struct opts *o)
+{
+	gnutls_x509_privkey_t xkey = NULL;
+	gnutls_datum_t kpem = { NULL, 0 }, rpem = { NULL, 0 };
+	struct mtls_err e = { 0, "" };
+	struct stat st;
+	int rc;
+
+	if ((rc = ident_check(o)) != 0)
+		return rc;
+	if (o->key_out == NULL)
+		return bad("--key-out FILE is required");
+	rc = EXIT_REJECTED;
+	if (lstat(o->key_out, &st) == 0 || lstat(o->out, &st) == 0) {
+		mtls_err_set(&e, MTLS_E_INVAL, "%s or %s exists; nothing "
+		    "changed", o->key_out, o->out);
+		goto fail;
+	}
+	if (ca_keygen(o->key_type, &xkey, &kpem, &e) != 0 ||
+	    req_make(o, xkey, &rpem, &e) != 0 ||
+	    mtls_file_write_atomic(o->key_out, kpem.data, kpem.size, 0600,
+	    &e) != 0 ||
+	    mtls_file_write_atomic(o->out, rpem.data, rpem.size, 0644, &e) != 0)
+		goto fail;
+	printf("%s: request for %s %s; key in %s\n", o->out,
+	    o->user != NULL ? "user" : "host",
+	    o->user != NULL ? o->user : o->host, o->key_out);
+	rc = 0;
+	goto out;
+ fail:
+	failed(&e);
+ out:
+	datum_wipe(&kpem);
+	gnutls_free(rpem.data);
+	gnutls_x509_privkey_deinit(xkey);
+	return rc;
+}
+
+int
+cmd_req(int argc, char **argv)
+{
+	struct opts o;
+
+	cmd_name = "req";
+	memset(&o, 0, sizeof(o));
+	o.key_type = CA_KEY_P256;
+	o.now = time(NULL);
+	if (parse(argc, argv, F(OPT_USER) | F(OPT_HOST) | F(OPT_EMAIL) |
+	    F(OPT_UID) | F(OPT_DNS) | F(OPT_KEY_TYPE) | F(OPT_OUT) |
+	    F(OPT_KEY_OUT), 0, "no operands", &o) != 0)
+		return EXIT_USAGE;
+	return req(&o);
+}
+
 static const struct {
 	const char	*name;
 	int		(*fn)(struct opts *);
 	unsigned	 allowed;
 	int		 nargs;
+	const char	*operands;
 } subs[] = {
 	{ "init", ca_init, F(OPT_NAME) | F(OPT_ORG) | F(OPT_KEY_TYPE) |
-	    F(OPT_DAYS), 1 },
+	    F(OPT_DAYS), 1, "DIR" },
 	{ "issue", ca_issue, F(OPT_USER) | F(OPT_HOST) | F(OPT_DAYS) |
 	    F(OPT_EMAIL) | F(OPT_UID) | F(OPT_DNS) | F(OPT_KEY_TYPE) |
-	    F(OPT_OUT), 1 },
-	{ "revoke", ca_revoke, F(OPT_REASON) | F(OPT_NEXT_UPDATE), 2 },
-	{ "crl", ca_crl, F(OPT_NEXT_UPDATE), 1 },
-	{ "list", ca_list, 0, 1 },
+	    F(OPT_OUT), 1, "DIR" },
+	{ "revoke", ca_revoke, F(OPT_REASON) | F(OPT_NEXT_UPDATE), 2,
+	    "DIR and SERIAL|CERTFILE" },
+	{ "crl", ca_crl, F(OPT_NEXT_UPDATE), 1, "DIR" },
+	{ "list", ca_list, 0, 1, "DIR" },
 };
 
 int
@@ -763,7 +929,7 @@ cmd_ca(int argc, char **argv)
 		o.key_type = CA_KEY_P256;
 		o.now = time(NULL);
 		if ((rc = parse(argc - 1, argv + 1, subs[i].allowed,
-		    subs[i].nargs, &o)) != 0)
+		    subs[i].nargs, subs[i].operands, &o)) != 0)
 			return rc;
 		return subs[i].fn(&o);
 	}

@@ -23,6 +23,7 @@ static const struct {
 	{ "map", cmd_map, "show the accounts a certificate may log in to" },
 	{ "config", cmd_config, "check the configuration (config check)" },
 	{ "ca", cmd_ca, "run the organization CA: init, issue, revoke, crl, list" },
+	{ "req", cmd_req, "make a key and a certificate request for mtls ca sign" },
 };
 
 static void
