@@ -139,6 +139,115 @@ expect_exit 2 "req: operand" -- $MTLS req x --user dave \
 [ "$(sum "$R")" = "$before" ] && ok || fail "refused req wrote files"
 expect_exit 0 "req --help" -- $MTLS req --help
 
+# --- mtls ca sign: the CA certifies the request's key, never sees the key -------
+S=$TMP/signca
+expect_exit 0 "init sign CA" -- $MTLS ca init "$S" --name "Sign CA" \
+    --org "Example Corp"
+expect_exit 0 "sign user" -- $MTLS ca sign "$S" "$R/carol.req" \
+    --user carol --uid carol --email carol@example.com --out "$R/carol.pem"
+expect_exit 0 "sign host" -- $MTLS ca sign "$S" "$R/web.req" \
+    --host web.example.com --dns www.example.com --out "$R/web.pem"
+V="--ca $S/ca.pem --crl $S/crl.pem"
+expect_exit 0 "verify signed user" -- $MTLS verify $V "$R/carol.pem"
+expect_in "$TMP/out" "CN=carol,UID=carol,O=Example Corp" "signed subject"
+expect_exit 0 "verify signed host" -- $MTLS verify $V --purpose server \
+    "$R/web.pem"
+expect_exit 0 "certtool signed user" -- certtool --verify \
+    --load-ca-certificate "$S/ca.pem" --infile "$R/carol.pem"
+expect_exit 0 "openssl signed user" -- openssl verify -CAfile "$S/ca.pem" \
+    -purpose sslclient "$R/carol.pem"
+expect_exit 0 "openssl signed host" -- openssl verify -CAfile "$S/ca.pem" \
+    -purpose sslserver "$R/web.pem"
+# the certificate holds the key of carol.key
+[ "$(openssl x509 -noout -pubkey -in "$R/carol.pem")" = \
+    "$(openssl pkey -pubout -in "$R/carol.key")" ] && ok ||
+    fail "signed certificate does not hold the request's key"
+# the identity is the administrator's: a request for carol signed as erin
+expect_exit 0 "sign with other names" -- $MTLS ca sign "$S" "$R/carol.req" \
+    --user erin --out "$R/erin.pem"
+expect_exit 0 "names from options" -- $MTLS verify $V "$R/erin.pem"
+expect_in "$TMP/out" "CN=erin,O=Example Corp" "subject from options"
+grep -c . "$S/index" | grep -qx 4 && ok || fail "sign: index lines"
+find "$S" -name '*.key' ! -name ca.key | grep -q . &&
+    fail "the CA directory holds a user key" || ok
+for f in "$S"/certs/*.pem; do
+	grep -q "PRIVATE KEY" "$f" && fail "private key in $f" || ok
+done
+
+before=$(sum "$S")
+# a byte of the base64 body flipped: the signature no longer verifies
+awk 'NR == 4 { c = substr($0, 10, 1); r = (c == "A") ? "B" : "A";
+    $0 = substr($0, 1, 9) r substr($0, 11) } { print }' "$R/carol.req" \
+    >"$R/flip.req"
+expect_exit 1 "tampered request" -- $MTLS ca sign "$S" "$R/flip.req" \
+    --user carol --out "$R/flip.pem"
+expect_in "$TMP/err" "mtls ca: " "tampered message prefix"
+# carol's request with the public key of web.req put in: a forgery
+certtool --crq-info --infile "$R/carol.req" --outder >"$R/c.der" 2>/dev/null
+certtool --crq-info --infile "$R/web.req" --outder >"$R/w.der" 2>/dev/null
+if python3 - "$R/c.der" "$R/w.der" "$R/swap.req" <<'PY'
+import base64, sys
+def tlv(b, i):
+    l = b[i + 1]; h = 2
+    if l & 0x80:
+        n = l & 0x7f; l = int.from_bytes(b[i + 2:i + 2 + n], "big"); h = 2 + n
+    return i + h, l
+def spki(b):
+    i, _ = tlv(b, 0)                  # CertificationRequest
+    i, _ = tlv(b, i)                  # CertificationRequestInfo
+    for _ in range(2):                # version, subject
+        j, l = tlv(b, i); i = j + l
+    j, l = tlv(b, i)
+    return i, j + l                   # SubjectPublicKeyInfo
+def length(n):
+    if n < 128: return bytes([n])
+    k = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(k)]) + k
+c = open(sys.argv[1], "rb").read(); w = open(sys.argv[2], "rb").read()
+a, b = spki(c); x, y = spki(w)
+ri, _ = tlv(c, 0); ii, il = tlv(c, ri)
+info = c[ii:a] + w[x:y] + c[b:ii + il]
+rest = c[ii + il:tlv(c, 0)[0] + tlv(c, 0)[1]]
+body = b"\x30" + length(len(info)) + info + rest
+der = b"\x30" + length(len(body)) + body
+t = base64.encodebytes(der).decode()
+open(sys.argv[3], "w").write("-----BEGIN CERTIFICATE REQUEST-----\n" + t +
+    "-----END CERTIFICATE REQUEST-----\n")
+PY
+then
+	expect_exit 1 "request with another key" -- $MTLS ca sign "$S" \
+	    "$R/swap.req" --user carol --out "$R/swap.pem"
+	expect_in "$TMP/err" "signature does not verify" "swapped key message"
+else
+	fail "could not build the swapped-key request"
+fi
+printf 'not a request\n' >"$R/junk.req"
+expect_exit 1 "junk request" -- $MTLS ca sign "$S" "$R/junk.req" \
+    --user carol --out "$R/junk.pem"
+expect_in "$TMP/err" "not a PEM certificate request" "junk message"
+certtool --generate-privkey --bits 1024 --key-type rsa \
+    --outfile "$R/weak.key" >/dev/null 2>&1
+printf 'cn = weak\n' >"$R/weak.tmpl"
+certtool --generate-request --load-privkey "$R/weak.key" \
+    --template "$R/weak.tmpl" --outfile "$R/weak.req" >/dev/null 2>&1
+expect_exit 0 "weak request is well signed" -- openssl req -verify -noout \
+    -in "$R/weak.req"
+expect_exit 1 "RSA-1024 request" -- $MTLS ca sign "$S" "$R/weak.req" \
+    --user weak --out "$R/weak.pem"
+expect_in "$TMP/err" "too weak" "weak key message"
+expect_exit 1 "sign: existing output" -- $MTLS ca sign "$S" "$R/web.req" \
+    --host web.example.com --out "$R/web.pem"
+expect_exit 2 "sign: no identity" -- $MTLS ca sign "$S" "$R/web.req" \
+    --out "$R/x.pem"
+expect_exit 2 "sign: no REQ" -- $MTLS ca sign "$S" --user carol \
+    --out "$R/x.pem"
+expect_exit 2 "sign: no --key-type" -- $MTLS ca sign "$S" "$R/web.req" \
+    --host web.example.com --key-type ed25519 --out "$R/x.pem"
+[ "$(sum "$S")" = "$before" ] && ok || fail "a refused sign changed the CA"
+for f in flip swap junk weak x; do
+	[ ! -e "$R/$f.pem" ] && ok || fail "a refused sign wrote $f.pem"
+done
+
 # --- mtls map with the CA's certificates ---------------------------------------
 expect_exit 0 "issue bob" -- $MTLS ca issue "$D" --user bob --out "$TMP/bob"
 cat >"$TMP/map.conf" <<EOF2

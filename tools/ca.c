@@ -530,6 +530,76 @@ ca_keypair(gnutls_x509_privkey_t xkey, gnutls_privkey_t *key,
 	return r;
 }
 
+/* RSA, ECDSA or EdDSA, at least as strong as RSA-2048 (GnuTLS "medium"). */
+static int
+pubkey_strong(gnutls_pubkey_t pub, const char *path, struct mtls_err *err)
+{
+	unsigned int bits = 0;
+	int pk;
+
+	pk = gnutls_pubkey_get_pk_algorithm(pub, &bits);
+	if (pk != GNUTLS_PK_RSA && pk != GNUTLS_PK_ECDSA &&
+	    pk != GNUTLS_PK_EDDSA_ED25519 && pk != GNUTLS_PK_EDDSA_ED448)
+		return mtls_err_set(err, MTLS_E_INVAL, "%s: %s keys are not "
+		    "accepted; nothing changed", path,
+		    pk < 0 ? "unknown" : gnutls_pk_get_name(pk));
+	if (gnutls_pk_bits_to_sec_param(pk, bits) < GNUTLS_SEC_PARAM_MEDIUM)
+		return mtls_err_set(err, MTLS_E_INVAL, "%s: %u-bit %s key is "
+		    "too weak (RSA needs 2048 bits); nothing changed", path,
+		    bits, gnutls_pk_get_name(pk));
+	return 0;
+}
+
+int
+ca_crq_load(const char *path, gnutls_pubkey_t *out, struct mtls_err *err)
+{
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t d;
+	char *buf = NULL;
+	size_t len;
+	int ret, r;
+
+	*out = NULL;
+	if ((r = mtls_file_read_any(path, "certificate request", CA_FILE_MAX,
+	    &buf, &len, err)) != 0)
+		goto out;
+	d.data = (unsigned char *)buf;
+	d.size = (unsigned int)len;
+	if ((ret = gnutls_x509_crq_init(&crq)) < 0 ||
+	    (ret = gnutls_pubkey_init(&pub)) < 0) {
+		r = tls_err(err, path, ret);
+		goto out;
+	}
+	if ((ret = gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_PEM)) < 0) {
+		r = mtls_err_set(err, MTLS_E_CERT_MALFORMED, "%s: not a PEM "
+		    "certificate request (%s); nothing changed", path,
+		    gnutls_strerror(ret));
+		goto out;
+	}
+	/* the request must be signed by the key it carries */
+	if ((ret = gnutls_x509_crq_verify(crq, 0)) < 0) {
+		r = mtls_err_set(err, MTLS_E_CERT_MALFORMED, "%s: the "
+		    "request's signature does not verify (%s); nothing changed",
+		    path, gnutls_strerror(ret));
+		goto out;
+	}
+	if ((ret = gnutls_pubkey_import_x509_crq(pub, crq, 0)) < 0) {
+		r = tls_err(err, path, ret);
+		goto out;
+	}
+	if ((r = pubkey_strong(pub, path, err)) != 0)
+		goto out;
+	*out = pub;
+	pub = NULL;
+	r = 0;
+ out:
+	gnutls_pubkey_deinit(pub);
+	gnutls_x509_crq_deinit(crq);
+	free(buf);
+	return r;
+}
+
 int
 ca_sign_crt(const struct ca *ca, gnutls_x509_crt_t crt, struct mtls_err *err)
 {

@@ -99,6 +99,16 @@ gnutls_digest_algorithm_t ca_sign_hash(gnutls_privkey_t key);
 int ca_keypair(gnutls_x509_privkey_t xkey, gnutls_privkey_t *key,
     gnutls_pubkey_t *pub, struct mtls_err *err);
 
+/*
+ * Read the PKCS#10 request (PEM) at path, check that its self-signature
+ * verifies and that its key is RSA (2048 bits or more), ECDSA or EdDSA,
+ * and hand its public key to *out (the caller deinits it).  Nothing else
+ * of the request is used.  MTLS_E_CERT_MALFORMED when it is not a request
+ * or its signature fails, MTLS_E_INVAL for a refused key.
+ */
+int ca_crq_load(const char *path, gnutls_pubkey_t *out,
+    struct mtls_err *err);
+
 /* Sign crt with the CA: the hash suits the CA key. */
 int ca_sign_crt(const struct ca *ca, gnutls_x509_crt_t crt,
     struct mtls_err *err);

@@ -67,18 +67,24 @@ usage(FILE *f)
 	    "[--days N]\n"
 	    "                     [--email ADDR]... [--uid NAME] "
 	    "[--dns NAME]... [--key-type TYPE]\n"
+	    "       mtls ca sign DIR REQ --user NAME|--host FQDN --out CERT "
+	    "[--days N]\n"
+	    "                    [--email ADDR]... [--uid NAME] "
+	    "[--dns NAME]...\n"
 	    "       mtls ca revoke DIR SERIAL|CERTFILE [--reason REASON]\n"
 	    "       mtls ca crl DIR [--next-update DAYS]\n"
 	    "       mtls ca list DIR\n\n"
 	    "Run the organization's CA in DIR. init makes a self-signed root "
 	    "(default\necdsa-p256, 3650 days); issue makes a key PREFIX.key "
 	    "and a certificate\nPREFIX.pem for a person (clientAuth) or a "
-	    "host (serverAuth), 365 days by\ndefault; revoke marks a "
-	    "certificate revoked and re-signs DIR/crl.pem; crl\nre-signs "
-	    "the CRL (nextUpdate in 30 days by default); list prints the\n"
-	    "inventory. TYPE: ecdsa-p256, ecdsa-p384, ed25519, rsa-3072. "
-	    "REASON:\nunspecified, keyCompromise, affiliationChanged, "
-	    "superseded,\ncessationOfOperation, privilegeWithdrawn.\n\n"
+	    "host (serverAuth), 365 days by\ndefault; sign certifies the "
+	    "public key of a request from mtls req, with\nthe names given "
+	    "here, not those in the request; revoke marks a certificate\n"
+	    "revoked and re-signs DIR/crl.pem; crl re-signs the CRL "
+	    "(nextUpdate in 30\ndays by default); list prints the inventory. "
+	    "TYPE: ecdsa-p256, ecdsa-p384,\ned25519, rsa-3072. REASON: "
+	    "unspecified, keyCompromise, affiliationChanged,\nsuperseded, "
+	    "cessationOfOperation, privilegeWithdrawn.\n\n"
 	    "Exit status: 0 done, 1 refused or failed (nothing changed), "
 	    "2 usage error.\n");
 }
@@ -349,7 +355,7 @@ new_serial(const struct ca *ca, gnutls_x509_crt_t crt, char *hex,
 /* Version, serial, validity, public key and its SKI: common to all. */
 static int
 crt_base(const struct ca *ca, gnutls_x509_crt_t crt,
-    gnutls_x509_privkey_t key, time_t from, time_t to, char *serial,
+    gnutls_pubkey_t key, time_t from, time_t to, char *serial,
     struct mtls_err *err)
 {
 	unsigned char id[CA_KEYID_MAX];
@@ -361,7 +367,7 @@ crt_base(const struct ca *ca, gnutls_x509_crt_t crt,
 	if ((ret = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
 	    (ret = gnutls_x509_crt_set_activation_time(crt, from)) < 0 ||
 	    (ret = gnutls_x509_crt_set_expiration_time(crt, to)) < 0 ||
-	    (ret = gnutls_x509_crt_set_key(crt, key)) < 0 ||
+	    (ret = gnutls_x509_crt_set_pubkey(crt, key)) < 0 ||
 	    (ret = gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA1, id,
 	    &idlen)) < 0 ||
 	    (ret = gnutls_x509_crt_set_subject_key_id(crt, id, idlen)) < 0)
@@ -382,6 +388,7 @@ ca_init(struct opts *o)
 {
 	gnutls_x509_privkey_t xkey = NULL;
 	gnutls_x509_crt_t crt = NULL;
+	gnutls_pubkey_t pub = NULL;
 	gnutls_datum_t kpem = { NULL, 0 }, cpem = { NULL, 0 };
 	struct mtls_err e = { 0, "" };
 	struct ca *ca = NULL;
@@ -427,13 +434,13 @@ ca_init(struct opts *o)
 	}
 	if (ca_keygen(o->key_type, &xkey, &kpem, &e) != 0)
 		goto fail;
-	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
-	    (ret = gnutls_privkey_init(&ca->key)) < 0 ||
-	    (ret = gnutls_privkey_import_x509(ca->key, xkey, 0)) < 0) {
+	if (ca_keypair(xkey, &ca->key, &pub, &e) != 0)
+		goto fail;
+	if ((ret = gnutls_x509_crt_init(&crt)) < 0) {
 		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
 		goto fail;
 	}
-	if (crt_base(NULL, crt, xkey, o->now - BACKDATE,
+	if (crt_base(NULL, crt, pub, o->now - BACKDATE,
 	    o->now + (time_t)o->days * 86400, serial, &e) != 0)
 		goto fail;
 	ca->ski_len = sizeof(ca->ski);
@@ -478,6 +485,7 @@ ca_init(struct opts *o)
 		close(fd);
 	datum_wipe(&kpem);
 	gnutls_free(cpem.data);
+	gnutls_pubkey_deinit(pub);
 	gnutls_x509_privkey_deinit(xkey);
 	return rc;
 }
@@ -583,63 +591,67 @@ ident_check(const struct opts *o)
 	return 0;
 }
 
+/* Refuse an output file that exists: never overwrite a key. */
+static int
+out_free(const char *path, struct mtls_err *e)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return mtls_err_set(e, MTLS_E_INVAL, "%s exists; nothing "
+		    "changed", path);
+	return 0;
+}
+
 /* PREFIX.key and PREFIX.pem must not exist: never overwrite a key. */
 static int
 out_paths(const char *prefix, char *key, char *pem, size_t size,
     struct mtls_err *e)
 {
-	struct stat st;
-
 	if ((size_t)snprintf(key, size, "%s.key", prefix) >= size ||
 	    (size_t)snprintf(pem, size, "%s.pem", prefix) >= size)
 		return mtls_err_set(e, MTLS_E_TOO_LARGE, "%s: too long",
 		    prefix);
-	if (lstat(key, &st) == 0 || lstat(pem, &st) == 0)
-		return mtls_err_set(e, MTLS_E_INVAL, "%s or %s exists; "
-		    "nothing changed", key, pem);
+	if (out_free(key, e) != 0 || out_free(pem, e) != 0)
+		return MTLS_E_INVAL;
 	return 0;
 }
 
+/*
+ * Make, sign and record the certificate for pub with the identity in o:
+ * the same profile for issue and sign.  keyp and kpem: the key to write
+ * before anything else (issue), or NULL (sign).  Then certs/SERIAL.pem,
+ * the index, and pemp.
+ */
 static int
-ca_issue(struct opts *o)
+leaf_issue(struct ca *ca, const struct opts *o, gnutls_pubkey_t pub,
+    const char *pemp, const char *keyp, const gnutls_datum_t *kpem,
+    struct mtls_err *e)
 {
-	gnutls_x509_privkey_t xkey = NULL;
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t kpem = { NULL, 0 }, cpem = { NULL, 0 };
-	struct mtls_err e = { 0, "" };
+	gnutls_datum_t cpem = { NULL, 0 }, dn = { NULL, 0 };
 	struct ca_entry ent;
-	struct ca *ca = NULL;
-	gnutls_datum_t dn = { NULL, 0 };
-	char keyp[4096], pemp[4096], name[CA_SERIAL_HEX + 16];
+	char name[CA_SERIAL_HEX + 16];
 	time_t to, ca_to;
-	int ret, rc;
+	int ret, r;
 
-	if ((rc = ident_check(o)) != 0)
-		return rc;
-	rc = EXIT_REJECTED;
 	memset(&ent, 0, sizeof(ent));
-	if (o->days == 0)
-		o->days = 365;
-	if (ca_open(o->dir, &ca, &e) != 0 ||
-	    out_paths(o->out, keyp, pemp, sizeof(keyp), &e) != 0 ||
-	    ca_keygen(o->key_type, &xkey, &kpem, &e) != 0)
-		goto fail;
-	to = o->now + (time_t)o->days * 86400;
+	to = o->now + (time_t)(o->days != 0 ? o->days : 365) * 86400;
 	ca_to = gnutls_x509_crt_get_expiration_time(ca->crt);
 	if (ca_to != (time_t)-1 && to > ca_to)
 		to = ca_to;
 	if ((ret = gnutls_x509_crt_init(&crt)) < 0) {
-		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
-		goto fail;
+		r = mtls_err_set(e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto out;
 	}
-	if (crt_base(ca, crt, xkey, o->now - BACKDATE, to, ent.serial,
-	    &e) != 0 || leaf_names(ca, o, crt, &e) != 0 ||
-	    ca_sign_crt(ca, crt, &e) != 0)
-		goto fail;
+	if ((r = crt_base(ca, crt, pub, o->now - BACKDATE, to, ent.serial,
+	    e)) != 0 || (r = leaf_names(ca, o, crt, e)) != 0 ||
+	    (r = ca_sign_crt(ca, crt, e)) != 0)
+		goto out;
 	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
 	    &cpem)) < 0 || (ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0) {
-		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
-		goto fail;
+		r = mtls_err_set(e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto out;
 	}
 	ent.status = 'V';
 	ent.not_after = to;
@@ -648,23 +660,74 @@ ca_issue(struct opts *o)
 	ent.subject = (char *)dn.data;
 	snprintf(name, sizeof(name), "certs/%s.pem", ent.serial);
 	/* the key first, so no indexed certificate lacks its key */
-	if (mtls_file_write_atomic(keyp, kpem.data, kpem.size, 0600,
-	    &e) != 0 ||
-	    write_file(o->dir, name, &cpem, 0644, &e) != 0 ||
-	    ca_add(ca, &ent, &e) != 0 || ca_index_save(ca, &e) != 0 ||
-	    mtls_file_write_atomic(pemp, cpem.data, cpem.size, 0644, &e) != 0)
-		goto fail;
+	if ((keyp != NULL && (r = mtls_file_write_atomic(keyp, kpem->data,
+	    kpem->size, 0600, e)) != 0) ||
+	    (r = write_file(o->dir, name, &cpem, 0644, e)) != 0 ||
+	    (r = ca_add(ca, &ent, e)) != 0 || (r = ca_index_save(ca, e)) != 0 ||
+	    (r = mtls_file_write_atomic(pemp, cpem.data, cpem.size, 0644,
+	    e)) != 0)
+		goto out;
 	printf("%s: serial %s, %s\n", pemp, ent.serial, (char *)dn.data);
-	rc = 0;
-	goto out;
- fail:
-	failed(&e);
+	r = 0;
  out:
 	gnutls_free(dn.data);
-	datum_wipe(&kpem);
 	gnutls_free(cpem.data);
 	gnutls_x509_crt_deinit(crt);
+	return r;
+}
+
+static int
+ca_issue(struct opts *o)
+{
+	gnutls_x509_privkey_t xkey = NULL;
+	gnutls_privkey_t key = NULL;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t kpem = { NULL, 0 };
+	struct mtls_err e = { 0, "" };
+	struct ca *ca = NULL;
+	char keyp[4096], pemp[4096];
+	int rc;
+
+	if ((rc = ident_check(o)) != 0)
+		return rc;
+	rc = EXIT_REJECTED;
+	if (ca_open(o->dir, &ca, &e) != 0 ||
+	    out_paths(o->out, keyp, pemp, sizeof(keyp), &e) != 0 ||
+	    ca_keygen(o->key_type, &xkey, &kpem, &e) != 0 ||
+	    ca_keypair(xkey, &key, &pub, &e) != 0 ||
+	    leaf_issue(ca, o, pub, pemp, keyp, &kpem, &e) != 0)
+		rc = failed(&e);
+	else
+		rc = 0;
+	datum_wipe(&kpem);
+	gnutls_pubkey_deinit(pub);
+	gnutls_privkey_deinit(key);
 	gnutls_x509_privkey_deinit(xkey);
+	ca_free(ca);
+	return rc;
+}
+
+/*
+ * Sign a request: only its public key is taken (after its self-signature
+ * verifies); the names come from the options, as for issue.
+ */
+static int
+ca_signreq(struct opts *o)
+{
+	gnutls_pubkey_t pub = NULL;
+	struct mtls_err e = { 0, "" };
+	struct ca *ca = NULL;
+	int rc;
+
+	if ((rc = ident_check(o)) != 0)
+		return rc;
+	if (out_free(o->out, &e) != 0 || ca_crq_load(o->arg, &pub, &e) != 0 ||
+	    ca_open(o->dir, &ca, &e) != 0 ||
+	    leaf_issue(ca, o, pub, o->out, NULL, NULL, &e) != 0)
+		rc = failed(&e);
+	else
+		rc = 0;
+	gnutls_pubkey_deinit(pub);
 	ca_free(ca);
 	return rc;
 }
@@ -843,7 +906,6 @@ req(struct opts *o)
 	gnutls_x509_privkey_t xkey = NULL;
 	gnutls_datum_t kpem = { NULL, 0 }, rpem = { NULL, 0 };
 	struct mtls_err e = { 0, "" };
-	struct stat st;
 	int rc;
 
 	if ((rc = ident_check(o)) != 0)
@@ -851,12 +913,8 @@ req(struct opts *o)
 	if (o->key_out == NULL)
 		return bad("--key-out FILE is required");
 	rc = EXIT_REJECTED;
-	if (lstat(o->key_out, &st) == 0 || lstat(o->out, &st) == 0) {
-		mtls_err_set(&e, MTLS_E_INVAL, "%s or %s exists; nothing "
-		    "changed", o->key_out, o->out);
-		goto fail;
-	}
-	if (ca_keygen(o->key_type, &xkey, &kpem, &e) != 0 ||
+	if (out_free(o->key_out, &e) != 0 || out_free(o->out, &e) != 0 ||
+	    ca_keygen(o->key_type, &xkey, &kpem, &e) != 0 ||
 	    req_make(o, xkey, &rpem, &e) != 0 ||
 	    mtls_file_write_atomic(o->key_out, kpem.data, kpem.size, 0600,
 	    &e) != 0 ||
@@ -904,6 +962,9 @@ static const struct {
 	{ "issue", ca_issue, F(OPT_USER) | F(OPT_HOST) | F(OPT_DAYS) |
 	    F(OPT_EMAIL) | F(OPT_UID) | F(OPT_DNS) | F(OPT_KEY_TYPE) |
 	    F(OPT_OUT), 1, "DIR" },
+	{ "sign", ca_signreq, F(OPT_USER) | F(OPT_HOST) | F(OPT_DAYS) |
+	    F(OPT_EMAIL) | F(OPT_UID) | F(OPT_DNS) | F(OPT_OUT), 2,
+	    "DIR and REQ" },
 	{ "revoke", ca_revoke, F(OPT_REASON) | F(OPT_NEXT_UPDATE), 2,
 	    "DIR and SERIAL|CERTFILE" },
 	{ "crl", ca_crl, F(OPT_NEXT_UPDATE), 1, "DIR" },
