@@ -248,6 +248,84 @@ for f in flip swap junk weak x; do
 	[ ! -e "$R/$f.pem" ] && ok || fail "a refused sign wrote $f.pem"
 done
 
+# --- init-intermediate: a CA signed by the root, revocable at the root ---------
+RT=$TMP/root
+IT=$TMP/issuing
+expect_exit 0 "init root" -- $MTLS ca init "$RT" --name "Example Corp Root CA" \
+    --org "Example Corp" --days 1000
+expect_exit 0 "init intermediate" -- $MTLS ca init-intermediate "$IT" \
+    --root "$RT" --name "Example Corp Issuing CA" --org "Example Corp" \
+    --key-type ecdsa-p384 --days 5000
+[ "$(mode "$IT")" = 700 ] && ok || fail "intermediate DIR mode"
+[ "$(mode "$IT/ca.key")" = 600 ] && ok || fail "intermediate ca.key mode"
+expect_exit 0 "intermediate info" -- certtool -i --infile "$IT/ca.pem"
+expect_in "$TMP/out" "Basic Constraints (critical):" "intermediate BC"
+expect_in "$TMP/out" "Certificate Authority (CA): TRUE" "intermediate CA:TRUE"
+expect_in "$TMP/out" "Key Usage (critical):" "intermediate KU"
+expect_in "$TMP/out" "Certificate signing." "intermediate keyCertSign"
+expect_in "$TMP/out" "CRL signing." "intermediate cRLSign"
+expect_in "$TMP/out" "Issuer: CN=Example Corp Root CA" "intermediate issuer"
+rski=$(certtool -i --infile "$RT/ca.pem" |
+    sed -n '/Subject Key Identifier/{n;s/[[:space:]]//g;p;}')
+grep -A1 "Authority Key Identifier" "$TMP/out" | grep -q "$rski" && ok ||
+    fail "intermediate AKI is not the root SKI"
+[ "$(openssl x509 -noout -enddate -in "$IT/ca.pem")" = \
+    "$(openssl x509 -noout -enddate -in "$RT/ca.pem")" ] && ok ||
+    fail "intermediate outlives its root"
+iserial=$(awk -F'\t' '$6 == "ca" { print $1 }' "$RT/index")
+[ -n "$iserial" ] && [ -f "$RT/certs/$iserial.pem" ] && ok ||
+    fail "intermediate not recorded in the root"
+[ "$(cat "$IT/chain.pem")" = "$(cat "$IT/ca.pem" "$RT/ca.pem")" ] && ok ||
+    fail "chain.pem is not intermediate then root"
+expect_exit 0 "list root with a ca entry" -- $MTLS ca list "$RT"
+expect_in "$TMP/out" "$(printf 'valid\t')" "list intermediate"
+expect_exit 0 "issue under intermediate" -- $MTLS ca issue "$IT" \
+    --user frank --out "$TMP/frank"
+expect_exit 0 "sign under intermediate" -- $MTLS ca sign "$IT" \
+    "$R/web.req" --host web.example.com --out "$TMP/iweb.pem"
+IV="--ca $RT/ca.pem --untrusted $IT/ca.pem --crl $RT/crl.pem --crl $IT/crl.pem"
+expect_exit 0 "verify leaf of intermediate" -- $MTLS verify $IV \
+    "$TMP/frank.pem"
+expect_in "$TMP/out" "CN=Example Corp Issuing CA" "chain shown"
+expect_exit 0 "verify host of intermediate" -- $MTLS verify $IV \
+    --purpose server "$TMP/iweb.pem"
+expect_exit 0 "openssl leaf of intermediate" -- openssl verify \
+    -CAfile "$RT/ca.pem" -untrusted "$IT/chain.pem" -purpose sslclient \
+    -crl_check_all -CRLfile "$RT/crl.pem" -CRLfile "$IT/crl.pem" \
+    "$TMP/frank.pem"
+cat "$TMP/frank.pem" "$IT/ca.pem" >"$TMP/frank-chain.pem"
+expect_exit 0 "certtool leaf of intermediate" -- certtool --verify \
+    --load-ca-certificate "$RT/ca.pem" --infile "$TMP/frank-chain.pem"
+expect_exit 1 "leaf without the intermediate" -- $MTLS verify \
+    --ca "$RT/ca.pem" --crl "$RT/crl.pem" "$TMP/frank.pem"
+# refusals
+before=$(sum "$RT")
+expect_exit 1 "intermediate twice" -- $MTLS ca init-intermediate "$IT" \
+    --root "$RT" --name Again
+expect_in "$TMP/err" "already holds a CA" "intermediate twice message"
+expect_exit 1 "intermediate of an intermediate" -- $MTLS ca \
+    init-intermediate "$TMP/sub" --root "$IT" --name Sub
+expect_in "$TMP/err" "is not a root CA" "sub-intermediate message"
+expect_exit 1 "intermediate, missing root" -- $MTLS ca init-intermediate \
+    "$TMP/sub" --root "$TMP/none" --name Sub
+[ ! -e "$TMP/sub" ] && ok || fail "refused intermediate made its DIR"
+expect_exit 2 "intermediate without --root" -- $MTLS ca init-intermediate \
+    "$TMP/sub" --name Sub
+expect_exit 2 "init with --root" -- $MTLS ca init "$TMP/sub" --name Sub \
+    --root "$RT"
+[ "$(sum "$RT")" = "$before" ] && ok || fail "refusals changed the root"
+# revoking the intermediate at the root rejects its leaves
+expect_exit 0 "revoke intermediate" -- $MTLS ca revoke "$RT" "$IT/ca.pem" \
+    --reason cessationOfOperation
+expect_exit 0 "root crl" -- $MTLS ca crl "$RT"
+expect_exit 1 "leaf of revoked intermediate" -- $MTLS verify $IV \
+    "$TMP/frank.pem"
+expect_in "$TMP/err" "rejected (revoked)" "revoked intermediate reason"
+expect_exit 2 "openssl: revoked intermediate" -- openssl verify \
+    -CAfile "$RT/ca.pem" -untrusted "$IT/chain.pem" -purpose sslclient \
+    -crl_check_all -CRLfile "$RT/crl.pem" -CRLfile "$IT/crl.pem" \
+    "$TMP/frank.pem"
+
 # --- mtls map with the CA's certificates ---------------------------------------
 expect_exit 0 "issue bob" -- $MTLS ca issue "$D" --user bob --out "$TMP/bob"
 cat >"$TMP/map.conf" <<EOF2

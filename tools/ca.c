@@ -11,7 +11,7 @@
  * notAfter  RFC 3339 UTC
  * revoked   RFC 3339 UTC time of revocation, or - when status is V
  * reason    a CRL reason name (keyCompromise, ...), or - when status is V
- * kind      user or host
+ * kind      user or host (a leaf), or ca (an intermediate CA, in its root)
  * subject   RFC 4514 subject name, the rest of the line
  */
 #include "config.h"
@@ -254,7 +254,8 @@ ca_index_parse_line(char *line, struct ca_entry *e)
 	    parse_time_field(f[3], f[1][0] == 'V', &e->revoked_at) != 0 ||
 	    (f[1][0] == 'V') != (strcmp(f[4], "-") == 0) ||
 	    strlen(f[4]) >= sizeof(e->reason) ||
-	    (strcmp(f[5], "user") != 0 && strcmp(f[5], "host") != 0) ||
+	    (strcmp(f[5], "user") != 0 && strcmp(f[5], "host") != 0 &&
+	    strcmp(f[5], "ca") != 0) ||
 	    *f[6] == '\0')
 		return MTLS_E_INVAL;
 	strcpy(e->serial, serial);

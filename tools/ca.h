@@ -7,6 +7,7 @@
  * DIR/index       one line per issued certificate (format in ca.c)
  * DIR/crlnumber   the number of the last CRL signed, in decimal
  * DIR/crl.pem     the current CRL
+ * DIR/chain.pem   of an intermediate: its certificate, then its root's
  * DIR/certs/      SERIAL.pem: a copy of every issued certificate
  * DIR/lock        flock(2)ed while a command works on DIR
  *
@@ -41,7 +42,7 @@ struct ca_entry {
 	time_t		 not_after;
 	time_t		 revoked_at;			/* 0 unless 'R' */
 	char		 reason[32];			/* "-" unless 'R' */
-	char		 kind[8];			/* "user", "host" */
+	char		 kind[8];			/* "user", "host", "ca" */
 	char		*subject;			/* RFC 4514 */
 };
 

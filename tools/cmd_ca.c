@@ -36,7 +36,7 @@
 enum {
 	OPT_NAME, OPT_ORG, OPT_KEY_TYPE, OPT_DAYS, OPT_USER, OPT_HOST,
 	OPT_EMAIL, OPT_UID, OPT_DNS, OPT_OUT, OPT_REASON, OPT_NEXT_UPDATE,
-	OPT_KEY_OUT, OPT_HELP
+	OPT_KEY_OUT, OPT_ROOT, OPT_HELP
 };
 
 #define F(o)	(1u << (o))
@@ -47,6 +47,7 @@ struct opts {
 	const char		*arg;		/* revoke's SERIAL|CERTFILE */
 	const char		*name, *org, *user, *host, *uid, *out;
 	const char		*key_out;	/* req's --key-out */
+	const char		*root;		/* init-intermediate's --root */
 	const char		*email[MAX_SAN];
 	size_t			 n_email;
 	const char		*dns[MAX_SAN];
@@ -63,6 +64,9 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: mtls ca init DIR --name NAME [--org ORG] "
 	    "[--key-type TYPE] [--days N]\n"
+	    "       mtls ca init-intermediate DIR --root ROOTDIR --name NAME "
+	    "[--org ORG]\n"
+	    "                     [--key-type TYPE] [--days N]\n"
 	    "       mtls ca issue DIR --user NAME|--host FQDN --out PREFIX "
 	    "[--days N]\n"
 	    "                     [--email ADDR]... [--uid NAME] "
@@ -75,15 +79,17 @@ usage(FILE *f)
 	    "       mtls ca crl DIR [--next-update DAYS]\n"
 	    "       mtls ca list DIR\n\n"
 	    "Run the organization's CA in DIR. init makes a self-signed root "
-	    "(default\necdsa-p256, 3650 days); issue makes a key PREFIX.key "
-	    "and a certificate\nPREFIX.pem for a person (clientAuth) or a "
-	    "host (serverAuth), 365 days by\ndefault; sign certifies the "
-	    "public key of a request from mtls req, with\nthe names given "
-	    "here, not those in the request; revoke marks a certificate\n"
-	    "revoked and re-signs DIR/crl.pem; crl re-signs the CRL "
-	    "(nextUpdate in 30\ndays by default); list prints the inventory. "
-	    "TYPE: ecdsa-p256, ecdsa-p384,\ned25519, rsa-3072. REASON: "
-	    "unspecified, keyCompromise, affiliationChanged,\nsuperseded, "
+	    "(default\necdsa-p256, 3650 days); init-intermediate makes a CA "
+	    "signed by the root in\nROOTDIR, recorded there, with "
+	    "DIR/chain.pem; issue makes a key PREFIX.key\nand a "
+	    "certificate PREFIX.pem for a person (clientAuth) or a host\n"
+	    "(serverAuth), 365 days by default; sign certifies the public "
+	    "key of a\nrequest from mtls req, with the names given here, "
+	    "not those in the request;\nrevoke marks a certificate revoked "
+	    "and re-signs DIR/crl.pem; crl re-signs the\nCRL (nextUpdate in "
+	    "30 days by default); list prints the inventory. TYPE:\n"
+	    "ecdsa-p256, ecdsa-p384, ed25519, rsa-3072. REASON: unspecified, "
+	    "keyCompromise,\naffiliationChanged, superseded, "
 	    "cessationOfOperation, privilegeWithdrawn.\n\n"
 	    "Exit status: 0 done, 1 refused or failed (nothing changed), "
 	    "2 usage error.\n");
@@ -219,6 +225,7 @@ parse(int argc, char **argv, unsigned allowed, int nargs,
 		{ "next-update", required_argument, NULL,
 		    256 + OPT_NEXT_UPDATE },
 		{ "key-out", required_argument, NULL, 256 + OPT_KEY_OUT },
+		{ "root", required_argument, NULL, 256 + OPT_ROOT },
 		{ "help", no_argument, NULL, 256 + OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -282,6 +289,9 @@ parse(int argc, char **argv, unsigned allowed, int nargs,
 			break;
 		case OPT_KEY_OUT:
 			o->key_out = optarg;
+			break;
+		case OPT_ROOT:
+			o->root = optarg;
 			break;
 		case OPT_REASON:
 			if (!reason_valid(optarg))
@@ -383,23 +393,178 @@ set_rdn(gnutls_x509_crt_t crt, const char *oid, const char *v)
 	    (unsigned int)strlen(v));
 }
 
+/* to, cut at the end of the issuer's own validity. */
+static time_t
+not_after(const struct ca *issuer, time_t to)
+{
+	time_t end = gnutls_x509_crt_get_expiration_time(issuer->crt);
+
+	return end != (time_t)-1 && to > end ? end : to;
+}
+
+/*
+ * Record what ca issued: its copy in certs/SERIAL.pem first, then the
+ * index entry of the given kind.
+ */
 static int
-ca_init(struct opts *o)
+record(struct ca *ca, gnutls_x509_crt_t crt, const char *serial,
+    const char *kind, const gnutls_datum_t *pem, struct mtls_err *e)
+{
+	gnutls_datum_t dn = { NULL, 0 };
+	struct ca_entry ent;
+	char name[CA_SERIAL_HEX + 16];
+	int ret, r;
+
+	memset(&ent, 0, sizeof(ent));
+	if ((ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0) {
+		r = mtls_err_set(e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto out;
+	}
+	snprintf(ent.serial, sizeof(ent.serial), "%s", serial);
+	ent.status = 'V';
+	ent.not_after = gnutls_x509_crt_get_expiration_time(crt);
+	strcpy(ent.reason, "-");
+	snprintf(ent.kind, sizeof(ent.kind), "%s", kind);
+	ent.subject = (char *)dn.data;
+	snprintf(name, sizeof(name), "certs/%s.pem", serial);
+	if ((r = write_file(ca->dir, name, pem, 0644, e)) != 0 ||
+	    (r = ca_add(ca, &ent, e)) != 0 || (r = ca_index_save(ca, e)) != 0)
+		goto out;
+	r = 0;
+ out:
+	gnutls_free(dn.data);
+	return r;
+}
+
+static int
+init_check(const struct opts *o)
+{
+	if (o->name == NULL)
+		return bad("%s: --name is required", o->sub);
+	if (!label_valid(o->name) || (o->org != NULL && !label_valid(o->org)))
+		return bad("%s: --name and --org take 1 to %d printable "
+		    "ASCII characters", o->sub, NAME_MAX_LEN);
+	return 0;
+}
+
+/* Make dir (0700) and dir/certs, and lock dir: *out, a CA yet empty. */
+static int
+ca_dir_make(const char *dir, struct ca **out, struct mtls_err *e)
+{
+	char path[4096];
+	int fd = -1, r;
+
+	*out = NULL;
+	if (mkdir(dir, 0700) == 0 ? chmod(dir, 0700) != 0 : errno != EEXIST) {
+		r = mtls_err_set(e, MTLS_E_IO, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((fd = ca_lock(dir, e)) < 0) {
+		r = fd;
+		goto out;
+	}
+	if (ca_exists(dir)) {	/* made while we waited for the lock */
+		r = mtls_err_set(e, MTLS_E_INVAL, "%s already holds a CA", dir);
+		goto out;
+	}
+	if ((r = ca_path(dir, "certs", path, sizeof(path), e)) != 0)
+		goto out;
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		r = mtls_err_set(e, MTLS_E_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((r = ca_new(dir, fd, out, e)) != 0)
+		goto out;
+	fd = -1;
+	r = 0;
+ out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/*
+ * The certificate of the new CA ca, for pub, into ca->crt (with ca->ski):
+ * self-signed when root is NULL; else signed by root, with pathLen 0 and
+ * the root's key identifier, and ending no later than the root.
+ */
+static int
+ca_crt_make(struct ca *ca, const struct ca *root, const struct opts *o,
+    gnutls_pubkey_t pub, char *serial, struct mtls_err *e)
+{
+	const struct ca *issuer = root != NULL ? root : ca;
+	time_t to = o->now + (time_t)o->days * 86400;
+	int ret, r;
+
+	if ((ret = gnutls_x509_crt_init(&ca->crt)) < 0)
+		return mtls_err_set(e, MTLS_E_CRYPTO, "%s",
+		    gnutls_strerror(ret));
+	if (root != NULL)
+		to = not_after(root, to);
+	if ((r = crt_base(root, ca->crt, pub, o->now - BACKDATE, to, serial,
+	    e)) != 0)
+		return r;
+	ca->ski_len = sizeof(ca->ski);
+	if ((o->org != NULL && (ret = set_rdn(ca->crt,
+	    GNUTLS_OID_X520_ORGANIZATION_NAME, o->org)) < 0) ||
+	    (ret = set_rdn(ca->crt, GNUTLS_OID_X520_COMMON_NAME,
+	    o->name)) < 0 ||
+	    (ret = gnutls_x509_crt_set_basic_constraints(ca->crt, 1,
+	    root != NULL ? 0 : -1)) < 0 ||
+	    (ret = gnutls_x509_crt_set_key_usage(ca->crt,
+	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN)) < 0 ||
+	    (ret = gnutls_x509_crt_get_subject_key_id(ca->crt, ca->ski,
+	    &ca->ski_len, NULL)) < 0 ||
+	    (ret = gnutls_x509_crt_set_authority_key_id(ca->crt, issuer->ski,
+	    issuer->ski_len)) < 0)
+		return mtls_err_set(e, MTLS_E_CRYPTO, "%s",
+		    gnutls_strerror(ret));
+	return ca_sign_crt(issuer, ca->crt, e);
+}
+
+/* DIR/chain.pem: the intermediate's certificate, then its root's. */
+static int
+chain_write(const struct ca *ca, const struct ca *root,
+    const gnutls_datum_t *cpem, struct mtls_err *e)
+{
+	gnutls_datum_t rpem = { NULL, 0 }, chain = { NULL, 0 };
+	int ret, r;
+
+	if ((ret = gnutls_x509_crt_export2(root->crt, GNUTLS_X509_FMT_PEM,
+	    &rpem)) < 0) {
+		r = mtls_err_set(e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
+		goto out;
+	}
+	chain.size = cpem->size + rpem.size;
+	if ((chain.data = malloc(chain.size)) == NULL) {
+		r = mtls_err_set(e, MTLS_E_NOMEM, NULL);
+		goto out;
+	}
+	memcpy(chain.data, cpem->data, cpem->size);
+	memcpy(chain.data + cpem->size, rpem.data, rpem.size);
+	r = write_file(ca->dir, "chain.pem", &chain, 0644, e);
+ out:
+	free(chain.data);
+	gnutls_free(rpem.data);
+	return r;
+}
+
+/*
+ * Create the CA in o->dir: a self-signed root, or, with root, an
+ * intermediate that the root signs and records (kind ca) before o->dir
+ * gets its files.  ca.pem last: until it and ca.key exist, this is no CA.
+ */
+static int
+ca_create(struct opts *o, struct ca *root)
 {
 	gnutls_x509_privkey_t xkey = NULL;
-	gnutls_x509_crt_t crt = NULL;
 	gnutls_pubkey_t pub = NULL;
 	gnutls_datum_t kpem = { NULL, 0 }, cpem = { NULL, 0 };
 	struct mtls_err e = { 0, "" };
 	struct ca *ca = NULL;
-	char serial[2 * CA_SERIAL_LEN + 1], path[4096];
-	int ret, fd = -1, rc = EXIT_REJECTED;
+	char serial[2 * CA_SERIAL_LEN + 1];
+	int ret, rc = EXIT_REJECTED;
 
-	if (o->name == NULL)
-		return bad("init: --name is required");
-	if (!label_valid(o->name) || (o->org != NULL && !label_valid(o->org)))
-		return bad("init: --name and --org take 1 to %d printable "
-		    "ASCII characters", NAME_MAX_LEN);
 	if (o->days == 0)
 		o->days = 3650;
 	if (ca_exists(o->dir)) {
@@ -407,86 +572,73 @@ ca_init(struct opts *o)
 		    "ca.pem exists); nothing changed\n", o->dir);
 		return EXIT_REJECTED;
 	}
-	if (mkdir(o->dir, 0700) == 0) {
-		if (chmod(o->dir, 0700) != 0) {
-			mtls_err_set(&e, MTLS_E_IO, "%s: %s", o->dir,
-			    strerror(errno));
-			goto fail;
-		}
-	} else if (errno != EEXIST) {
-		mtls_err_set(&e, MTLS_E_IO, "%s: %s", o->dir, strerror(errno));
+	if (ca_dir_make(o->dir, &ca, &e) != 0 ||
+	    ca_keygen(o->key_type, &xkey, &kpem, &e) != 0 ||
+	    ca_keypair(xkey, &ca->key, &pub, &e) != 0 ||
+	    ca_crt_make(ca, root, o, pub, serial, &e) != 0)
 		goto fail;
-	}
-	if ((fd = ca_lock(o->dir, &e)) < 0)
-		goto fail;
-	if (ca_exists(o->dir)) {	/* made while we waited for the lock */
-		mtls_err_set(&e, MTLS_E_INVAL, "%s already holds a CA", o->dir);
-		goto fail;
-	}
-	if (ca_new(o->dir, fd, &ca, &e) != 0)
-		goto fail;
-	fd = -1;
-	if (ca_path(o->dir, "certs", path, sizeof(path), &e) != 0)
-		goto fail;
-	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-		mtls_err_set(&e, MTLS_E_IO, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (ca_keygen(o->key_type, &xkey, &kpem, &e) != 0)
-		goto fail;
-	if (ca_keypair(xkey, &ca->key, &pub, &e) != 0)
-		goto fail;
-	if ((ret = gnutls_x509_crt_init(&crt)) < 0) {
-		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
-		goto fail;
-	}
-	if (crt_base(NULL, crt, pub, o->now - BACKDATE,
-	    o->now + (time_t)o->days * 86400, serial, &e) != 0)
-		goto fail;
-	ca->ski_len = sizeof(ca->ski);
-	if ((o->org != NULL && (ret = set_rdn(crt,
-	    GNUTLS_OID_X520_ORGANIZATION_NAME, o->org)) < 0) ||
-	    (ret = set_rdn(crt, GNUTLS_OID_X520_COMMON_NAME, o->name)) < 0 ||
-	    (ret = gnutls_x509_crt_set_basic_constraints(crt, 1, -1)) < 0 ||
-	    (ret = gnutls_x509_crt_set_key_usage(crt,
-	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN)) < 0 ||
-	    (ret = gnutls_x509_crt_get_subject_key_id(crt, ca->ski,
-	    &ca->ski_len, NULL)) < 0 ||
-	    (ret = gnutls_x509_crt_set_authority_key_id(crt, ca->ski,
-	    ca->ski_len)) < 0) {
-		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
-		goto fail;
-	}
-	ca->crt = crt;
-	if (ca_sign_crt(ca, crt, &e) != 0)
-		goto fail;
-	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
+	if ((ret = gnutls_x509_crt_export2(ca->crt, GNUTLS_X509_FMT_PEM,
 	    &cpem)) < 0) {
 		mtls_err_set(&e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
 		goto fail;
 	}
-	/* ca.pem last: until it and ca.key exist, this is no CA */
+	if (root != NULL && record(root, ca->crt, serial, "ca", &cpem,
+	    &e) != 0)
+		goto fail;
 	if (ca_index_save(ca, &e) != 0 ||
 	    ca_crl_write(ca, o->now, 30, &e) != 0 ||
 	    write_file(o->dir, "ca.key", &kpem, 0600, &e) != 0 ||
+	    (root != NULL && chain_write(ca, root, &cpem, &e) != 0) ||
 	    write_file(o->dir, "ca.pem", &cpem, 0644, &e) != 0)
 		goto fail;
-	printf("%s: CA \"%s\" created, serial %s\n", o->dir, o->name, serial);
+	printf("%s: CA \"%s\" created, serial %s%s%s\n", o->dir, o->name,
+	    serial, root != NULL ? ", signed by " : "",
+	    root != NULL ? root->dir : "");
 	rc = 0;
 	goto out;
  fail:
 	failed(&e);
  out:
-	if (ca != NULL)
-		ca->crt = NULL;
-	gnutls_x509_crt_deinit(crt);
 	ca_free(ca);
-	if (fd >= 0)
-		close(fd);
 	datum_wipe(&kpem);
 	gnutls_free(cpem.data);
 	gnutls_pubkey_deinit(pub);
 	gnutls_x509_privkey_deinit(xkey);
+	return rc;
+}
+
+static int
+ca_init(struct opts *o)
+{
+	int rc;
+
+	if ((rc = init_check(o)) != 0)
+		return rc;
+	return ca_create(o, NULL);
+}
+
+/* An intermediate CA under the root in o->root; it may not have its own. */
+static int
+ca_init_intermediate(struct opts *o)
+{
+	struct mtls_err e = { 0, "" };
+	struct ca *root = NULL;
+	int rc;
+
+	if ((rc = init_check(o)) != 0)
+		return rc;
+	if (o->root == NULL)
+		return bad("%s: --root ROOTDIR is required", o->sub);
+	if (ca_open(o->root, &root, &e) != 0)
+		return failed(&e);
+	if (gnutls_x509_crt_check_issuer(root->crt, root->crt) != 1) {
+		mtls_err_set(&e, MTLS_E_INVAL, "%s is not a root CA (an "
+		    "intermediate may not sign another); nothing changed",
+		    o->root);
+		rc = failed(&e);
+	} else
+		rc = ca_create(o, root);
+	ca_free(root);
 	return rc;
 }
 
@@ -629,48 +781,38 @@ leaf_issue(struct ca *ca, const struct opts *o, gnutls_pubkey_t pub,
     struct mtls_err *e)
 {
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t cpem = { NULL, 0 }, dn = { NULL, 0 };
-	struct ca_entry ent;
-	char name[CA_SERIAL_HEX + 16];
-	time_t to, ca_to;
+	gnutls_datum_t cpem = { NULL, 0 };
+	char serial[CA_SERIAL_HEX + 1];
+	time_t to;
 	int ret, r;
 
-	memset(&ent, 0, sizeof(ent));
-	to = o->now + (time_t)(o->days != 0 ? o->days : 365) * 86400;
-	ca_to = gnutls_x509_crt_get_expiration_time(ca->crt);
-	if (ca_to != (time_t)-1 && to > ca_to)
-		to = ca_to;
+	to = not_after(ca, o->now + (time_t)(o->days != 0 ? o->days : 365) *
+	    86400);
 	if ((ret = gnutls_x509_crt_init(&crt)) < 0) {
 		r = mtls_err_set(e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
 		goto out;
 	}
-	if ((r = crt_base(ca, crt, pub, o->now - BACKDATE, to, ent.serial,
+	if ((r = crt_base(ca, crt, pub, o->now - BACKDATE, to, serial,
 	    e)) != 0 || (r = leaf_names(ca, o, crt, e)) != 0 ||
 	    (r = ca_sign_crt(ca, crt, e)) != 0)
 		goto out;
 	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
-	    &cpem)) < 0 || (ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0) {
+	    &cpem)) < 0) {
 		r = mtls_err_set(e, MTLS_E_CRYPTO, "%s", gnutls_strerror(ret));
 		goto out;
 	}
-	ent.status = 'V';
-	ent.not_after = to;
-	strcpy(ent.reason, "-");
-	strcpy(ent.kind, o->user != NULL ? "user" : "host");
-	ent.subject = (char *)dn.data;
-	snprintf(name, sizeof(name), "certs/%s.pem", ent.serial);
 	/* the key first, so no indexed certificate lacks its key */
 	if ((keyp != NULL && (r = mtls_file_write_atomic(keyp, kpem->data,
 	    kpem->size, 0600, e)) != 0) ||
-	    (r = write_file(o->dir, name, &cpem, 0644, e)) != 0 ||
-	    (r = ca_add(ca, &ent, e)) != 0 || (r = ca_index_save(ca, e)) != 0 ||
+	    (r = record(ca, crt, serial, o->user != NULL ? "user" : "host",
+	    &cpem, e)) != 0 ||
 	    (r = mtls_file_write_atomic(pemp, cpem.data, cpem.size, 0644,
 	    e)) != 0)
 		goto out;
-	printf("%s: serial %s, %s\n", pemp, ent.serial, (char *)dn.data);
+	printf("%s: serial %s, %s\n", pemp, serial,
+	    ca->ent[ca->n_ent - 1].subject);
 	r = 0;
  out:
-	gnutls_free(dn.data);
 	gnutls_free(cpem.data);
 	gnutls_x509_crt_deinit(crt);
 	return r;
@@ -959,6 +1101,8 @@ static const struct {
 } subs[] = {
 	{ "init", ca_init, F(OPT_NAME) | F(OPT_ORG) | F(OPT_KEY_TYPE) |
 	    F(OPT_DAYS), 1, "DIR" },
+	{ "init-intermediate", ca_init_intermediate, F(OPT_ROOT) | F(OPT_NAME) |
+	    F(OPT_ORG) | F(OPT_KEY_TYPE) | F(OPT_DAYS), 1, "DIR" },
 	{ "issue", ca_issue, F(OPT_USER) | F(OPT_HOST) | F(OPT_DAYS) |
 	    F(OPT_EMAIL) | F(OPT_UID) | F(OPT_DNS) | F(OPT_KEY_TYPE) |
 	    F(OPT_OUT), 1, "DIR" },
