@@ -61,6 +61,13 @@ expect_exit 1 "verify revoked" -- $MTLS verify $V "$D-alice.pem"
 expect_in "$TMP/err" "rejected (revoked)" "revoked reason"
 expect_exit 2 "openssl revoked" -- openssl verify -crl_check \
     -CRLfile "$D/crl.pem" -CAfile "$D/ca.pem" "$D-alice.pem"
+expect_exit 1 "certtool revoked" -- certtool --verify \
+    --load-ca-certificate "$D/ca.pem" --load-crl "$D/crl.pem" \
+    --infile "$D-alice.pem"
+expect_in "$TMP/out" "revoked" "certtool says revoked"
+expect_exit 0 "certtool other" -- certtool --verify \
+    --load-ca-certificate "$D/ca.pem" --load-crl "$D/crl.pem" \
+    --infile "$D-host.pem"
 expect_exit 0 "openssl other" -- openssl verify -crl_check \
     -CRLfile "$D/crl.pem" -CAfile "$D/ca.pem" -purpose sslserver "$D-host.pem"
 expect_exit 0 "other still valid" -- $MTLS verify $V --purpose server \
