@@ -23,6 +23,7 @@
 #include <gnutls/crypto.h>
 
 #include "ca.h"
+#include "p11.h"
 #include "cli.h"
 #include "util.h"
 #include "verify.h"
@@ -36,7 +37,7 @@
 enum {
 	OPT_NAME, OPT_ORG, OPT_KEY_TYPE, OPT_DAYS, OPT_USER, OPT_HOST,
 	OPT_EMAIL, OPT_UID, OPT_DNS, OPT_OUT, OPT_REASON, OPT_NEXT_UPDATE,
-	OPT_KEY_OUT, OPT_ROOT, OPT_HELP
+	OPT_KEY_OUT, OPT_ROOT, OPT_PKCS11, OPT_LABEL, OPT_HELP
 };
 
 #define F(o)	(1u << (o))
@@ -47,6 +48,8 @@ struct opts {
 	const char		*arg;		/* revoke's SERIAL|CERTFILE */
 	const char		*name, *org, *user, *host, *uid, *out;
 	const char		*key_out;	/* req's --key-out */
+	const char		*pkcs11;	/* req's --pkcs11 URI */
+	const char		*label;		/* and its --label */
 	const char		*root;		/* init-intermediate's --root */
 	const char		*email[MAX_SAN];
 	size_t			 n_email;
@@ -100,12 +103,16 @@ usage_req(FILE *f)
 {
 	fprintf(f, "usage: mtls req --user NAME|--host FQDN --key-out FILE "
 	    "--out REQ [--email ADDR]...\n"
-	    "                [--uid NAME] [--dns NAME]... [--key-type TYPE]\n\n"
-	    "Generate a private key into FILE (mode 0600) and a PKCS#10 "
-	    "certificate\nrequest REQ (PEM) signed by it, naming the person "
-	    "or host, for\n\"mtls ca sign\": the key never leaves this "
-	    "machine. Neither file may exist.\nTYPE: ecdsa-p256 (default), "
-	    "ecdsa-p384, ed25519, rsa-3072.\n\n"
+	    "                [--uid NAME] [--dns NAME]... [--key-type TYPE]\n"
+	    "       mtls req --user NAME|--host FQDN --pkcs11 URI "
+	    "[--label LABEL] --out REQ ...\n\n"
+	    "Generate a private key into FILE (mode 0600), or on the PKCS#11 "
+	    "token that\nURI names (PIN from the URI's pin-value, or asked "
+	    "on the terminal), and a\nPKCS#10 certificate request REQ (PEM) "
+	    "signed by it, naming the person or\nhost, for \"mtls ca sign\": "
+	    "the key never leaves this machine or the token.\nNeither file "
+	    "may exist. TYPE: ecdsa-p256 (default), ecdsa-p384, ed25519,\n"
+	    "rsa-3072.\n\n"
 	    "Exit status: 0 done, 1 failed (nothing written), 2 usage "
 	    "error.\n");
 }
@@ -226,6 +233,8 @@ parse(int argc, char **argv, unsigned allowed, int nargs,
 		    256 + OPT_NEXT_UPDATE },
 		{ "key-out", required_argument, NULL, 256 + OPT_KEY_OUT },
 		{ "root", required_argument, NULL, 256 + OPT_ROOT },
+		{ "pkcs11", required_argument, NULL, 256 + OPT_PKCS11 },
+		{ "label", required_argument, NULL, 256 + OPT_LABEL },
 		{ "help", no_argument, NULL, 256 + OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -292,6 +301,15 @@ parse(int argc, char **argv, unsigned allowed, int nargs,
 			break;
 		case OPT_ROOT:
 			o->root = optarg;
+			break;
+		case OPT_PKCS11:
+			if (strncmp(optarg, "pkcs11:", 7) != 0)
+				return bad("--pkcs11 %s: expected a pkcs11: "
+				    "URI", optarg);
+			o->pkcs11 = optarg;
+			break;
+		case OPT_LABEL:
+			o->label = optarg;
 			break;
 		case OPT_REASON:
 			if (!reason_valid(optarg))
@@ -1009,18 +1027,14 @@ req_names(const struct opts *o, gnutls_x509_crq_t crq)
 	return ret;
 }
 
-/* A PKCS#10 request for xkey, signed by it, as PEM into *pem. */
+/* A PKCS#10 request for pub, signed by key, as PEM into *pem. */
 static int
-req_make(const struct opts *o, gnutls_x509_privkey_t xkey,
+req_make(const struct opts *o, gnutls_privkey_t key, gnutls_pubkey_t pub,
     gnutls_datum_t *pem, struct mtls_err *e)
 {
 	gnutls_x509_crq_t crq = NULL;
-	gnutls_privkey_t key = NULL;
-	gnutls_pubkey_t pub = NULL;
 	int ret, r;
 
-	if ((r = ca_keypair(xkey, &key, &pub, e)) != 0)
-		goto out;
 	if ((ret = gnutls_x509_crq_init(&crq)) < 0 ||
 	    (ret = gnutls_x509_crq_set_version(crq, 1)) < 0 ||
 	    (ret = req_names(o, crq)) < 0 ||
@@ -1036,28 +1050,24 @@ req_make(const struct opts *o, gnutls_x509_privkey_t xkey,
 	r = 0;
  out:
 	gnutls_x509_crq_deinit(crq);
-	gnutls_pubkey_deinit(pub);
-	gnutls_privkey_deinit(key);
 	return r;
 }
 
-/* mtls req: the key to FILE (0600) first, then the request. */
+/* The key to FILE (0600) first, then the request. */
 static int
-req(struct opts *o)
+req_file(struct opts *o)
 {
 	gnutls_x509_privkey_t xkey = NULL;
+	gnutls_privkey_t key = NULL;
+	gnutls_pubkey_t pub = NULL;
 	gnutls_datum_t kpem = { NULL, 0 }, rpem = { NULL, 0 };
 	struct mtls_err e = { 0, "" };
-	int rc;
+	int rc = EXIT_REJECTED;
 
-	if ((rc = ident_check(o)) != 0)
-		return rc;
-	if (o->key_out == NULL)
-		return bad("--key-out FILE is required");
-	rc = EXIT_REJECTED;
 	if (out_free(o->key_out, &e) != 0 || out_free(o->out, &e) != 0 ||
 	    ca_keygen(o->key_type, &xkey, &kpem, &e) != 0 ||
-	    req_make(o, xkey, &rpem, &e) != 0 ||
+	    ca_keypair(xkey, &key, &pub, &e) != 0 ||
+	    req_make(o, key, pub, &rpem, &e) != 0 ||
 	    mtls_file_write_atomic(o->key_out, kpem.data, kpem.size, 0600,
 	    &e) != 0 ||
 	    mtls_file_write_atomic(o->out, rpem.data, rpem.size, 0644, &e) != 0)
@@ -1072,8 +1082,62 @@ req(struct opts *o)
  out:
 	datum_wipe(&kpem);
 	gnutls_free(rpem.data);
+	gnutls_pubkey_deinit(pub);
+	gnutls_privkey_deinit(key);
 	gnutls_x509_privkey_deinit(xkey);
 	return rc;
+}
+
+/*
+ * The key generated on the token, then the request signed there.  When
+ * the request cannot be made or written, the key is removed again.
+ */
+static int
+req_token(struct opts *o)
+{
+	gnutls_datum_t rpem = { NULL, 0 };
+	struct mtls_err e = { 0, "" };
+	struct p11_key *k = NULL;
+	const char *label = o->label != NULL ? o->label :
+	    o->user != NULL ? o->user : o->host;
+	int rc = EXIT_REJECTED;
+
+	if (out_free(o->out, &e) != 0 ||
+	    p11_keygen(o->pkcs11, o->key_type, label, &k, &e) != 0)
+		goto fail;
+	if (req_make(o, p11_key_priv(k), p11_key_pub(k), &rpem, &e) != 0 ||
+	    mtls_file_write_atomic(o->out, rpem.data, rpem.size, 0644,
+	    &e) != 0) {
+		p11_key_destroy(k, NULL);
+		goto fail;
+	}
+	printf("%s: request for %s %s; key on the token:\n%s\n", o->out,
+	    o->user != NULL ? "user" : "host",
+	    o->user != NULL ? o->user : o->host, p11_key_uri(k));
+	rc = 0;
+	goto out;
+ fail:
+	failed(&e);
+ out:
+	gnutls_free(rpem.data);
+	p11_key_free(k);
+	return rc;
+}
+
+/* mtls req: a key in a file or on a token, and a request signed by it. */
+static int
+req(struct opts *o)
+{
+	int rc;
+
+	if ((rc = ident_check(o)) != 0)
+		return rc;
+	if ((o->key_out == NULL) == (o->pkcs11 == NULL))
+		return bad("exactly one of --key-out FILE and --pkcs11 URI");
+	if (o->label != NULL && (o->pkcs11 == NULL || !label_valid(o->label)))
+		return bad("--label: only with --pkcs11, 1 to %d printable "
+		    "ASCII characters", NAME_MAX_LEN);
+	return o->pkcs11 != NULL ? req_token(o) : req_file(o);
 }
 
 int
@@ -1087,7 +1151,8 @@ cmd_req(int argc, char **argv)
 	o.now = time(NULL);
 	if (parse(argc, argv, F(OPT_USER) | F(OPT_HOST) | F(OPT_EMAIL) |
 	    F(OPT_UID) | F(OPT_DNS) | F(OPT_KEY_TYPE) | F(OPT_OUT) |
-	    F(OPT_KEY_OUT), 0, "no operands", &o) != 0)
+	    F(OPT_KEY_OUT) | F(OPT_PKCS11) | F(OPT_LABEL), 0, "no operands",
+	    &o) != 0)
 		return EXIT_USAGE;
 	return req(&o);
 }
