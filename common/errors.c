@@ -51,7 +51,7 @@ mtls_errname(int code)
 int
 mtls_error_is_rejection(int code)
 {
-	return code <= MTLS_E_CERT_MALFORMED && code >= MTLS_E_ROOT_DENIED;
+	return code <= MTLS_E_CERT_MALFORMED && code >= MTLS_E_WRONG_USER;
 }
 
 int

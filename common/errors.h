@@ -68,7 +68,16 @@
 	/* mapping */							\
 	X(MTLS_E_NO_MAPPING, -100, "no-mapping", "certificate maps to no account") \
 	X(MTLS_E_BAD_NAME, -101, "bad-name", "not a valid POSIX user name") \
-	X(MTLS_E_ROOT_DENIED, -102, "root-denied", "mapping to uid 0 needs a fingerprint-pinned rule with allow_root")
+	X(MTLS_E_ROOT_DENIED, -102, "root-denied", "mapping to uid 0 needs a fingerprint-pinned rule with allow_root") \
+	X(MTLS_E_WRONG_USER, -103, "wrong-user", "certificate does not map to the account being logged in to") \
+	/* the login conversation */					\
+	X(MTLS_E_DECLINED, -120, "declined", "no certificate login was attempted (empty answer)") \
+	X(MTLS_E_PROTOCOL, -121, "protocol", "malformed or unexpected message in the login conversation") \
+	X(MTLS_E_LIMIT, -122, "limit", "the login conversation exceeded its limits (rounds, bytes or time)") \
+	X(MTLS_E_TLS, -123, "tls", "the TLS handshake failed") \
+	X(MTLS_E_HOST_REJECTED, -124, "host-rejected", "the host's certificate was rejected") \
+	X(MTLS_E_DENIED, -125, "denied", "the host denied the login") \
+	X(MTLS_E_NOT_OURS, -126, "not-ours", "not a certificate login prompt")
 
 enum mtls_error {
 #define MTLS_ERR_ENUM(sym, val, name, msg) sym = (val),

@@ -616,7 +616,7 @@ END_TEST
 
 START_TEST(test_error_unknown)
 {
-	static const int codes[] = { 1, -8, -39, -99, -103, -1000, INT_MIN,
+	static const int codes[] = { 1, -8, -39, -99, -110, -1000, INT_MIN,
 	    INT_MAX };
 	size_t i;
 

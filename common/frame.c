@@ -1,0 +1,228 @@
+/*
+ * frame.c - prompts and answers of the login conversation.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+
+static const char b64chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t
+mtls_b64_encoded_len(size_t n)
+{
+	return (n + 2) / 3 * 4;
+}
+
+void
+mtls_b64_encode(const unsigned char *in, size_t n, char *out)
+{
+	size_t i;
+	unsigned v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+		*out++ = b64chars[v >> 18];
+		*out++ = b64chars[(v >> 12) & 63];
+		*out++ = b64chars[(v >> 6) & 63];
+		*out++ = b64chars[v & 63];
+	}
+	if (n - i == 1) {
+		v = (unsigned)in[i] << 16;
+		*out++ = b64chars[v >> 18];
+		*out++ = b64chars[(v >> 12) & 63];
+		*out++ = '=';
+		*out++ = '=';
+	} else if (n - i == 2) {
+		v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
+		*out++ = b64chars[v >> 18];
+		*out++ = b64chars[(v >> 12) & 63];
+		*out++ = b64chars[(v >> 6) & 63];
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+mtls_b64_decode(const char *in, size_t n, unsigned char *out, size_t max,
+    size_t *outlen)
+{
+	size_t i, o = 0, pad = 0;
+	int a, b, c, d;
+
+	*outlen = 0;
+	if (n % 4 != 0)
+		return MTLS_E_PROTOCOL;
+	for (i = 0; i < n; i += 4) {
+		a = b64val(in[i]);
+		b = b64val(in[i + 1]);
+		c = in[i + 2] == '=' ? -2 : b64val(in[i + 2]);
+		d = in[i + 3] == '=' ? -2 : b64val(in[i + 3]);
+		if (a < 0 || b < 0 || c == -1 || d == -1 ||
+		    (c == -2 && d != -2))
+			return MTLS_E_PROTOCOL;
+		pad = (c == -2) + (d == -2);
+		if (pad > 0 && i + 4 != n)
+			return MTLS_E_PROTOCOL;
+		/* Non-canonical encodings (stray low bits) are refused. */
+		if ((pad == 2 && (b & 15) != 0) || (pad == 1 && (c & 3) != 0))
+			return MTLS_E_PROTOCOL;
+		if (o + 3 - pad > max)
+			return MTLS_E_TOO_LARGE;
+		out[o++] = (unsigned char)(a << 2 | b >> 4);
+		if (pad < 2)
+			out[o++] = (unsigned char)((b & 15) << 4 | c >> 2);
+		if (pad < 1)
+			out[o++] = (unsigned char)((c & 3) << 6 | d);
+	}
+	*outlen = o;
+	return 0;
+}
+
+static const char *const verbs[] = { NULL, "hello", "data", "done" };
+
+int
+mtls_frame_prompt(enum mtls_frame_verb verb, unsigned seq, const void *data,
+    size_t len, const char *human, char **out)
+{
+	size_t hl = human != NULL ? strlen(human) : 0, size;
+	char *p = NULL;
+	int n;
+
+	*out = NULL;
+	if (verb < MTLS_FRAME_HELLO || verb > MTLS_FRAME_DONE ||
+	    len > MTLS_FRAME_PAYLOAD_MAX || hl > 256)
+		return MTLS_E_INVAL;
+	size = sizeof(MTLS_FRAME_MARKER) + 8 + 12 + mtls_b64_encoded_len(len) +
+	    hl + 4;
+	if ((p = malloc(size)) == NULL)
+		return MTLS_E_NOMEM;
+	n = snprintf(p, size, "%s %s %u ", MTLS_FRAME_MARKER, verbs[verb], seq);
+	if (len == 0)
+		strcpy(p + n, "-");
+	else
+		mtls_b64_encode(data, len, p + n);
+	if (hl > 0) {
+		strcat(p, " ");
+		strcat(p, human);
+	}
+	*out = p;
+	return 0;
+}
+
+int
+mtls_frame_parse_prompt(const char *text, enum mtls_frame_verb *verb,
+    unsigned *seq, unsigned char **data, size_t *len)
+{
+	const char *m, *p, *end;
+	size_t n, vl, plen;
+	unsigned long s = 0;
+	unsigned char *buf = NULL;
+	int i, r = MTLS_E_PROTOCOL;
+
+	*data = NULL;
+	*len = 0;
+	n = strnlen(text, MTLS_FRAME_PROMPT_MAX + 1);
+	if (n > MTLS_FRAME_PROMPT_MAX)
+		return MTLS_E_PROTOCOL;
+	/* The marker must start a line, or follow ssh's "(user@host) ". */
+	for (m = strstr(text, MTLS_FRAME_MARKER); m != NULL;
+	    m = strstr(m + 1, MTLS_FRAME_MARKER))
+		if (m == text || m[-1] == '\n' || (m[-1] == ' ' &&
+		    m - text >= 2 && m[-2] == ')'))
+			break;
+	if (m == NULL)
+		return MTLS_E_NOT_OURS;
+	p = m + strlen(MTLS_FRAME_MARKER);
+	if (*p++ != ' ')
+		goto out;
+	for (i = MTLS_FRAME_HELLO; i <= MTLS_FRAME_DONE; i++) {
+		vl = strlen(verbs[i]);
+		if (strncmp(p, verbs[i], vl) == 0 && p[vl] == ' ')
+			break;
+	}
+	if (i > MTLS_FRAME_DONE)
+		goto out;
+	*verb = (enum mtls_frame_verb)i;
+	p += vl + 1;
+	for (n = 0; p[n] >= '0' && p[n] <= '9' && n < 10; n++)
+		s = s * 10 + (unsigned long)(p[n] - '0');
+	if (n == 0 || n >= 10 || p[n] != ' ' || (n > 1 && p[0] == '0'))
+		goto out;
+	*seq = (unsigned)s;
+	p += n + 1;
+	end = p + strcspn(p, " \n");
+	plen = (size_t)(end - p);
+	if (plen == 1 && *p == '-') {
+		r = 0;
+		goto out;
+	}
+	if (plen == 0 || plen / 4 * 3 > MTLS_FRAME_PAYLOAD_MAX)
+		goto out;
+	if ((buf = malloc(plen / 4 * 3 + 1)) == NULL) {
+		r = MTLS_E_NOMEM;
+		goto out;
+	}
+	if ((r = mtls_b64_decode(p, plen, buf, plen / 4 * 3, len)) != 0) {
+		r = MTLS_E_PROTOCOL;
+		goto out;
+	}
+	*data = buf;
+	buf = NULL;
+	r = 0;
+ out:
+	free(buf);
+	return r;
+}
+
+int
+mtls_frame_answer(int more, const void *data, size_t len, char *out,
+    size_t size)
+{
+	if (len > MTLS_FRAME_CHUNK || size < MTLS_FRAME_ANSWER_MAX + 1)
+		return MTLS_E_INVAL;
+	out[0] = more ? '+' : '.';
+	mtls_b64_encode(data, len, out + 1);
+	return 0;
+}
+
+int
+mtls_frame_parse_answer(const char *answer, int *more, unsigned char *data,
+    size_t *len)
+{
+	size_t n;
+
+	*len = 0;
+	if (answer == NULL || answer[0] == '\0')
+		return MTLS_E_DECLINED;
+	n = strnlen(answer, MTLS_FRAME_ANSWER_MAX + 1);
+	if (n > MTLS_FRAME_ANSWER_MAX)
+		return MTLS_E_PROTOCOL;
+	if (answer[0] != '+' && answer[0] != '.')
+		return MTLS_E_PROTOCOL;
+	*more = answer[0] == '+';
+	if (mtls_b64_decode(answer + 1, n - 1, data, MTLS_FRAME_CHUNK,
+	    len) != 0)
+		return MTLS_E_PROTOCOL;
+	return 0;
+}
