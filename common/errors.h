@@ -77,7 +77,8 @@
 	X(MTLS_E_TLS, -123, "tls", "the TLS handshake failed") \
 	X(MTLS_E_HOST_REJECTED, -124, "host-rejected", "the host's certificate was rejected") \
 	X(MTLS_E_DENIED, -125, "denied", "the host denied the login") \
-	X(MTLS_E_NOT_OURS, -126, "not-ours", "not a certificate login prompt")
+	X(MTLS_E_NOT_OURS, -126, "not-ours", "not a certificate login prompt") \
+	X(MTLS_E_CONV, -127, "conversation", "the conversation with the user failed")
 
 enum mtls_error {
 #define MTLS_ERR_ENUM(sym, val, name, msg) sym = (val),
