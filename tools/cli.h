@@ -37,6 +37,8 @@ int cmd_map(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_req(int argc, char **argv);
+int cmd_ssh(int argc, char **argv);
+int cmd_askpass(int argc, char **argv);
 
 /*
  * Parse the shared options; which: "verify" or "map" (map has no trust

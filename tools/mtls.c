@@ -24,6 +24,8 @@ static const struct {
 	{ "config", cmd_config, "check the configuration (config check)" },
 	{ "ca", cmd_ca, "run the organization CA: init, issue, sign, revoke, crl, list" },
 	{ "req", cmd_req, "make a key and a certificate request for mtls ca sign" },
+	{ "ssh", cmd_ssh, "log in with ssh by certificate: mtls ssh [user@]host" },
+	{ "askpass", cmd_askpass, "relay one ssh prompt to mtls ssh (run by ssh)" },
 };
 
 static void
@@ -51,9 +53,15 @@ cli_log_stderr(void *ctx, int priority, const char *line)
 int
 main(int argc, char **argv)
 {
+	const char *base;
 	size_t i;
 	int r;
 
+	/* ssh runs mtls ssh's askpass link with the prompt as argv[1] */
+	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	if (argc > 0 && strcmp(base != NULL ? base + 1 : argv[0],
+	    "mtls-askpass") == 0)
+		return cmd_askpass(argc, argv);
 	mtls_log_set_backend(cli_log_stderr, NULL);
 	mtls_log_set_max_priority(LOG_WARNING);
 	if (argc < 2) {

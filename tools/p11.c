@@ -296,6 +296,40 @@ p11_keygen(const char *uri, enum ca_key_type t, const char *label,
 	return r;
 }
 
+struct p11_pin {
+	struct pin_ctx	 c;
+};
+
+int
+p11_pin_new(struct p11_pin **out)
+{
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return MTLS_E_NOMEM;
+	gnutls_pkcs11_set_pin_function(pin_cb, &(*out)->c);
+	return 0;
+}
+
+void
+p11_pin_free(struct p11_pin *p)
+{
+	if (p == NULL)
+		return;
+	gnutls_pkcs11_set_pin_function(NULL, NULL);
+	explicit_bzero(p, sizeof(*p));
+	free(p);
+}
+
+const char *
+p11_pin_problem(const struct p11_pin *p)
+{
+	if (p->c.no_tty)
+		return "the token needs a PIN and there is no terminal to "
+		    "ask it on (or give pin-value= in the URI)";
+	if (p->c.wrong)
+		return "wrong PIN";
+	return NULL;
+}
+
 gnutls_privkey_t
 p11_key_priv(const struct p11_key *k)
 {

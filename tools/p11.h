@@ -40,4 +40,18 @@ int p11_key_destroy(struct p11_key *k, struct mtls_err *err);
 /* Free k and wipe the PIN it kept.  NULL-safe. */
 void p11_key_free(struct p11_key *k);
 
+/*
+ * Ask the PIN of any token GnuTLS logs in to (a key named by a pkcs11:
+ * URI) once on /dev/tty without echo, and keep it for later logins;
+ * never again after the token refused it.  Installs the process-wide
+ * callback until p11_pin_free(), which wipes the PIN.  NULL-safe free.
+ */
+struct p11_pin;
+
+int p11_pin_new(struct p11_pin **out);
+void p11_pin_free(struct p11_pin *p);
+
+/* Why a login failed ("wrong PIN", no terminal), or NULL when it did not. */
+const char *p11_pin_problem(const struct p11_pin *p);
+
 #endif /* MTLS_P11_H */
