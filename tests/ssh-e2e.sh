@@ -115,6 +115,11 @@ expect_exit 255 "other root" -- login "$TMP/client.conf" \
     "$TMP/forged-alice" mtlsalice
 expect_in "$TMP/err" "the host refused: untrusted" "other root reason"
 
+# sshd replaces the answers for an unknown user with junk: refused.
+expect_exit 255 "unknown user" -- login "$TMP/client.conf" "$TMP/mtlsalice" \
+    nosuchuser
+expect_empty "$TMP/out" "no command for an unknown user"
+
 # The client judges the host before it sends anything of the person's.
 expect_exit 255 "host from another root" -- login "$TMP/client-other.conf" \
     "$TMP/mtlsalice" mtlsalice
