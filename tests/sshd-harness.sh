@@ -340,7 +340,14 @@ harness_start() {
 			break
 		fi
 		wait "$_hpid" 2>/dev/null
-		grep -qs "Address already in use" "$_hd/sshd.log" || break
+		_hstatus=$?
+		# A taken port is the expected reason; anything else is said
+		# in sshd.err and tried again too, since a start under heavy
+		# load (make -j distcheck) has been seen to end early without
+		# a word from sshd.
+		grep -qs "Address already in use" "$_hd/sshd.log" ||
+		    echo "harness: attempt $_hattempt: unshare/sshd exited" \
+		    "with status $_hstatus" >>"$_hd/sshd.err"
 	done
 	echo "harness: sshd did not start; $_hd/sshd.err:" >&2
 	cat "$_hd/sshd.err" >&2 2>/dev/null
