@@ -33,6 +33,7 @@
 	X(MTLS_E_FILE_TYPE, -24, "file-type", "not a regular file")	\
 	X(MTLS_E_BAD_PEM, -25, "bad-pem", "file holds no usable certificate, key or CRL") \
 	X(MTLS_E_NO_ANCHOR, -26, "no-trust-anchor", "no trust anchor is configured") \
+	X(MTLS_E_CORRUPT, -27, "corrupt", "database is corrupt, truncated or of another version") \
 	/* certificate rejections: one per reason */			\
 	X(MTLS_E_CERT_MALFORMED, -40, "malformed", "certificate cannot be parsed") \
 	X(MTLS_E_CERT_VERSION, -41, "not-v3", "certificate is not X.509 version 3") \

@@ -25,6 +25,7 @@ static const struct {
 	{ "ca", cmd_ca, "run the organization CA: init, issue, sign, revoke, crl, list" },
 	{ "req", cmd_req, "make a key and a certificate request for mtls ca sign" },
 	{ "ssh", cmd_ssh, "log in with ssh by certificate: mtls ssh [user@]host" },
+	{ "db", cmd_db, "build, check and show the identity database" },
 	{ "askpass", cmd_askpass, "relay one ssh prompt to mtls ssh (run by ssh)" },
 };
 

@@ -1,0 +1,469 @@
+/*
+ * db.c - the identity database reader: libc only, no allocation, every
+ * offset checked.
+ *
+ * Layout (all integers little-endian as written by the host, which the
+ * header's byte-order word confirms; every section starts 8-aligned):
+ *
+ *   header    magic "MTLSIDB\0", version, byte-order word 0x01020304,
+ *             file size, checksum of every byte after itself,
+ *             user/group/member counts, then (offset, count) of each
+ *             section below.
+ *   USERS     n_users records of 8 u32: name, uid, gid, gecos, home,
+ *             shell (string offsets or ids), principals (index into U32),
+ *             principal count.
+ *   GROUPS    n_groups records of 4 u32: name, gid, members (U32 index),
+ *             member count.
+ *   MEMBERS   one record of 3 u32 per distinct member name: name, groups
+ *             (U32 index of group record indexes), count.
+ *   STRINGS   NUL-terminated strings; the last byte is NUL.
+ *   U32       u32 lists: principals as (kind, string) pairs, members as
+ *             strings, memberships as group indexes.
+ *   UNAME UID GNAME GID MNAME
+ *             open-addressing hash tables (power-of-two sizes, at most
+ *             half full, linear probing) of record index + 1; 0 is empty.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "db.h"
+#include "errors.h"
+
+enum {
+	S_USERS, S_GROUPS, S_MEMBERS, S_STR, S_U32,
+	S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME
+};
+
+/* bytes of one element of each section */
+static const uint32_t sec_elem[MTLS_DB_NSEC] = {
+	32, 16, 12, 1, 4, 4, 4, 4, 4, 4
+};
+
+#define HDR_SIZE	(8 + 4 + 4 + 8 + 8 + 4 * 4 + 8 * MTLS_DB_NSEC)
+#define BYTE_ORDER_WORD	0x01020304u
+
+static uint32_t
+rd32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t
+rd64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+uint64_t
+mtls_db_hash64(const unsigned char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL, w;
+	size_t i;
+
+	/* A word at a time: each step is a bijection of h, so any change of
+	 * a single word changes the result. */
+	for (i = 0; i + 8 <= len; i += 8) {
+		w = rd64(p + i);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 32;
+	}
+	for (; i < len; i++) {
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+		h ^= h >> 32;
+	}
+	return h ^ len;
+}
+
+/* Hashes for the tables; the builder uses the same. */
+uint32_t mtls_db_hash_name(const char *s);
+uint32_t mtls_db_hash_id(uint32_t id);
+
+uint32_t
+mtls_db_hash_name(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+uint32_t
+mtls_db_hash_id(uint32_t id)
+{
+	uint32_t h = id * 2654435761u;
+
+	return h ^ (h >> 16);
+}
+
+int
+mtls_db_open(struct mtls_db *db, const void *base, size_t len)
+{
+	const unsigned char *p = base;
+	uint64_t end;
+	unsigned i;
+
+	memset(db, 0, sizeof(*db));
+	if (p == NULL || len < HDR_SIZE || len > MTLS_DB_MAX_SIZE)
+		return MTLS_E_CORRUPT;
+	if (memcmp(p, MTLS_DB_MAGIC, 8) != 0 ||
+	    rd32(p + 8) != MTLS_DB_VERSION || rd32(p + 12) != BYTE_ORDER_WORD ||
+	    rd64(p + 16) != len)
+		return MTLS_E_CORRUPT;
+	db->n_users = rd32(p + 32);
+	db->n_groups = rd32(p + 36);
+	db->n_members = rd32(p + 40);
+	for (i = 0; i < MTLS_DB_NSEC; i++) {
+		db->off[i] = rd32(p + 48 + 8 * i);
+		db->cnt[i] = rd32(p + 48 + 8 * i + 4);
+		end = (uint64_t)db->off[i] + (uint64_t)db->cnt[i] * sec_elem[i];
+		if (db->off[i] < HDR_SIZE || db->off[i] % 8 != 0 || end > len)
+			goto bad;
+	}
+	if (db->n_users > MTLS_DB_MAX_RECORDS ||
+	    db->n_groups > MTLS_DB_MAX_RECORDS ||
+	    db->cnt[S_USERS] != db->n_users ||
+	    db->cnt[S_GROUPS] != db->n_groups ||
+	    db->cnt[S_MEMBERS] != db->n_members)
+		goto bad;
+	/* tables: a power of two larger than what they index */
+	static const int tab[] = { S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME };
+	const uint32_t need[] = { db->n_users, db->n_users, db->n_groups,
+	    db->n_groups, db->n_members };
+	for (i = 0; i < 5; i++) {
+		uint32_t c = db->cnt[tab[i]];
+
+		if (c == 0 || (c & (c - 1)) != 0 || c <= need[i])
+			goto bad;
+	}
+	/* every string ends inside the section */
+	if (db->cnt[S_STR] == 0 || p[db->off[S_STR] + db->cnt[S_STR] - 1] != 0)
+		goto bad;
+	if (mtls_db_hash64(p + 32, len - 32) != rd64(p + 24))
+		goto bad;
+	db->base = p;
+	db->len = len;
+	return 0;
+ bad:
+	memset(db, 0, sizeof(*db));
+	return MTLS_E_CORRUPT;
+}
+
+/* The string at offset off of STRINGS, or NULL when off is outside. */
+static const char *
+str_at(const struct mtls_db *db, uint32_t off)
+{
+	if (db->base == NULL || off >= db->cnt[S_STR])
+		return NULL;
+	return (const char *)db->base + db->off[S_STR] + off;
+}
+
+/* Element i of section s as a pointer, or NULL when outside. */
+static const unsigned char *
+elem(const struct mtls_db *db, int s, uint32_t i)
+{
+	if (db->base == NULL || i >= db->cnt[s])
+		return NULL;
+	return db->base + db->off[s] + (size_t)i * sec_elem[s];
+}
+
+/* u32 i of the U32 section, through *v; 0 or MTLS_E_CORRUPT. */
+static int
+u32_at(const struct mtls_db *db, uint64_t i, uint32_t *v)
+{
+	const unsigned char *e;
+
+	if (i > UINT32_MAX || (e = elem(db, S_U32, (uint32_t)i)) == NULL)
+		return MTLS_E_CORRUPT;
+	*v = rd32(e);
+	return 0;
+}
+
+int
+mtls_db_user_at(const struct mtls_db *db, uint32_t i, struct mtls_db_user *u)
+{
+	const unsigned char *e = elem(db, S_USERS, i);
+
+	if (e == NULL)
+		return MTLS_E_CORRUPT;
+	u->name = str_at(db, rd32(e));
+	u->uid = rd32(e + 4);
+	u->gid = rd32(e + 8);
+	u->gecos = str_at(db, rd32(e + 12));
+	u->home = str_at(db, rd32(e + 16));
+	u->shell = str_at(db, rd32(e + 20));
+	u->principals = rd32(e + 24);
+	u->n_principals = rd32(e + 28);
+	if (u->name == NULL || u->gecos == NULL || u->home == NULL ||
+	    u->shell == NULL || u->n_principals > MTLS_DB_MAX_PRINCIPALS ||
+	    (uint64_t)u->principals + 2ULL * u->n_principals >
+	    db->cnt[S_U32])
+		return MTLS_E_CORRUPT;
+	return 0;
+}
+
+int
+mtls_db_group_at(const struct mtls_db *db, uint32_t i,
+    struct mtls_db_group *g)
+{
+	const unsigned char *e = elem(db, S_GROUPS, i);
+
+	if (e == NULL)
+		return MTLS_E_CORRUPT;
+	g->name = str_at(db, rd32(e));
+	g->gid = rd32(e + 4);
+	g->members = rd32(e + 8);
+	g->n_members = rd32(e + 12);
+	if (g->name == NULL || g->n_members > MTLS_DB_MAX_MEMBERS ||
+	    (uint64_t)g->members + g->n_members > db->cnt[S_U32])
+		return MTLS_E_CORRUPT;
+	return 0;
+}
+
+/*
+ * Probe table s from hash h; for each occupied slot call match(record
+ * index).  match returns 1 found, 0 go on, negative error.
+ */
+typedef int (*match_fn)(const struct mtls_db *, uint32_t, const void *,
+    void *);
+
+static int
+probe(const struct mtls_db *db, int s, uint32_t h, match_fn match,
+    const void *key, void *out)
+{
+	uint32_t mask, i, n, slot;
+	const unsigned char *e;
+	int r;
+
+	if (db->base == NULL || db->cnt[s] == 0)
+		return MTLS_E_CORRUPT;
+	mask = db->cnt[s] - 1;
+	for (n = 0; n < db->cnt[s]; n++) {
+		i = (h + n) & mask;
+		if ((e = elem(db, s, i)) == NULL)
+			return MTLS_E_CORRUPT;
+		if ((slot = rd32(e)) == 0)
+			return MTLS_E_NOT_FOUND;
+		if ((r = match(db, slot - 1, key, out)) != 0)
+			return r < 0 ? r : 0;
+	}
+	return MTLS_E_NOT_FOUND;
+}
+
+static int
+match_uname(const struct mtls_db *db, uint32_t i, const void *key, void *out)
+{
+	int r;
+
+	if ((r = mtls_db_user_at(db, i, out)) != 0)
+		return r;
+	return strcmp(((struct mtls_db_user *)out)->name, key) == 0;
+}
+
+static int
+match_uid(const struct mtls_db *db, uint32_t i, const void *key, void *out)
+{
+	int r;
+
+	if ((r = mtls_db_user_at(db, i, out)) != 0)
+		return r;
+	return ((struct mtls_db_user *)out)->uid == *(const uint32_t *)key;
+}
+
+static int
+match_gname(const struct mtls_db *db, uint32_t i, const void *key, void *out)
+{
+	int r;
+
+	if ((r = mtls_db_group_at(db, i, out)) != 0)
+		return r;
+	return strcmp(((struct mtls_db_group *)out)->name, key) == 0;
+}
+
+static int
+match_gid(const struct mtls_db *db, uint32_t i, const void *key, void *out)
+{
+	int r;
+
+	if ((r = mtls_db_group_at(db, i, out)) != 0)
+		return r;
+	return ((struct mtls_db_group *)out)->gid == *(const uint32_t *)key;
+}
+
+int
+mtls_db_user_by_name(const struct mtls_db *db, const char *name,
+    struct mtls_db_user *out)
+{
+	if (name == NULL)
+		return MTLS_E_NOT_FOUND;
+	return probe(db, S_UNAME, mtls_db_hash_name(name), match_uname, name,
+	    out);
+}
+
+int
+mtls_db_user_by_uid(const struct mtls_db *db, uint32_t uid,
+    struct mtls_db_user *out)
+{
+	return probe(db, S_UID, mtls_db_hash_id(uid), match_uid, &uid, out);
+}
+
+int
+mtls_db_group_by_name(const struct mtls_db *db, const char *name,
+    struct mtls_db_group *out)
+{
+	if (name == NULL)
+		return MTLS_E_NOT_FOUND;
+	return probe(db, S_GNAME, mtls_db_hash_name(name), match_gname, name,
+	    out);
+}
+
+int
+mtls_db_group_by_gid(const struct mtls_db *db, uint32_t gid,
+    struct mtls_db_group *out)
+{
+	return probe(db, S_GID, mtls_db_hash_id(gid), match_gid, &gid, out);
+}
+
+int
+mtls_db_user_principal(const struct mtls_db *db,
+    const struct mtls_db_user *u, uint32_t i, int *kind, const char **value)
+{
+	uint32_t k, s;
+
+	if (i >= u->n_principals ||
+	    u32_at(db, (uint64_t)u->principals + 2ULL * i, &k) != 0 ||
+	    u32_at(db, (uint64_t)u->principals + 2ULL * i + 1, &s) != 0 ||
+	    (*value = str_at(db, s)) == NULL)
+		return MTLS_E_CORRUPT;
+	*kind = (int)k;
+	return 0;
+}
+
+int
+mtls_db_group_member(const struct mtls_db *db,
+    const struct mtls_db_group *g, uint32_t i, const char **name)
+{
+	uint32_t s;
+
+	if (i >= g->n_members ||
+	    u32_at(db, (uint64_t)g->members + i, &s) != 0 ||
+	    (*name = str_at(db, s)) == NULL)
+		return MTLS_E_CORRUPT;
+	return 0;
+}
+
+struct member_rec {
+	uint32_t	n;
+	uint32_t	list;
+};
+
+static int
+match_member(const struct mtls_db *db, uint32_t i, const void *key, void *out)
+{
+	const unsigned char *e = elem(db, S_MEMBERS, i);
+	struct member_rec *m = out;
+	const char *name;
+
+	if (e == NULL || (name = str_at(db, rd32(e))) == NULL)
+		return MTLS_E_CORRUPT;
+	if (strcmp(name, key) != 0)
+		return 0;
+	m->list = rd32(e + 4);
+	m->n = rd32(e + 8);
+	if (m->n > db->n_groups || (uint64_t)m->list + m->n > db->cnt[S_U32])
+		return MTLS_E_CORRUPT;
+	return 1;
+}
+
+int
+mtls_db_memberships(const struct mtls_db *db, const char *name, uint32_t *n,
+    uint32_t *handle)
+{
+	struct member_rec m = { 0, 0 };
+	int r;
+
+	*n = 0;
+	*handle = 0;
+	if (name == NULL)
+		return 0;
+	r = probe(db, S_MNAME, mtls_db_hash_name(name), match_member, name,
+	    &m);
+	if (r == MTLS_E_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	*n = m.n;
+	*handle = m.list;
+	return 0;
+}
+
+int
+mtls_db_membership_gid(const struct mtls_db *db, uint32_t handle, uint32_t i,
+    uint32_t *gid)
+{
+	struct mtls_db_group g;
+	uint32_t gi;
+	int r;
+
+	if ((r = u32_at(db, (uint64_t)handle + i, &gi)) != 0 ||
+	    (r = mtls_db_group_at(db, gi, &g)) != 0)
+		return r;
+	*gid = g.gid;
+	return 0;
+}
+
+int
+mtls_db_find_principal(const struct mtls_db *db, int kind, const char *value,
+    void (*fn)(void *ctx, const struct mtls_db_user *u), void *ctx)
+{
+	struct mtls_db_user u;
+	const char *v;
+	uint32_t i, j;
+	int k, r;
+
+	/* A walk: the PAM module asks once per login, not per lookup. */
+	for (i = 0; i < db->n_users; i++) {
+		if ((r = mtls_db_user_at(db, i, &u)) != 0)
+			return r;
+		for (j = 0; j < u.n_principals; j++) {
+			if ((r = mtls_db_user_principal(db, &u, j, &k, &v)) !=
+			    0)
+				return r;
+			if (k == kind && strcmp(v, value) == 0) {
+				fn(ctx, &u);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static const char *const kind_names[] = {
+	NULL, "subject", "fingerprint", "email", "upn", "uri"
+};
+
+const char *
+mtls_principal_kind_name(int kind)
+{
+	if (kind < MTLS_PRINCIPAL_SUBJECT || kind > MTLS_PRINCIPAL_URI)
+		return NULL;
+	return kind_names[kind];
+}
+
+int
+mtls_principal_kind_parse(const char *s)
+{
+	int k;
+
+	for (k = MTLS_PRINCIPAL_SUBJECT; k <= MTLS_PRINCIPAL_URI; k++)
+		if (strcmp(s, kind_names[k]) == 0)
+			return k;
+	return 0;
+}
