@@ -79,7 +79,11 @@
 	X(MTLS_E_HOST_REJECTED, -124, "host-rejected", "the host's certificate was rejected") \
 	X(MTLS_E_DENIED, -125, "denied", "the host denied the login") \
 	X(MTLS_E_NOT_OURS, -126, "not-ours", "not a certificate login prompt") \
-	X(MTLS_E_CONV, -127, "conversation", "the conversation with the user failed")
+	X(MTLS_E_CONV, -127, "conversation", "the conversation with the user failed") \
+	/* local logins: the key on a token or in a file */		\
+	X(MTLS_E_NO_TOKEN, -140, "no-token", "no PKCS#11 token is present") \
+	X(MTLS_E_PIN_WRONG, -141, "wrong-pin", "the token refused the PIN or the key refused the passphrase") \
+	X(MTLS_E_PIN_LOCKED, -142, "pin-locked", "the token's PIN is locked")
 
 enum mtls_error {
 #define MTLS_ERR_ENUM(sym, val, name, msg) sym = (val),

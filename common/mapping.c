@@ -12,21 +12,43 @@
 #include "log.h"
 #include "mapping.h"
 
+/*
+ * getpwnam_r with a buffer that grows on ERANGE: an entry is as long as
+ * its home directory and shell make it (a 4 KiB home is legitimate).
+ */
+#define PW_BUF_MIN	4096
+#define PW_BUF_MAX	(1024 * 1024)
+
 int
 mtls_uid_lookup_system(void *ctx, const char *name, uid_t *uid)
 {
 	struct passwd pw, *res = NULL;
-	char buf[4096];
-	int r;
+	char *buf = NULL, *nb;
+	size_t size;
+	int e, r = MTLS_E_TOO_LARGE;
 
 	(void)ctx;
-	r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
-	if (r != 0)
-		return r == ERANGE ? MTLS_E_TOO_LARGE : MTLS_E_IO;
-	if (res == NULL)
-		return MTLS_E_NOT_FOUND;
-	*uid = pw.pw_uid;
-	return 0;
+	for (size = PW_BUF_MIN; size <= PW_BUF_MAX; size *= 2) {
+		if ((nb = realloc(buf, size)) == NULL) {
+			r = MTLS_E_NOMEM;
+			goto out;
+		}
+		buf = nb;
+		if ((e = getpwnam_r(name, &pw, buf, size, &res)) == ERANGE)
+			continue;
+		if (e != 0)
+			r = MTLS_E_IO;
+		else if (res == NULL)
+			r = MTLS_E_NOT_FOUND;
+		else {
+			*uid = pw.pw_uid;
+			r = 0;
+		}
+		goto out;
+	}
+ out:
+	free(buf);
+	return r;
 }
 
 int

@@ -22,6 +22,7 @@
 #include "frame.h"
 #include "host.h"
 #include "identity.h"
+#include "local.h"
 #include "log.h"
 #include "mapping.h"
 #include "util.h"
@@ -390,9 +391,12 @@ pmx_authenticate(pam_handle_t *pamh, const struct pmx_opts *o)
 	p.verifier = s.verifier;
 	p.host = s.host;
 	p.user = user;
-	p.roundtrip = roundtrip;
-	p.ctx = &link;
-	r = mtls_conv_server(&p, &res);
+	if (o->source == PMX_SOURCE_CONV) {
+		p.roundtrip = roundtrip;
+		p.ctx = &link;
+		r = mtls_conv_server(&p, &res);
+	} else
+		r = pmx_local_login(pamh, o, &p, &res);
 	err = res.err;
 	/* Checked here again: nothing but a mapped, valid PAM_USER passes. */
 	if (r == 0 && (!valid || !mtls_accounts_has(&res.accounts, user)))

@@ -51,6 +51,10 @@ to_pam(enum phase ph, int code)
 			return PAM_CRED_INSUFFICIENT;
 		if (code == MTLS_E_CONV)
 			return PAM_CONV_ERR;
+		if (code == MTLS_E_NO_TOKEN)
+			return PAM_AUTHINFO_UNAVAIL;
+		if (code == MTLS_E_PIN_LOCKED)
+			return PAM_MAXTRIES;
 		return PAM_AUTH_ERR;
 	case PH_ACCOUNT:
 		if (code == MTLS_E_CERT_EXPIRED)

@@ -39,6 +39,7 @@ int cmd_ca(int argc, char **argv);
 int cmd_req(int argc, char **argv);
 int cmd_ssh(int argc, char **argv);
 int cmd_askpass(int argc, char **argv);
+int cmd_login_test(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 
 /*

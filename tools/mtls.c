@@ -27,6 +27,7 @@ static const struct {
 	{ "ssh", cmd_ssh, "log in with ssh by certificate: mtls ssh [user@]host" },
 	{ "db", cmd_db, "build, check and show the identity database" },
 	{ "askpass", cmd_askpass, "relay one ssh prompt to mtls ssh (run by ssh)" },
+	{ "login-test", cmd_login_test, "run a PAM service for a user, step by step" },
 };
 
 static void
