@@ -226,6 +226,18 @@ static const struct row rows[] = {
 	{ "badsource", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
 	{ "relative", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
 	{ "nohost", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	/* the options of the other sources, each wrong in its own way */
+	{ "o-agent", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-twice", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-tokpin", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-tokuri", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-wait", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-waitconv", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-modrel", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-nokey", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-keyrel", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-certconv", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "o-tokfile", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
 };
 
 START_TEST(test_denied)
@@ -491,6 +503,35 @@ prepare(void)
 	snprintf(arg, sizeof(arg), "config=%s", at("cfg/nohost.conf"));
 	service("nohost", arg);
 	service("relative", "config=cfg/good.conf");
+	{
+		static const struct {
+			const char	*name;
+			const char	*args;
+		} bad[] = {
+			{ "o-agent", "source=agent" },
+			{ "o-twice", "source=conv source=conv" },
+			{ "o-tokpin", "source=token token=pkcs11:token=t;"
+			    "pin-value=1234" },
+			{ "o-tokuri", "source=token token=token=t" },
+			{ "o-wait", "source=token token=pkcs11:token=t "
+			    "wait=601" },
+			{ "o-waitconv", "wait=5" },
+			{ "o-modrel", "source=token token=pkcs11:token=t "
+			    "pkcs11_module=lib.so" },
+			{ "o-nokey", "source=file cert=/c.pem" },
+			{ "o-keyrel", "source=file cert=/c.pem key=k.pem" },
+			{ "o-certconv", "cert=/c.pem key=/k.pem" },
+			{ "o-tokfile", "source=file cert=/c.pem key=/k.pem "
+			    "token=pkcs11:token=t" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(arg, sizeof(arg), "config=%s %s",
+			    at("cfg/good.conf"), bad[i].args);
+			service(bad[i].name, arg);
+		}
+	}
 	snprintf(arg, sizeof(arg), "%s/svc/other", dir);
 	put(arg, 0644, "auth required %.*spam_deny.so\n",
 	    (int)(strrchr(pam_permit(), '/') - pam_permit() + 1), pam_permit());
