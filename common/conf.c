@@ -94,6 +94,7 @@ mtls_conf_free(struct mtls_conf *c)
 	mtls_conf_list_clear(&c->crls, &c->n_crls);
 	free(c->host_cert);
 	free(c->host_key);
+	free(c->identity_db);
 	for (i = 0; i < c->n_rules; i++)
 		rule_clear(&c->rules[i]);
 	free(c->rules);
@@ -171,6 +172,7 @@ static const struct {
 	{ "email", MTLS_FIELD_EMAIL },
 	{ "upn", MTLS_FIELD_UPN },
 	{ "uri", MTLS_FIELD_URI },
+	{ "db", MTLS_FIELD_DB },
 };
 
 const char *
@@ -263,7 +265,7 @@ rule_word(struct mtls_rule *r, char *word, const char *file, unsigned line,
 		if (r->from == MTLS_FIELD_NONE)
 			return mtls_err_set(err, MTLS_E_CONFIG,
 			    "%s:%u: map: from=%s: expected cn, uid, email, "
-			    "upn or uri", file, line, val);
+			    "upn, uri or db", file, line, val);
 		return 0;
 	}
 	if (strcmp(key, "fingerprint") == 0) {
@@ -336,6 +338,9 @@ rule_check(const struct mtls_rule *r, const char *file, unsigned line,
 	if ((r->prefix != NULL) != (r->from == MTLS_FIELD_URI))
 		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: map: "
 		    "from=uri and prefix= go together", file, line);
+	if (r->allow_root && r->from == MTLS_FIELD_DB)
+		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: map: from=db "
+		    "never maps root: allow_root is not accepted", file, line);
 	if (r->allow_root && !r->has_fingerprint)
 		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: map: "
 		    "allow_root needs fingerprint= (root is only ever mapped "
@@ -402,12 +407,12 @@ mtls_conf_add_rule(struct mtls_conf *c, const char *args, const char *file,
 /* Directives that take one value and may appear once. */
 enum scalar {
 	S_CRL_REQUIRED, S_CRL_MAX_AGE, S_PURPOSE, S_PROFILE, S_MAX_INTER,
-	S_HOST_CERT, S_HOST_KEY, S_COUNT
+	S_HOST_CERT, S_HOST_KEY, S_IDENTITY_DB, S_COUNT
 };
 
 static const char *const scalar_names[S_COUNT] = {
 	"crl_required", "crl_max_age", "purpose", "security_profile",
-	"max_intermediates", "host_certificate", "host_key"
+	"max_intermediates", "host_certificate", "host_key", "identity_db"
 };
 
 static int
@@ -477,6 +482,12 @@ set_scalar(struct mtls_conf *c, enum scalar k, const char *v,
 			return MTLS_E_CONFIG;
 		if ((*(k == S_HOST_CERT ? &c->host_cert : &c->host_key) =
 		    strdup(v)) == NULL)
+			return mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		return 0;
+	case S_IDENTITY_DB:
+		if (absolute_path(v, scalar_names[k], file, line, err) != 0)
+			return MTLS_E_CONFIG;
+		if ((c->identity_db = strdup(v)) == NULL)
 			return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 		return 0;
 	case S_COUNT:

@@ -40,7 +40,9 @@ enum mtls_field {
 	MTLS_FIELD_UID,		/* subject UID attribute (0.9.2342.19200300.100.1.1) */
 	MTLS_FIELD_EMAIL,	/* local part of a SAN rfc822Name under domain= */
 	MTLS_FIELD_UPN,		/* user part of a SAN UPN under realm= */
-	MTLS_FIELD_URI		/* rest of a SAN URI after prefix= */
+	MTLS_FIELD_URI,		/* rest of a SAN URI after prefix= */
+	MTLS_FIELD_DB		/* accounts of the identity database that
+				 * list one of the certificate's principals */
 };
 
 /*
@@ -89,6 +91,7 @@ struct mtls_conf {
 
 	char		 *host_cert;	/* host_certificate */
 	char		 *host_key;	/* host_key */
+	char		 *identity_db;	/* identity_db, or NULL: the default */
 
 	struct mtls_rule *rules;
 	size_t		  n_rules;

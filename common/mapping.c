@@ -4,13 +4,81 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "db.h"
 #include "log.h"
 #include "mapping.h"
+
+/* The identity database, mapped at most once per mtls_map() call. */
+struct dbview {
+	const char	*path;
+	int		 tried;
+	void		*base;
+	size_t		 len;
+	struct mtls_db	 db;
+};
+
+/* Map the database (root-owned, not writable by others); 0 or a code. */
+static int
+dbview_open(struct dbview *v)
+{
+	struct mtls_err e = { 0, "" };
+	struct stat st;
+	void *base = MAP_FAILED;
+	int fd = -1, r = MTLS_E_CORRUPT;
+
+	if (v->tried)
+		return v->base != NULL ? 0 : MTLS_E_CORRUPT;
+	v->tried = 1;
+	if ((fd = open(v->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		mtls_log(LOG_WARNING, "identity database %s: %s; from=db "
+		    "rules map nothing", v->path, strerror(errno));
+		r = MTLS_E_FILE_MISSING;
+		goto out;
+	}
+	if ((r = mtls_file_check_fd(fd, v->path, "identity database", &e)) !=
+	    0 || fstat(fd, &st) != 0 || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > MTLS_DB_MAX_SIZE) {
+		mtls_log(LOG_WARNING, "%s; from=db rules map nothing",
+		    r != 0 ? mtls_err_msg(&e) : "identity database: bad size");
+		r = r != 0 ? r : MTLS_E_CORRUPT;
+		goto out;
+	}
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED ||
+	    (r = mtls_db_open(&v->db, base, (size_t)st.st_size)) != 0) {
+		mtls_log(LOG_WARNING, "identity database %s: %s; from=db "
+		    "rules map nothing", v->path, mtls_strerror(MTLS_E_CORRUPT));
+		r = MTLS_E_CORRUPT;
+		goto out;
+	}
+	v->base = base;
+	v->len = (size_t)st.st_size;
+	base = MAP_FAILED;
+	r = 0;
+ out:
+	if (base != MAP_FAILED)
+		munmap(base, (size_t)st.st_size);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static void
+dbview_close(struct dbview *v)
+{
+	if (v->base != NULL)
+		munmap(v->base, v->len);
+	memset(v, 0, sizeof(*v));
+}
 
 /*
  * getpwnam_r with a buffer that grows on ERANGE: an entry is as long as
@@ -125,6 +193,74 @@ mtls_accounts_clear(struct mtls_accounts *a)
 	a->n = 0;
 }
 
+/* Nonzero when the certificate carries the principal (kind, value). */
+static int
+principal_matches(const struct mtls_identity *id, int kind, const char *v)
+{
+	char hex[2 * 32 + 1];
+
+	switch (kind) {
+	case MTLS_PRINCIPAL_SUBJECT:
+		return id->subject != NULL && strcmp(id->subject, v) == 0;
+	case MTLS_PRINCIPAL_FINGERPRINT:
+		mtls_hex(id->fingerprint, sizeof(id->fingerprint), 0, hex);
+		return strcmp(hex, v) == 0;
+	case MTLS_PRINCIPAL_EMAIL:
+		return list_has(&id->email, v);
+	case MTLS_PRINCIPAL_UPN:
+		return list_has(&id->upn, v);
+	case MTLS_PRINCIPAL_URI:
+		return list_has(&id->uri, v);
+	}
+	return 0;
+}
+
+static int offer(const struct mtls_rule *r, const char *name, size_t len,
+    mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out);
+
+/*
+ * from=db: every account of the database that lists one of the
+ * certificate's principals.  Never root: the database's ids are checked
+ * to be in a range far from 0 when it is built, and uid 0 is refused here
+ * again whatever allow_root says.
+ */
+static int
+offer_db(const struct mtls_rule *r, const struct mtls_identity *id,
+    struct dbview *v, mtls_uid_fn lookup, void *ctx,
+    struct mtls_accounts *out)
+{
+	struct mtls_db_user u;
+	const char *val;
+	uint32_t i, j;
+	int kind, rv;
+
+	if (dbview_open(v) != 0)
+		return 0;
+	for (i = 0; i < v->db.n_users; i++) {
+		if (mtls_db_user_at(&v->db, i, &u) != 0)
+			return 0;
+		for (j = 0; j < u.n_principals; j++) {
+			if (mtls_db_user_principal(&v->db, &u, j, &kind, &val)
+			    != 0)
+				return 0;
+			if (principal_matches(id, kind, val))
+				break;
+		}
+		if (j == u.n_principals)
+			continue;
+		if (u.uid == 0 || strcmp(u.name, "root") == 0) {
+			mtls_log(LOG_WARNING, "%s:%u: the identity database "
+			    "gives %s (uid 0); from=db never maps root",
+			    r->file, r->line, u.name);
+			continue;
+		}
+		if ((rv = offer(r, u.name, strlen(u.name), lookup, ctx, out)) !=
+		    0)
+			return rv;
+	}
+	return 0;
+}
+
 /* Validate one candidate name of len bytes and add it. */
 static int
 offer(const struct mtls_rule *r, const char *name, size_t len,
@@ -149,7 +285,8 @@ offer(const struct mtls_rule *r, const char *name, size_t len,
 		return 0;
 	}
 	if ((strcmp(buf, "root") == 0 || (lr == 0 && uid == 0)) &&
-	    !(r->allow_root && r->has_fingerprint)) {
+	    (!(r->allow_root && r->has_fingerprint) ||
+	    r->from == MTLS_FIELD_DB)) {
 		mtls_log(LOG_WARNING, "%s:%u: would map to %s (uid 0) without "
 		    "a fingerprint-pinned allow_root rule; refused", r->file,
 		    r->line, buf);
@@ -207,7 +344,8 @@ offer_single(const struct mtls_rule *r, const struct mtls_strlist *l,
 
 static int
 apply_rule(const struct mtls_rule *r, const struct mtls_identity *id,
-    mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out)
+    struct dbview *v, mtls_uid_fn lookup, void *ctx,
+    struct mtls_accounts *out)
 {
 	size_t i, pl;
 
@@ -238,6 +376,8 @@ apply_rule(const struct mtls_rule *r, const struct mtls_identity *id,
 				return rv;
 		}
 		return 0;
+	case MTLS_FIELD_DB:
+		return offer_db(r, id, v, lookup, ctx, out);
 	case MTLS_FIELD_NONE:
 		break;
 	}
@@ -249,17 +389,20 @@ mtls_map(const struct mtls_conf *conf, const struct mtls_identity *id,
     mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out,
     struct mtls_err *err)
 {
+	struct dbview v;
 	size_t i;
 	int r = MTLS_E_INTERNAL;
 
+	memset(&v, 0, sizeof(v));
 	mtls_accounts_clear(out);
 	if (conf == NULL || id == NULL || lookup == NULL) {
 		r = mtls_err_set(err, MTLS_E_INVAL, NULL);
 		goto out;
 	}
+	v.path = conf->identity_db != NULL ? conf->identity_db : MTLS_ID_DB;
 	for (i = 0; i < conf->n_rules; i++) {
-		if ((r = apply_rule(&conf->rules[i], id, lookup, ctx, out)) !=
-		    0) {
+		if ((r = apply_rule(&conf->rules[i], id, &v, lookup, ctx,
+		    out)) != 0) {
 			mtls_err_set(err, r, NULL);
 			goto out;
 		}
@@ -272,6 +415,7 @@ mtls_map(const struct mtls_conf *conf, const struct mtls_identity *id,
 	}
 	r = 0;
  out:
+	dbview_close(&v);
 	if (r != 0)
 		mtls_accounts_clear(out);
 	return r;

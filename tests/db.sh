@@ -120,4 +120,64 @@ expect_exit 1 "truncated" -- $MTLS db show --db "$D/trunc.db"
 expect_in "$TMP/err" "corrupt" "truncated reason"
 expect_exit 2 "usage" -- $MTLS db frobnicate
 
+# --- mtls.conf: map from=db gives the accounts whose principals match ----
+F=$FIXTURES
+fp=$(openssl x509 -in "$F/leaf-good.pem" -noout -fingerprint -sha256 |
+    sed 's/.*=//')
+cat >"$D/map-users" <<EOF2
+user dbdeploy
+	uid 1900000010
+	gid 100
+	home /srv/deploy
+	principal subject CN=alice,UID=alice,O=mtls test
+user dbpinned
+	uid 1900000011
+	gid 100
+	home /srv/pinned
+	principal fingerprint $fp
+user dbother
+	uid 1900000012
+	gid 100
+	home /srv/other
+	principal email nobody@example.org
+	principal subject CN=alice,UID=alice,O=mtls tes
+EOF2
+printf '' >"$D/map-groups"
+chmod 0644 "$D/map-users" "$D/map-groups"
+$MTLS db build --users "$D/map-users" --groups "$D/map-groups" \
+    --passwd "$D/passwd" --group "$D/group" --db "$D/map.db" -q ||
+    fail "map db build"
+cat "$F/root.crl" "$F/inter.crl" >"$D/crl.pem"
+mkconf() {
+	cat >"$D/mtls.conf" <<EOF2
+trust_anchor $F/root.pem
+intermediate $F/inter.pem
+crl $D/crl.pem
+identity_db $1
+$2
+EOF2
+	chmod 0644 "$D/mtls.conf"
+}
+mkconf "$D/map.db" "map from=db"
+expect_exit 0 "map from=db" -- $MTLS map --config "$D/mtls.conf" \
+    --at 1767225600 "$F/leaf-good.pem"
+expect_in "$TMP/out" "dbdeploy" "subject principal"
+expect_in "$TMP/out" "dbpinned" "fingerprint principal"
+if grep -q dbother "$TMP/out"; then fail "dbother mapped"; else ok; fi
+mkconf "$D/map.db" "map from=db issuer=CN=nobody"
+expect_exit 1 "from=db with a selector that fails" -- $MTLS map \
+    --config "$D/mtls.conf" --at 1767225600 "$F/leaf-good.pem"
+mkconf "$D/none.db" "map from=db"
+expect_exit 1 "missing database maps nothing" -- $MTLS map \
+    --config "$D/mtls.conf" --at 1767225600 "$F/leaf-good.pem"
+mkconf "$D/map.db" "map from=db fingerprint=$fp allow_root"
+expect_exit 2 "from=db refuses allow_root" -- $MTLS map \
+    --config "$D/mtls.conf" --at 1767225600 "$F/leaf-good.pem"
+expect_in "$TMP/err" "from=db never maps root" "allow_root reason"
+chmod 0666 "$D/map.db"
+mkconf "$D/map.db" "map from=db"
+expect_exit 1 "writable database maps nothing" -- $MTLS map \
+    --config "$D/mtls.conf" --at 1767225600 "$F/leaf-good.pem"
+chmod 0644 "$D/map.db"
+
 finish
