@@ -245,8 +245,10 @@ fill_pw(const struct mtls_db_user *u, struct passwd *pw, char *buf,
 {
 	struct packer k = { buf, buf != NULL ? len : 0 };
 
+	/* "*": no password here and none in shadow (pam_unix's account
+	 * phase looks for a shadow entry only behind "x") */
 	if ((pw->pw_name = pack(&k, u->name)) == NULL ||
-	    (pw->pw_passwd = pack(&k, "x")) == NULL ||
+	    (pw->pw_passwd = pack(&k, "*")) == NULL ||
 	    (pw->pw_gecos = pack(&k, u->gecos)) == NULL ||
 	    (pw->pw_dir = pack(&k, u->home)) == NULL ||
 	    (pw->pw_shell = pack(&k, u->shell)) == NULL) {

@@ -47,11 +47,11 @@ expect_exit 0 "check" -- $MTLS db check $O --db "$DB"
 expect_in "$TMP/out" "identity.db: 2 users, 1 groups: OK" "check db"
 expect_exit 0 "show user" -- $MTLS db show --db "$DB" user alice
 expect_in "$TMP/out" \
-    "alice:x:1900000000:1900000000:Alice Example:/home/alice:/bin/sh" \
+    "alice:*:1900000000:1900000000:Alice Example:/home/alice:/bin/sh" \
     "show user line"
 expect_in "$TMP/out" "principal email alice@example.org" "principals"
 expect_exit 0 "show uid" -- $MTLS db show --db "$DB" uid 1900000001
-expect_in "$TMP/out" "deploy:x:1900000001:100::/srv/deploy:/bin/sh" "uid"
+expect_in "$TMP/out" "deploy:*:1900000001:100::/srv/deploy:/bin/sh" "uid"
 expect_exit 0 "show group" -- $MTLS db show --db "$DB" gid 1900000000
 expect_in "$TMP/out" "staff:x:1900000000:alice,deploy" "group line"
 expect_exit 0 "show member" -- $MTLS db show --db "$DB" member deploy

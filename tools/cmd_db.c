@@ -210,7 +210,7 @@ show_user(const struct mtls_db *db, const struct mtls_db_user *u)
 	uint32_t i;
 	int k;
 
-	printf("%s:x:%u:%u:%s:%s:%s\n", u->name, u->uid, u->gid, u->gecos,
+	printf("%s:*:%u:%u:%s:%s:%s\n", u->name, u->uid, u->gid, u->gecos,
 	    u->home, u->shell);
 	for (i = 0; i < u->n_principals; i++)
 		if (mtls_db_user_principal(db, u, i, &k, &v) == 0)

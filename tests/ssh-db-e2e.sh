@@ -1,0 +1,108 @@
+#!/bin/sh
+# ssh-db-e2e.sh - an SSH login of an account that exists only in the mtls
+# identity database: sshd (tests/sshd-harness.sh) resolves it through
+# nsswitch.conf "files mtls" and libnss_mtls.so.2, and pam_mtls maps the
+# certificate to it with `map from=db` because the account lists the
+# certificate's subject as a principal.  A certificate no account lists
+# is refused; the account is in no passwd file.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ssh-db-e2e: SKIP: needs root (mount namespace, sshd)" >&2
+	exit 77
+fi
+: "${PAM_MTLS:?PAM_MTLS is not set (run through make check)}"
+: "${NSS_MTLS:?NSS_MTLS is not set (run through make check)}"
+
+. "${TOP_SRCDIR:-.}/tests/sshd-harness.sh"
+trap 'harness_stop_all; rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM
+
+CA=$TMP/ca
+$MTLS ca init "$CA" --name "DB E2E Root CA" --org "mtls db e2e" \
+    >/dev/null || fail "ca init"
+for who in mtlsdbuser mtlsstranger; do
+	$MTLS ca issue "$CA" --user "$who" --out "$TMP/$who" >/dev/null ||
+	    fail "issue $who"
+done
+$MTLS ca issue "$CA" --host localhost --out "$TMP/host" >/dev/null ||
+    fail "issue host"
+subject=$($MTLS verify --ca "$CA/ca.pem" --crl "$CA/crl.pem" \
+    "$TMP/mtlsdbuser.pem" | sed -n 's/^ *subject: *//p')
+[ -n "$subject" ] && ok || fail "no subject for mtlsdbuser"
+
+# --- the database: the only place the account exists ---------------------
+S=$TMP/sshd
+mkdir -p "$TMP/id" "$S/home/mtlsdb"
+cat >"$TMP/id/users" <<EOF2
+user mtlsdb
+	uid 1900000500
+	gid 1900000500
+	gecos Database-only account
+	home /home/mtlsdb
+	shell /bin/sh
+	principal subject $subject
+EOF2
+printf 'group mtlsdb\n\tgid 1900000500\n' >"$TMP/id/groups"
+chmod 0644 "$TMP/id/users" "$TMP/id/groups"
+DB=$TMP/id/identity.db
+$MTLS db build --users "$TMP/id/users" --groups "$TMP/id/groups" \
+    --db "$DB" -q || fail "db build"
+chown 1900000500:1900000500 "$S/home/mtlsdb"
+grep -q '^mtlsdb:' /etc/passwd && fail "mtlsdb is in /etc/passwd" || ok
+
+mkdir -p "$TMP/server"
+cat >"$TMP/server/mtls.conf" <<EOF2
+trust_anchor $CA/ca.pem
+crl $CA/crl.pem
+host_certificate $TMP/host.pem
+host_key $TMP/host.key
+identity_db $DB
+map from=db
+EOF2
+chmod 0644 "$TMP/server/mtls.conf"
+cat >"$TMP/client.conf" <<EOF2
+trust_anchor $CA/ca.pem
+crl $CA/crl.pem
+EOF2
+chmod 0644 "$TMP/client.conf"
+printf 'passwd: files mtls\ngroup: files mtls\nshadow: files\n' \
+    >"$TMP/nsswitch.conf"
+
+M="$PAM_MTLS config=$TMP/server/mtls.conf"
+cat >"$TMP/db.pam" <<EOF2
+auth     required $M
+account  required $M
+account  required pam_unix.so
+session  optional $M
+session  required pam_permit.so
+password required pam_deny.so
+EOF2
+# sshd finds libnss_mtls.so.2 through LD_LIBRARY_PATH and the database
+# through MTLS_NSS_DB (both read by the module in sshd, not setuid).
+HARNESS_NSSWITCH=$TMP/nsswitch.conf LD_LIBRARY_PATH=$(dirname "$NSS_MTLS") \
+    MTLS_NSS_DB=$DB harness_start "$S" "$TMP/db.pam" ||
+    { fail "sshd start"; finish; exit 1; }
+PORT=$(harness_port "$S")
+
+login() {
+	timeout 60 setsid -w $MTLS ssh --config "$TMP/client.conf" \
+	    --cert "$1.pem" --key "$1.key" -F /dev/null -p "$PORT" \
+	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	    -o AddressFamily=inet -o ConnectTimeout=20 \
+	    "$2@localhost" 'id; echo "home=$HOME"' </dev/null
+}
+
+expect_exit 0 "database-only user logs in" -- login "$TMP/mtlsdbuser" mtlsdb
+# (the session's own id(1) has no LD_LIBRARY_PATH to name it: numbers)
+expect_in "$TMP/out" "uid=1900000500 gid=1900000500" \
+    "the session runs as the database account"
+expect_in "$TMP/out" "home=/home/mtlsdb" "home from the database"
+grep -q "Accepted keyboard-interactive/pam for mtlsdb" \
+    "$(harness_log "$S")" && ok || fail "sshd logged the login"
+
+expect_exit 255 "a certificate no account lists" -- login \
+    "$TMP/mtlsstranger" mtlsdb
+expect_empty "$TMP/out" "no command for the stranger"
+
+finish
