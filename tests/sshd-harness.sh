@@ -376,6 +376,13 @@ harness_stop() {
 	_hpids=$(_harness_ns_pids "$_hd")
 	# shellcheck disable=SC2086
 	[ -n "$_hpids" ] && kill -KILL $_hpids 2>/dev/null
+	# a killed process stays in /proc until it is reaped, longer on a
+	# loaded machine: wait (up to 10 s) until the namespace is empty
+	_hwait=0
+	while [ $_hwait -lt 100 ] && [ -n "$(_harness_ns_pids "$_hd")" ]; do
+		sleep 0.1
+		_hwait=$((_hwait + 1))
+	done
 	rm -f "$_hd/pid" "$_hd/unshare.pid"
 	return 0
 }
