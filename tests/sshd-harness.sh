@@ -116,8 +116,21 @@ _harness_ns_pids() {
 	return 0
 }
 
+# A mount namespace's inode number is reused as soon as the namespace is
+# gone, so it names DIR's processes only while DIR's unshare still runs
+# (and the namespace with it).  After harness_stop, the processes seen
+# then are checked one by one instead.
 harness_alive() {
-	[ -n "$(_harness_ns_pids "$1")" ]
+	if [ -s "$1/unshare.pid" ] && kill -0 "$(cat "$1/unshare.pid")" \
+	    2>/dev/null; then
+		[ -n "$(_harness_ns_pids "$1")" ]
+		return
+	fi
+	[ -s "$1/stopped.pids" ] || return 1
+	for _hap in $(cat "$1/stopped.pids"); do
+		kill -0 "$_hap" 2>/dev/null && return 0
+	done
+	return 1
 }
 
 _harness_users() {
@@ -360,6 +373,9 @@ harness_stop() {
 	_hd=$1
 	[ -s "$_hd/unshare.pid" ] || return 0
 	_hpid=$(cat "$_hd/unshare.pid")
+	# the namespace's processes, listed while it surely still exists
+	_hpids=
+	kill -0 "$_hpid" 2>/dev/null && _hpids=$(_harness_ns_pids "$_hd")
 	# sshd is the init of its PID namespace: when it dies the kernel
 	# kills and reaps every other process in it (per-connection children,
 	# users' sessions), and unshare, its parent, reaps sshd.  unshare
@@ -372,18 +388,22 @@ harness_stop() {
 	done
 	kill -KILL "$_hpid" 2>/dev/null
 	wait "$_hpid" 2>/dev/null
-	# the namespace's processes, had any escaped (none should)
-	_hpids=$(_harness_ns_pids "$_hd")
-	# shellcheck disable=SC2086
-	[ -n "$_hpids" ] && kill -KILL $_hpids 2>/dev/null
-	# a killed process stays in /proc until it is reaped, longer on a
-	# loaded machine: wait (up to 10 s) until the namespace is empty
+	# had any of them escaped (none should: sshd was their init), and
+	# until they are reaped, which takes longer on a loaded machine
 	_hwait=0
-	while [ $_hwait -lt 100 ] && [ -n "$(_harness_ns_pids "$_hd")" ]; do
+	while [ $_hwait -lt 100 ]; do
+		_hleft=
+		for _hp in $_hpids; do
+			kill -0 "$_hp" 2>/dev/null && _hleft="$_hleft $_hp"
+		done
+		[ -z "$_hleft" ] && break
+		# shellcheck disable=SC2086
+		kill -KILL $_hleft 2>/dev/null
 		sleep 0.1
 		_hwait=$((_hwait + 1))
 	done
-	rm -f "$_hd/pid" "$_hd/unshare.pid"
+	echo $_hpids >"$_hd/stopped.pids"
+	rm -f "$_hd/pid" "$_hd/unshare.pid" "$_hd/mntns"
 	return 0
 }
 
