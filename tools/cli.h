@@ -41,6 +41,8 @@ int cmd_ssh(int argc, char **argv);
 int cmd_askpass(int argc, char **argv);
 int cmd_login_test(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_group(int argc, char **argv);
 
 /*
  * Parse the shared options; which: "verify" or "map" (map has no trust

@@ -26,6 +26,8 @@ static const struct {
 	{ "req", cmd_req, "make a key and a certificate request for mtls ca sign" },
 	{ "ssh", cmd_ssh, "log in with ssh by certificate: mtls ssh [user@]host" },
 	{ "db", cmd_db, "build, check and show the identity database" },
+	{ "user", cmd_user, "add, delete, show and list identity-source users" },
+	{ "group", cmd_group, "add, delete and edit identity-source groups" },
 	{ "askpass", cmd_askpass, "relay one ssh prompt to mtls ssh (run by ssh)" },
 	{ "login-test", cmd_login_test, "run a PAM service for a user, step by step" },
 };
