@@ -470,3 +470,23 @@ mtls_file_write_atomic(const char *path, const void *data, size_t len,
 		unlink(tmp);
 	return r;
 }
+
+int
+mtls_parse_id_range(const char *s, uint32_t *lo, uint32_t *hi)
+{
+	unsigned long a, b;
+	char buf[32], *dash;
+
+	if (strlen(s) >= sizeof(buf))
+		return MTLS_E_INVAL;
+	strcpy(buf, s);
+	if ((dash = strchr(buf, '-')) == NULL)
+		return MTLS_E_INVAL;
+	*dash = '\0';
+	if (mtls_parse_uint(buf, 1, 0x7fffffffUL, &a) != 0 ||
+	    mtls_parse_uint(dash + 1, 1, 0x7fffffffUL, &b) != 0 || a > b)
+		return MTLS_E_INVAL;
+	*lo = (uint32_t)a;
+	*hi = (uint32_t)b;
+	return 0;
+}

@@ -7,6 +7,7 @@
 #define MTLS_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include <sys/types.h>
 
@@ -73,6 +74,9 @@ int mtls_parse_bool(const char *s, int *out);
 /* Parse a decimal unsigned integer in [min, max]. */
 int mtls_parse_uint(const char *s, unsigned long min, unsigned long max,
     unsigned long *out);
+
+/* Parse an id range "LO-HI" (1 <= LO <= HI < 2^31). */
+int mtls_parse_id_range(const char *s, uint32_t *lo, uint32_t *hi);
 
 /* Parse a duration: N, Ns, Nm, Nh, Nd or Nw (at most 10 years) into seconds. */
 int mtls_parse_duration(const char *s, long *out);

@@ -64,26 +64,6 @@ shell_ok(const char *path)
 	    (st.st_mode & 0111) != 0;
 }
 
-static int
-parse_range(const char *s, uint32_t *lo, uint32_t *hi)
-{
-	unsigned long a, b;
-	char buf[32], *dash;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	if ((dash = strchr(buf, '-')) == NULL)
-		return -1;
-	*dash = '\0';
-	if (mtls_parse_uint(buf, 1, 0x7fffffffUL, &a) != 0 ||
-	    mtls_parse_uint(dash + 1, 1, 0x7fffffffUL, &b) != 0 || a > b)
-		return -1;
-	*lo = (uint32_t)a;
-	*hi = (uint32_t)b;
-	return 0;
-}
-
 /* Read, parse and check both sources into src. */
 static int
 load_sources(const struct db_opts *o, struct mtls_idsrc *src,
@@ -361,7 +341,8 @@ cmd_db(int argc, char **argv)
 		case 'G': o.group = optarg; break;
 		case 'q': o.quiet = 1; break;
 		case 'r':
-			if (parse_range(optarg, &o.id_min, &o.id_max) != 0) {
+			if (mtls_parse_id_range(optarg, &o.id_min,
+			    &o.id_max) != 0) {
 				fprintf(stderr, "mtls db: --range %s: expected "
 				    "LO-HI within 1-2147483647\n", optarg);
 				return EXIT_USAGE;

@@ -1086,26 +1086,6 @@ parse_id_arg(const char *opt, const char *s, long long *out)
 }
 
 static int
-parse_range(const char *s, uint32_t *lo, uint32_t *hi)
-{
-	unsigned long a, b;
-	char buf[32], *dash;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	if ((dash = strchr(buf, '-')) == NULL)
-		return -1;
-	*dash = '\0';
-	if (mtls_parse_uint(buf, 1, 0x7fffffffUL, &a) != 0 ||
-	    mtls_parse_uint(dash + 1, 1, 0x7fffffffUL, &b) != 0 || a > b)
-		return -1;
-	*lo = (uint32_t)a;
-	*hi = (uint32_t)b;
-	return 0;
-}
-
-static int
 parse_opts(int argc, char **argv, struct id_opts *o)
 {
 	static const struct option longopts[] = {
@@ -1159,7 +1139,8 @@ parse_opts(int argc, char **argv, struct id_opts *o)
 			o->princ[o->n_princ++] = optarg;
 			break;
 		case 'r':
-			if (parse_range(optarg, &o->id_min, &o->id_max) != 0) {
+			if (mtls_parse_id_range(optarg, &o->id_min,
+			    &o->id_max) != 0) {
 				fprintf(stderr, "mtls: --range %s: expected "
 				    "LO-HI within 1-2147483647\n", optarg);
 				return EXIT_USAGE;
