@@ -95,6 +95,7 @@ mtls_conf_free(struct mtls_conf *c)
 	free(c->host_cert);
 	free(c->host_key);
 	free(c->identity_db);
+	free(c->crl_cache);
 	for (i = 0; i < c->n_rules; i++)
 		rule_clear(&c->rules[i]);
 	free(c->rules);
@@ -407,12 +408,13 @@ mtls_conf_add_rule(struct mtls_conf *c, const char *args, const char *file,
 /* Directives that take one value and may appear once. */
 enum scalar {
 	S_CRL_REQUIRED, S_CRL_MAX_AGE, S_PURPOSE, S_PROFILE, S_MAX_INTER,
-	S_HOST_CERT, S_HOST_KEY, S_IDENTITY_DB, S_COUNT
+	S_HOST_CERT, S_HOST_KEY, S_IDENTITY_DB, S_CRL_CACHE, S_COUNT
 };
 
 static const char *const scalar_names[S_COUNT] = {
 	"crl_required", "crl_max_age", "purpose", "security_profile",
-	"max_intermediates", "host_certificate", "host_key", "identity_db"
+	"max_intermediates", "host_certificate", "host_key", "identity_db",
+	"crl_cache"
 };
 
 static int
@@ -488,6 +490,16 @@ set_scalar(struct mtls_conf *c, enum scalar k, const char *v,
 		if (absolute_path(v, scalar_names[k], file, line, err) != 0)
 			return MTLS_E_CONFIG;
 		if ((c->identity_db = strdup(v)) == NULL)
+			return mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		return 0;
+	case S_CRL_CACHE:
+		if (strcmp(v, "none") == 0) {
+			c->crl_cache_off = 1;
+			return 0;
+		}
+		if (absolute_path(v, scalar_names[k], file, line, err) != 0)
+			return MTLS_E_CONFIG;
+		if ((c->crl_cache = strdup(v)) == NULL)
 			return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 		return 0;
 	case S_COUNT:

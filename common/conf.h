@@ -84,6 +84,8 @@ struct mtls_conf {
 	size_t		  n_crls;
 	int		  crl_required;	/* a CRL for every issuer in a chain */
 	long		  crl_max_age;	/* seconds since thisUpdate; 0: unset */
+	char		 *crl_cache;	/* crl_cache: index directory, or NULL */
+	int		  crl_cache_off; /* crl_cache none */
 
 	enum mtls_purpose purpose;
 	enum mtls_profile profile;

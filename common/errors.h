@@ -66,6 +66,7 @@
 	X(MTLS_E_CRL_SIGNATURE, -83, "crl-bad-signature", "a CRL does not verify against its issuer (forged or corrupt)") \
 	X(MTLS_E_CRL_NO_ISSUER, -84, "crl-unknown-issuer", "a CRL was issued by no configured CA") \
 	X(MTLS_E_CRL_MALFORMED, -85, "crl-malformed", "a CRL cannot be parsed") \
+	X(MTLS_E_CRL_INDEX, -86, "crl-index-unusable", "a revocation index does not match its CRL or is damaged") \
 	/* mapping */							\
 	X(MTLS_E_NO_MAPPING, -100, "no-mapping", "certificate maps to no account") \
 	X(MTLS_E_BAD_NAME, -101, "bad-name", "not a valid POSIX user name") \

@@ -56,62 +56,85 @@ secret_mode(int fd, const char *path, const char *what, struct mtls_err *err)
 	return 0;
 }
 
-/* check: 0 none, 1 ownership and no group/other write, 2 also no read. */
-static int
-read_file(const char *path, const char *what, size_t max, int check,
+int
+mtls_fd_read(int fd, const char *path, const char *what, size_t max,
     char **buf, size_t *len, struct mtls_err *err)
 {
-	int r = MTLS_E_INTERNAL, fd = -1;
-	char *b = NULL;
+	char *b;
 	size_t got = 0;
 	ssize_t n;
 
 	*buf = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		r = mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
-		    path, strerror(errno));
-		goto out;
-	}
-	if (check && (r = mtls_file_check_fd(fd, path, what, err)) != 0)
-		goto out;
-	if (check == 2 && (r = secret_mode(fd, path, what, err)) != 0)
-		goto out;
-	if ((b = malloc(max + 1)) == NULL) {
-		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
-		goto out;
-	}
+	if ((b = malloc(max + 1)) == NULL)
+		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 	for (;;) {
 		n = read(fd, b + got, max + 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = mtls_err_set(err, MTLS_E_IO, "%s %s: read: %s",
+			explicit_bzero(b, got);
+			free(b);
+			return mtls_err_set(err, MTLS_E_IO, "%s %s: read: %s",
 			    what, path, strerror(errno));
-			goto out;
 		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 		if (got > max) {
-			r = mtls_err_set(err, MTLS_E_TOO_LARGE,
+			explicit_bzero(b, max + 1);
+			free(b);
+			return mtls_err_set(err, MTLS_E_TOO_LARGE,
 			    "%s %s: larger than %zu bytes", what, path, max);
-			goto out;
 		}
 	}
 	b[got] = '\0';
 	*buf = b;
 	*len = got;
-	b = NULL;
-	r = 0;
- out:
-	if (fd >= 0)
-		close(fd);
-	if (b != NULL) {
-		explicit_bzero(b, max + 1);
-		free(b);
+	return 0;
+}
+
+int
+mtls_file_open(const char *path, const char *what, int *fd,
+    struct mtls_err *err)
+{
+	int r;
+
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*fd < 0)
+		return mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
+		    path, strerror(errno));
+	if ((r = mtls_file_check_fd(*fd, path, what, err)) != 0) {
+		close(*fd);
+		*fd = -1;
 	}
+	return r;
+}
+
+/* check: 0 none, 1 ownership and no group/other write, 2 also no read. */
+static int
+read_file(const char *path, const char *what, size_t max, int check,
+    char **buf, size_t *len, struct mtls_err *err)
+{
+	int r, fd;
+
+	*buf = NULL;
+	*len = 0;
+	if (check)
+		r = mtls_file_open(path, what, &fd, err);
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) < 0)
+		r = mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
+		    path, strerror(errno));
+	else
+		r = 0;
+	if (r != 0)
+		return r;
+	if (check == 2)
+		r = secret_mode(fd, path, what, err);
+	if (r == 0)
+		r = mtls_fd_read(fd, path, what, max, buf, len, err);
+	close(fd);
 	return r;
 }
 

@@ -52,6 +52,18 @@ int mtls_file_read_any(const char *path, const char *what, size_t max,
 int mtls_file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct mtls_err *err);
 
+/*
+ * Open path for reading and apply the ownership and mode test of
+ * mtls_file_read() to the descriptor.  0 with *fd set, or a code with err
+ * set and *fd -1.
+ */
+int mtls_file_open(const char *path, const char *what, int *fd,
+    struct mtls_err *err);
+
+/* Read the rest of fd (at most max bytes) as mtls_file_read() does. */
+int mtls_fd_read(int fd, const char *path, const char *what, size_t max,
+    char **buf, size_t *len, struct mtls_err *err);
+
 /* The ownership and mode test of mtls_file_read() on an open descriptor. */
 int mtls_file_check_fd(int fd, const char *path, const char *what,
     struct mtls_err *err);

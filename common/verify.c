@@ -9,25 +9,30 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <gnutls/crypto.h>
+
+#include "crlindex.h"
+#include "log.h"
 #include "util.h"
 #include "verify.h"
 
 #define OID_EKU_CLIENT	"1.3.6.1.5.5.7.3.2"
 #define OID_EKU_SERVER	"1.3.6.1.5.5.7.3.1"
 #define OID_SAN		"2.5.29.17"
-#define MAX_SERIAL	20	/* octets, RFC 5280 4.1.2.2 */
+#define MAX_SERIAL	MTLS_SERIAL_MAX
 #define MAX_PATH	(MTLS_MAX_INTERMEDIATES + 2)
 #define MAX_CRL_SIZE	(256UL * 1024 * 1024)
 #define MAX_PEM_SIZE	(4UL * 1024 * 1024)
 
-struct serial {
-	unsigned char	len;
-	unsigned char	b[MAX_SERIAL];
-};
+#define serial		mtls_serial
+#define serial_cmp	mtls_serial_cmp
 
 struct crl {
 	char		*path;
@@ -36,8 +41,16 @@ struct crl {
 	gnutls_x509_crt_t issuer;	/* borrowed: an anchor or intermediate */
 	time_t		 this_update;
 	time_t		 next_update;	/* -1: absent */
-	struct serial	*serials;	/* sorted */
+	const struct serial *serials;	/* sorted */
 	size_t		 n_serials;
+	int		 borrowed;	/* serials lie in a mapped index */
+};
+
+/* One `crl` file and where its content came from. */
+struct crlfile {
+	char		*path;
+	int		 source;	/* MTLS_CRL_FROM_* */
+	struct mtls_crlidx *idx;	/* when read from an index */
 };
 
 struct mtls_verifier {
@@ -52,6 +65,9 @@ struct mtls_verifier {
 	unsigned	  n_inters;
 	struct crl	 *crls;
 	size_t		  n_crls;
+	struct crlfile	 *files;
+	size_t		  n_files;
+	char		 *cache;	/* index directory, or NULL */
 };
 
 /* --- small helpers ------------------------------------------------------ */
@@ -104,15 +120,6 @@ serial_norm(const unsigned char *in, size_t len, struct serial *out)
 	return 0;
 }
 
-static int
-serial_cmp(const void *a, const void *b)
-{
-	const struct serial *x = a, *y = b;
-
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->b, y->b, x->len);
-}
 
 void
 mtls_crts_free(gnutls_x509_crt_t *crts, unsigned n)
@@ -197,7 +204,8 @@ crl_clear(struct crl *c)
 {
 	free(c->path);
 	free(c->why);
-	free(c->serials);
+	if (!c->borrowed)
+		free((void *)c->serials);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -267,15 +275,16 @@ static int
 crl_read_serials(gnutls_x509_crl_t crl, struct crl *c)
 {
 	gnutls_x509_crl_iter_t iter = NULL;
+	struct serial *list = NULL;
 	unsigned char buf[64];
-	size_t sz, cap;
+	size_t sz, cap, n = 0;
 	time_t t;
 	int count, r = MTLS_E_CRL_MALFORMED;
 
 	if ((count = gnutls_x509_crl_get_crt_count(crl)) < 0)
 		goto out;
 	cap = (size_t)count;
-	if (cap > 0 && (c->serials = calloc(cap, sizeof(*c->serials))) == NULL) {
+	if (cap > 0 && (list = calloc(cap, sizeof(*list))) == NULL) {
 		r = MTLS_E_NOMEM;
 		goto out;
 	}
@@ -284,23 +293,40 @@ crl_read_serials(gnutls_x509_crl_t crl, struct crl *c)
 		r = gnutls_x509_crl_iter_crt_serial(crl, &iter, buf, &sz, &t);
 		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
-		if (r < 0 || sz == 0 || c->n_serials >= cap) {
+		if (r < 0 || sz == 0 || n >= cap ||
+		    serial_norm(buf, sz, &list[n]) != 0) {
 			r = MTLS_E_CRL_MALFORMED;
 			goto out;
 		}
-		if (serial_norm(buf, sz, &c->serials[c->n_serials]) != 0) {
-			r = MTLS_E_CRL_MALFORMED;
-			goto out;
-		}
-		c->n_serials++;
+		n++;
 	}
-	if (c->n_serials > 1)
-		qsort(c->serials, c->n_serials, sizeof(*c->serials),
-		    serial_cmp);
+	if (n > 1)
+		qsort(list, n, sizeof(*list), serial_cmp);
+	c->serials = list;
+	c->n_serials = n;
+	list = NULL;
 	r = 0;
  out:
+	free(list);
 	gnutls_x509_crl_iter_deinit(iter);
 	return r;
+}
+
+/* Append an empty CRL record; NULL when out of memory. */
+static struct crl *
+crl_new(struct mtls_verifier *v, const char *path)
+{
+	struct crl *nc, *c;
+
+	if ((nc = realloc(v->crls, (v->n_crls + 1) * sizeof(*nc))) == NULL)
+		return NULL;
+	v->crls = nc;
+	c = &v->crls[v->n_crls];
+	memset(c, 0, sizeof(*c));
+	if ((c->path = strdup(path)) == NULL)
+		return NULL;
+	v->n_crls++;
+	return c;
 }
 
 /* Add one parsed CRL (or a placeholder for a file that failed). */
@@ -308,15 +334,10 @@ static int
 crl_add(struct mtls_verifier *v, const char *path, gnutls_x509_crl_t crl,
     int status, const char *why)
 {
-	struct crl *nc, *c;
+	struct crl *c;
 	int r;
 
-	if ((nc = realloc(v->crls, (v->n_crls + 1) * sizeof(*nc))) == NULL)
-		return MTLS_E_NOMEM;
-	v->crls = nc;
-	c = &v->crls[v->n_crls++];
-	memset(c, 0, sizeof(*c));
-	if ((c->path = strdup(path)) == NULL)
+	if ((c = crl_new(v, path)) == NULL)
 		return MTLS_E_NOMEM;
 	c->status = status;
 	if (status != 0) {
@@ -336,19 +357,171 @@ crl_add(struct mtls_verifier *v, const char *path, gnutls_x509_crl_t crl,
 	return 0;
 }
 
+/* The configured CA whose SHA-256 fingerprint is fp, or NULL. */
+static gnutls_x509_crt_t
+ca_by_fingerprint(const struct mtls_verifier *v, const unsigned char fp[32])
+{
+	const gnutls_x509_crt_t *lists[2] = { v->anchors, v->inters };
+	unsigned counts[2] = { v->n_anchors, v->n_inters };
+	unsigned char h[32];
+	size_t sz;
+	unsigned l, i;
+
+	for (l = 0; l < 2; l++)
+		for (i = 0; i < counts[l]; i++) {
+			sz = sizeof(h);
+			if (gnutls_x509_crt_get_fingerprint(lists[l][i],
+			    GNUTLS_DIG_SHA256, h, &sz) == 0 && sz == 32 &&
+			    memcmp(h, fp, 32) == 0)
+				return lists[l][i];
+		}
+	return NULL;
+}
+
+/*
+ * Take the CRLs of file f from its index, if one exists that matches the
+ * file as fstat describes it and names only configured CAs.  1 when the
+ * index was used, 0 when the CRL must be parsed, or MTLS_E_NOMEM.
+ */
+static int
+crl_from_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
+    const struct stat *st)
+{
+	const struct mtls_crlidx_sect *s;
+	gnutls_x509_crt_t issuers[MTLS_CRLIDX_MAX_SECTIONS];
+	struct mtls_crlidx *idx = NULL;
+	struct mtls_err e;
+	struct crl *c;
+	size_t i, n;
+
+	memset(&e, 0, sizeof(e));
+	if (mtls_crlidx_open(ipath, st, (unsigned)v->profile, &idx, &e) != 0) {
+		if (e.code == MTLS_E_NOMEM)
+			return MTLS_E_NOMEM;
+		if (e.code != MTLS_E_FILE_MISSING)
+			mtls_log(LOG_DEBUG, "%s (the CRL is parsed instead)",
+			    mtls_err_msg(&e));
+		return 0;
+	}
+	n = mtls_crlidx_count(idx);
+	for (i = 0; i < n; i++) {
+		s = mtls_crlidx_sect(idx, i);
+		if ((issuers[i] = ca_by_fingerprint(v, s->issuer)) == NULL) {
+			mtls_crlidx_close(idx);
+			return 0;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		s = mtls_crlidx_sect(idx, i);
+		if ((c = crl_new(v, f->path)) == NULL) {
+			mtls_crlidx_close(idx);
+			return MTLS_E_NOMEM;
+		}
+		c->issuer = issuers[i];
+		c->this_update = (time_t)s->this_update;
+		c->next_update = (time_t)s->next_update;
+		c->serials = s->serials;
+		c->n_serials = s->n;
+		c->borrowed = 1;
+	}
+	f->idx = idx;
+	f->source = MTLS_CRL_FROM_INDEX;
+	return 1;
+}
+
+/*
+ * Write the index for the CRLs first..v->n_crls-1, parsed from buf (the
+ * bytes of the file fstat describes), when every one of them verified.
+ * Failure to write is not an error: the next login parses again.
+ */
+static void
+crl_write_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
+    const struct stat *st, const char *buf, size_t len, size_t first)
+{
+	struct mtls_crlidx_sect sects[MTLS_CRLIDX_MAX_SECTIONS];
+	unsigned char sum[32];
+	struct mtls_err e;
+	size_t i, n = v->n_crls - first, sz;
+
+	if (n > MTLS_CRLIDX_MAX_SECTIONS)
+		return;
+	if (time(NULL) - st->st_ctim.tv_sec < mtls_crlidx_settle) {
+		f->source = MTLS_CRL_FROM_FILE_RECENT;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct crl *c = &v->crls[first + i];
+
+		if (c->status != 0)
+			return;
+		sz = sizeof(sects[i].issuer);
+		if (gnutls_x509_crt_get_fingerprint(c->issuer,
+		    GNUTLS_DIG_SHA256, sects[i].issuer, &sz) != 0 || sz != 32)
+			return;
+		sects[i].this_update = (int64_t)c->this_update;
+		sects[i].next_update = (int64_t)c->next_update;
+		sects[i].serials = c->serials;
+		sects[i].n = c->n_serials;
+	}
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, len, sum) < 0)
+		return;
+	memset(&e, 0, sizeof(e));
+	if (mtls_crlidx_write(ipath, st, (unsigned)v->profile, sum, sects, n,
+	    &e) != 0) {
+		mtls_log(LOG_DEBUG, "CRL index for %s not written: %s",
+		    f->path, mtls_err_msg(&e));
+		return;
+	}
+	f->source = MTLS_CRL_FROM_FILE_INDEXED;
+}
+
 static int
 load_crl_file(struct mtls_verifier *v, const char *path, struct mtls_err *err)
 {
 	gnutls_x509_crl_t *crls = NULL;
+	struct crlfile *nf, *f;
+	char ipath[PATH_MAX];
 	unsigned n = 0, i;
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, first;
 	gnutls_datum_t d;
-	int r;
+	struct stat st;
+	int r, fd = -1, cached;
 
-	if ((r = mtls_file_read(path, "CRL", MAX_CRL_SIZE, &buf, &len,
-	    err)) != 0)
+	if ((nf = realloc(v->files, (v->n_files + 1) * sizeof(*nf))) == NULL)
+		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
+	v->files = nf;
+	f = &v->files[v->n_files];
+	memset(f, 0, sizeof(*f));
+	if ((f->path = strdup(path)) == NULL)
+		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
+	v->n_files++;
+	f->source = MTLS_CRL_FROM_FILE;
+
+	if ((r = mtls_file_open(path, "CRL", &fd, err)) != 0)
+		return r;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return mtls_err_set(err, MTLS_E_IO, "CRL %s: cannot stat", path);
+	}
+	cached = v->cache != NULL &&
+	    mtls_crlidx_path(v->cache, path, ipath, sizeof(ipath)) == 0 &&
+	    mtls_crlidx_dir_check(v->cache, NULL) == 0;
+	if (cached) {
+		if ((r = crl_from_index(v, f, ipath, &st)) == 1) {
+			close(fd);
+			return 0;
+		}
+		if (r != 0) {
+			close(fd);
+			return mtls_err_set(err, r, NULL);
+		}
+	}
+	r = mtls_fd_read(fd, path, "CRL", MAX_CRL_SIZE, &buf, &len, err);
+	close(fd);
+	if (r != 0)
 		goto out;
+	first = v->n_crls;
 	d.data = (unsigned char *)buf;
 	d.size = (unsigned)len;
 	r = gnutls_x509_crl_list_import2(&crls, &n, &d,
@@ -364,6 +537,8 @@ load_crl_file(struct mtls_verifier *v, const char *path, struct mtls_err *err)
 	for (i = 0; i < n; i++)
 		if ((r = crl_add(v, path, crls[i], 0, NULL)) != 0)
 			break;
+	if (r == 0 && cached)
+		crl_write_index(v, f, ipath, &st, buf, len, first);
  out:
 	if (r == MTLS_E_NOMEM)
 		mtls_err_set(err, r, NULL);
@@ -386,6 +561,12 @@ mtls_verifier_free(struct mtls_verifier *v)
 	for (i = 0; i < v->n_crls; i++)
 		crl_clear(&v->crls[i]);
 	free(v->crls);
+	for (i = 0; i < v->n_files; i++) {
+		free(v->files[i].path);
+		mtls_crlidx_close(v->files[i].idx);
+	}
+	free(v->files);
+	free(v->cache);
 	mtls_crts_free(v->anchors, v->n_anchors);
 	mtls_crts_free(v->inters, v->n_inters);
 	free(v);
@@ -411,6 +592,11 @@ mtls_verifier_new(const struct mtls_conf *conf, struct mtls_verifier **out,
 	v->max_inter = conf->max_intermediates;
 	v->crl_required = conf->crl_required;
 	v->crl_max_age = conf->crl_max_age;
+	if (!conf->crl_cache_off && (v->cache = strdup(conf->crl_cache != NULL ?
+	    conf->crl_cache : MTLS_DEFAULT_CRL_CACHE)) == NULL) {
+		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		goto out;
+	}
 	for (i = 0; i < conf->n_anchors; i++)
 		if ((r = append_file(conf->anchors[i], "trust anchor",
 		    &v->anchors, &v->n_anchors, err)) != 0)
@@ -428,6 +614,30 @@ mtls_verifier_new(const struct mtls_conf *conf, struct mtls_verifier **out,
  out:
 	mtls_verifier_free(v);
 	return r;
+}
+
+size_t
+mtls_verifier_crl_files(const struct mtls_verifier *v)
+{
+	return v->n_files;
+}
+
+int
+mtls_verifier_crl_file(const struct mtls_verifier *v, size_t i,
+    const char **path, size_t *n_crls, size_t *n_serials)
+{
+	size_t k;
+
+	if (i >= v->n_files)
+		return -1;
+	*path = v->files[i].path;
+	*n_crls = *n_serials = 0;
+	for (k = 0; k < v->n_crls; k++)
+		if (strcmp(v->crls[k].path, v->files[i].path) == 0) {
+			(*n_crls)++;
+			*n_serials += v->crls[k].n_serials;
+		}
+	return v->files[i].source;
 }
 
 /* --- path building ------------------------------------------------------ */

@@ -24,7 +24,11 @@
  *  - revocation: every configured CRL verified against its issuer when the
  *    verifier is built (a CRL that does not verify fails every
  *    verification), fresh at `now` (nextUpdate, crl_max_age), and required
- *    for every issuer in the chain when crl_required is set.
+ *    for every issuer in the chain when crl_required is set.  A CRL file
+ *    whose revocation index (crlindex.h, in the crl_cache directory)
+ *    matches it is not parsed: the index, written after the same
+ *    verification, is mapped instead, so a login costs O(log n) in the
+ *    number of revoked serials.
  */
 #ifndef MTLS_VERIFY_H
 #define MTLS_VERIFY_H
@@ -63,6 +67,24 @@ int mtls_verifier_new(const struct mtls_conf *conf,
 
 /* Free v; NULL is fine. */
 void mtls_verifier_free(struct mtls_verifier *v);
+
+/* Where the CRLs of a `crl` file came from when the verifier was built. */
+enum {
+	MTLS_CRL_FROM_FILE = 0,		/* parsed; no index written */
+	MTLS_CRL_FROM_FILE_INDEXED,	/* parsed, and an index written */
+	MTLS_CRL_FROM_INDEX,		/* a matching index was mapped */
+	MTLS_CRL_FROM_FILE_RECENT	/* parsed; too new to index yet */
+};
+
+/* The number of `crl` files loaded (or attempted). */
+size_t mtls_verifier_crl_files(const struct mtls_verifier *v);
+
+/*
+ * File i: its path, how many CRLs and revoked serials it held, and its
+ * MTLS_CRL_FROM_* source; -1 when i is out of range.
+ */
+int mtls_verifier_crl_file(const struct mtls_verifier *v, size_t i,
+    const char **path, size_t *n_crls, size_t *n_serials);
 
 /*
  * Verify a chain as presented: certs[0] is the leaf, the rest are

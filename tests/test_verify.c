@@ -4,8 +4,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <limits.h>
+
 #include <gnutls/gnutls.h>
 
+#include "crlindex.h"
 #include "fixtures.h"
 #include "testlib.h"
 #include "verify.h"
@@ -139,6 +143,9 @@ static const struct row rows[] = {
 	    0, 0, 0, 0, 0, 0, MTLS_E_CRL_NO_ISSUER },
 };
 
+/* The crl_cache directory of the verifiers made; NULL: crl_cache none. */
+static const char *g_cache;
+
 static struct mtls_verifier *
 make_verifier(const struct row *r, struct mtls_err *err)
 {
@@ -159,17 +166,21 @@ make_verifier(const struct row *r, struct mtls_err *err)
 	c->crl_max_age = r->max_age;
 	if (r->profile != 0)
 		c->profile = r->profile;
+	if (g_cache != NULL)
+		c->crl_cache = strdup(g_cache);
+	else
+		c->crl_cache_off = 1;
 	ck_assert_int_eq(mtls_verifier_new(c, &v, err), 0);
 	mtls_conf_free(c);
 	return v;
 }
 
-START_TEST(test_row)
+static void
+check_row(int _i, struct mtls_verifier *v)
 {
 	const struct row *r = &rows[_i];
 	struct mtls_err err = { 0, "" };
 	struct mtls_chain_info info;
-	struct mtls_verifier *v = make_verifier(r, &err);
 	gnutls_x509_crt_t *crts = NULL;
 	unsigned n = 0;
 	int got;
@@ -192,7 +203,60 @@ START_TEST(test_row)
 	}
 	mtls_chain_info_clear(&info);
 	mtls_crts_free(crts, n);
+}
+
+START_TEST(test_row)
+{
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v = make_verifier(&rows[_i], &err);
+
+	check_row(_i, v);
 	mtls_verifier_free(v);
+}
+END_TEST
+
+/*
+ * Every row again with a CRL index directory: the first verifier parses
+ * the CRLs and writes an index for each file whose CRLs all verified; the
+ * second maps those indexes instead of parsing, and every answer
+ * (revoked, stale, forged, missing...) must be the same.
+ */
+START_TEST(test_row_indexed)
+{
+	const struct row *r = &rows[_i];
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v;
+	char *dir = tl_row_dir("indexed", _i);
+	const char *path;
+	size_t i, k, nc, ns, nc2, ns2;
+	int src[MAXF], src2;
+
+	g_cache = dir;
+	mtls_crlidx_settle = 0;
+	v = make_verifier(r, &err);
+	check_row(_i, v);
+	k = mtls_verifier_crl_files(v);
+	for (i = 0; i < k; i++) {
+		src[i] = mtls_verifier_crl_file(v, i, &path, &nc, &ns);
+		ck_assert_int_ne(src[i], MTLS_CRL_FROM_INDEX);
+	}
+	mtls_verifier_free(v);
+
+	v = make_verifier(r, &err);
+	check_row(_i, v);
+	ck_assert_uint_eq(mtls_verifier_crl_files(v), k);
+	for (i = 0; i < k; i++) {
+		src2 = mtls_verifier_crl_file(v, i, &path, &nc2, &ns2);
+		/* Written the first time means read the second time. */
+		ck_assert_int_eq(src2, src[i] == MTLS_CRL_FROM_FILE_INDEXED ?
+		    MTLS_CRL_FROM_INDEX : MTLS_CRL_FROM_FILE);
+		/* a forged CRL is never indexed */
+		if (strstr(path, "forged") != NULL)
+			ck_assert_int_eq(src2, MTLS_CRL_FROM_FILE);
+	}
+	mtls_verifier_free(v);
+	g_cache = NULL;
+	free(dir);
 }
 END_TEST
 
@@ -305,6 +369,223 @@ START_TEST(test_load_errors)
 }
 END_TEST
 
+/* --- the revocation index: binding to its CRL file -------------------- */
+
+static struct mtls_verifier *
+index_verifier(const char *cache, const char *inter, const char *crl,
+    enum mtls_profile profile)
+{
+	struct mtls_conf *c = NULL;
+	struct mtls_verifier *v = NULL;
+	struct mtls_err err = { 0, "" };
+
+	ck_assert_int_eq(mtls_conf_new(&c), 0);
+	ck_assert_int_eq(mtls_conf_list_add(&c->anchors, &c->n_anchors,
+	    fx("root.pem")), 0);
+	if (inter != NULL)
+		ck_assert_int_eq(mtls_conf_list_add(&c->intermediates,
+		    &c->n_intermediates, fx(inter)), 0);
+	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls,
+	    fx("root.crl")), 0);
+	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls, crl), 0);
+	c->crl_cache = strdup(cache);
+	if (profile != 0)
+		c->profile = profile;
+	ck_assert_int_eq(mtls_verifier_new(c, &v, &err), 0);
+	mtls_conf_free(c);
+	return v;
+}
+
+/* Source of the second configured file (the CRL under test). */
+static int
+src_of(const struct mtls_verifier *v)
+{
+	const char *path;
+	size_t nc, ns;
+
+	return mtls_verifier_crl_file(v, 1, &path, &nc, &ns);
+}
+
+static int
+verify_leaf(const struct mtls_verifier *v, const char *leaf)
+{
+	struct mtls_err err = { 0, "" };
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0;
+	int r;
+
+	ck_assert_int_eq(mtls_load_crts(fx(leaf), "c", 0, &crts, &n, &err), 0);
+	r = mtls_verify_crts(v, crts, n, FX_NOW, 0, &err, NULL);
+	mtls_crts_free(crts, n);
+	return r;
+}
+
+/* Replace dst with a copy of fixture src by rename, as an update would. */
+static void
+install_crl(const char *dir, const char *src, const char *dst)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/.new' && mv '%s/.new' '%s'",
+	    fx(src), dir, dir, dst);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+poke(const char *path, off_t off, unsigned char x)
+{
+	int fd = open(path, O_RDWR);
+	unsigned char b;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &b, 1, off), 1);
+	b ^= x;
+	ck_assert_int_eq(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+START_TEST(test_index_binding)
+{
+	char *dir = tl_row_dir("binding", 0), cache[PATH_MAX], crl[PATH_MAX];
+	char ipath[PATH_MAX];
+	struct mtls_verifier *v;
+	struct mtls_crlidx *idx = NULL;
+	struct mtls_err err = { 0, "" };
+	struct stat st;
+
+	/* A CRL changed within mtls_crlidx_settle seconds is not indexed. */
+	snprintf(crl, sizeof(crl), "%s/x.crl", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	ck_assert_int_eq(mkdir(cache, 0755), 0);
+	install_crl(dir, "inter.crl", crl);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_RECENT);
+	mtls_verifier_free(v);
+	ck_assert_int_eq(mtls_crlidx_path(cache, crl, ipath, sizeof(ipath)), 0);
+	ck_assert_int_eq(access(ipath, F_OK), -1);
+	mtls_crlidx_settle = 0;
+
+	/* Built on first use, read on the next; revocations unchanged. */
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_INDEX);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), 0);
+	ck_assert_int_eq(verify_leaf(v, "leaf-revoked.pem"),
+	    MTLS_E_CERT_REVOKED);
+	mtls_verifier_free(v);
+
+	/* A new CRL file (here a stale one) makes the index obsolete. */
+	install_crl(dir, "inter-stale.crl", crl);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), MTLS_E_CRL_STALE);
+	mtls_verifier_free(v);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_INDEX);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), MTLS_E_CRL_STALE);
+	mtls_verifier_free(v);
+
+	/* A forged CRL is never indexed, and the old index is not used. */
+	install_crl(dir, "inter-forged.crl", crl);
+	for (int k = 0; k < 2; k++) {
+		v = index_verifier(cache, "inter.pem", crl, 0);
+		ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE);
+		ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"),
+		    MTLS_E_CRL_SIGNATURE);
+		mtls_verifier_free(v);
+	}
+
+	/* Rewriting the CRL in place (same size, same name) counts too. */
+	install_crl(dir, "inter.crl", crl);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+	usleep(30000);		/* more than a clock tick */
+	poke(crl, 0, 0);	/* same bytes, new mtime and ctime */
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+
+	/* A damaged header, a truncated or loose index: parsed again. */
+	poke(ipath, 100, 0x01);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	ck_assert_int_eq(verify_leaf(v, "leaf-revoked.pem"),
+	    MTLS_E_CERT_REVOKED);
+	mtls_verifier_free(v);
+	ck_assert_int_eq(truncate(ipath, 150), 0);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+	ck_assert_int_eq(chmod(ipath, 0666), 0);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+	ck_assert_int_eq(stat(ipath, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+
+	/* Built under another security profile: not used. */
+	v = index_verifier(cache, "inter.pem", crl, MTLS_PROFILE_HIGH);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+
+	/* Its CA no longer configured: parsed, and denied as before. */
+	v = index_verifier(cache, NULL, crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE);
+	ck_assert_int_eq(verify_leaf(v, "leaf-direct.pem"),
+	    MTLS_E_CRL_NO_ISSUER);
+	mtls_verifier_free(v);
+
+	/* A directory others may write to is neither read nor written. */
+	ck_assert_int_eq(chmod(cache, 0777), 0);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE);
+	ck_assert_int_eq(verify_leaf(v, "leaf-revoked.pem"),
+	    MTLS_E_CERT_REVOKED);
+	mtls_verifier_free(v);
+	ck_assert_int_eq(chmod(cache, 0755), 0);
+
+	/* A flipped serial is found by the O(n) check of `mtls crl update`. */
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_INDEX);
+	mtls_verifier_free(v);
+	ck_assert_int_eq(stat(crl, &st), 0);
+	ck_assert_int_eq(mtls_crlidx_open(ipath, &st, MTLS_PROFILE_MEDIUM,
+	    &idx, &err), 0);
+	ck_assert_int_eq(mtls_crlidx_check_data(idx, &err), 0);
+	ck_assert_uint_eq(mtls_crlidx_count(idx), 1);
+	ck_assert_uint_ge(mtls_crlidx_sect(idx, 0)->n, 1);
+	mtls_crlidx_close(idx);
+	ck_assert_int_eq(stat(ipath, &st), 0);
+	poke(ipath, st.st_size - 1, 0x80);
+	ck_assert_int_eq(stat(crl, &st), 0);
+	ck_assert_int_eq(mtls_crlidx_open(ipath, &st, MTLS_PROFILE_MEDIUM,
+	    &idx, &err), 0);
+	ck_assert_int_eq(mtls_crlidx_check_data(idx, &err), MTLS_E_CRL_INDEX);
+	mtls_crlidx_close(idx);
+	/* ...and for another profile or another CRL the index is refused. */
+	ck_assert_int_eq(mtls_crlidx_open(ipath, &st, MTLS_PROFILE_HIGH,
+	    &idx, &err), MTLS_E_CRL_INDEX);
+	ck_assert_ptr_null(idx);
+	st.st_size++;
+	ck_assert_int_eq(mtls_crlidx_open(ipath, &st, MTLS_PROFILE_MEDIUM,
+	    &idx, &err), MTLS_E_CRL_INDEX);
+
+	/* A symbolic link in place of the index is not followed. */
+	ck_assert_int_eq(unlink(ipath), 0);
+	ck_assert_int_eq(symlink(fx("inter.crl"), ipath), 0);
+	ck_assert_int_eq(stat(crl, &st), 0);
+	ck_assert_int_eq(mtls_crlidx_open(ipath, &st, MTLS_PROFILE_MEDIUM,
+	    &idx, &err), MTLS_E_CRL_INDEX);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -312,8 +593,12 @@ suite(void)
 	TCase *tc = tcase_create("policy");
 
 	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
+	tcase_add_loop_test(tc, test_row_indexed, 0,
+	    sizeof(rows) / sizeof(rows[0]));
+	tcase_add_unchecked_fixture(tc, tl_case_setup, tl_case_teardown);
 	tcase_add_test(tc, test_presented_chain);
 	tcase_add_test(tc, test_load_errors);
+	tcase_add_test(tc, test_index_binding);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -202,3 +202,18 @@ json_str(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+int
+cli_expect_verb(int argc, char **argv, const char *verb,
+    void (*usage)(FILE *))
+{
+	if (argc >= 2 && strcmp(argv[1], verb) == 0)
+		return -1;
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}

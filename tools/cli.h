@@ -35,6 +35,7 @@ struct cli_opts {
 int cmd_verify(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_crl(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_req(int argc, char **argv);
 int cmd_ssh(int argc, char **argv);
@@ -43,6 +44,13 @@ int cmd_login_test(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_group(int argc, char **argv);
+
+/*
+ * For commands with one verb (config check, crl update): -1 when argv[1]
+ * is verb, else the exit status after printing usage (0 for --help).
+ */
+int cli_expect_verb(int argc, char **argv, const char *verb,
+    void (*usage)(FILE *));
 
 /*
  * Parse the shared options; which: "verify" or "map" (map has no trust

@@ -48,15 +48,8 @@ cmd_config(int argc, char **argv)
 	size_t np;
 	int ch, rc = EXIT_USAGE;
 
-	if (argc < 2 || strcmp(argv[1], "check") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-		    strcmp(argv[1], "-h") == 0)) {
-			usage(stdout);
-			return 0;
-		}
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if ((ch = cli_expect_verb(argc, argv, "check", usage)) >= 0)
+		return ch;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc - 1, argv + 1, "+h", longopts,

@@ -1,0 +1,117 @@
+/*
+ * crlindex.h - revocation indexes: the verified content of a CRL file,
+ * kept in a file that a login maps read-only instead of parsing the CRL.
+ *
+ * An index is written only after every CRL in the file was parsed and its
+ * signature verified against a configured CA (verify.c does both).  It
+ * holds, per CRL, the SHA-256 fingerprint of the CA that verified it, its
+ * thisUpdate and nextUpdate, and its revoked serial numbers sorted for a
+ * binary search.  Its header binds it to the CRL file it came from (device,
+ * inode, size, modification and change times as fstat reports them, and
+ * the SHA-256 of the file's bytes) and to the security profile the
+ * signatures were checked under; a header that does not match the CRL file
+ * as it is now makes the index unusable, and the caller parses the CRL
+ * instead.  Freshness is not decided here: verify.c judges thisUpdate and
+ * nextUpdate at every verification, as for a parsed CRL.
+ *
+ * Layout (host byte order; the file never leaves the machine that built
+ * it): a 192-byte header, n section records of 64 bytes, then the serial
+ * arrays, each serial a 21-byte record (length, then up to 20 octets
+ * without leading zeros, zero-padded).  The header carries the SHA-256 of
+ * the header and section table; the serial arrays are covered by a second
+ * SHA-256 that `mtls crl update` checks but a login does not (that would
+ * cost O(n) per login); they are as trustworthy as the root-owned file and
+ * directory that hold them.
+ */
+#ifndef MTLS_CRLINDEX_H
+#define MTLS_CRLINDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "errors.h"
+
+#define MTLS_SERIAL_MAX		20	/* octets, RFC 5280 4.1.2.2 */
+#define MTLS_CRLIDX_MAX_SECTIONS 64	/* CRLs in one file */
+
+/* A serial number without leading zero octets; 21 bytes, no padding. */
+struct mtls_serial {
+	unsigned char	len;
+	unsigned char	b[MTLS_SERIAL_MAX];
+};
+
+/* Order of the serial arrays: shorter first, then memcmp. */
+int mtls_serial_cmp(const void *a, const void *b);
+
+/* One CRL of a file. */
+struct mtls_crlidx_sect {
+	unsigned char		  issuer[32];	/* SHA-256 of the CA's DER */
+	int64_t			  this_update;
+	int64_t			  next_update;	/* -1: absent */
+	const struct mtls_serial *serials;	/* sorted */
+	size_t			  n;
+};
+
+struct mtls_crlidx;
+
+/*
+ * An index is not written for a CRL file changed less than this many
+ * seconds ago (by its ctime): file times have a granularity of a clock
+ * tick, so a file rewritten in place within the same tick, at the same
+ * size, would look unchanged.  Such a CRL is parsed; a later login or
+ * `mtls crl update` (which waits) writes the index.  Tests set it to 0.
+ */
+extern int mtls_crlidx_settle;
+
+/*
+ * The index file for the CRL file crl_path in directory dir: dir/crl-HEX
+ * where HEX is the first 20 octets of SHA-256(crl_path).  Returns 0, or -1
+ * when out is too small.
+ */
+int mtls_crlidx_path(const char *dir, const char *crl_path, char *out,
+    size_t size);
+
+/*
+ * Map the index at idx_path if it is usable for the CRL file whose fstat
+ * is crl_st, checked under security profile `profile`: a regular file
+ * owned by root or the effective uid and not writable by group or others,
+ * with a valid header whose binding matches.  Returns 0 with *out set,
+ * MTLS_E_FILE_MISSING when there is no index, or another code when the
+ * index cannot be used (err says why; the caller parses the CRL instead).
+ */
+int mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
+    unsigned profile, struct mtls_crlidx **out, struct mtls_err *err);
+
+size_t mtls_crlidx_count(const struct mtls_crlidx *idx);
+const struct mtls_crlidx_sect *mtls_crlidx_sect(const struct mtls_crlidx *idx,
+    size_t i);
+/* SHA-256 of the CRL file the index was built from. */
+const unsigned char *mtls_crlidx_crl_sha256(const struct mtls_crlidx *idx);
+
+/*
+ * Check the serial arrays against their checksum and their order: O(n),
+ * for `mtls crl update`, not for logins.  0 or MTLS_E_CRL_INDEX.
+ */
+int mtls_crlidx_check_data(const struct mtls_crlidx *idx,
+    struct mtls_err *err);
+
+/* Unmap; NULL is fine. */
+void mtls_crlidx_close(struct mtls_crlidx *idx);
+
+/*
+ * Write an index for the CRL file described by crl_st and crl_sha256 to
+ * idx_path (atomically, mode 0644).  Each section's serials must be sorted
+ * with mtls_serial_cmp.
+ */
+int mtls_crlidx_write(const char *idx_path, const struct stat *crl_st,
+    unsigned profile, const unsigned char crl_sha256[32],
+    const struct mtls_crlidx_sect *sects, size_t n, struct mtls_err *err);
+
+/*
+ * A usable index directory: an existing directory owned by root or the
+ * effective uid, not writable by group or others.  0, or a code with err.
+ */
+int mtls_crlidx_dir_check(const char *dir, struct mtls_err *err);
+
+#endif /* MTLS_CRLINDEX_H */
