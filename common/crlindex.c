@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,19 +46,31 @@ struct idx_sect {
 	unsigned char	issuer[32];
 	int64_t		this_update;
 	int64_t		next_update;
-	uint64_t	offset;		/* from the start of the file */
+	uint64_t	offset;		/* of the serials, from the file's start */
 	uint64_t	count;
+	uint64_t	sum_offset;	/* of the summary: every stride-th serial */
+	uint32_t	sum_count;
+	uint32_t	stride;
 };
 
 _Static_assert(sizeof(struct idx_head) == 192, "index header layout");
-_Static_assert(sizeof(struct idx_sect) == 64, "index section layout");
+_Static_assert(sizeof(struct idx_sect) == 80, "index section layout");
 _Static_assert(sizeof(struct mtls_serial) == 21, "serial record layout");
 
+/* Where a section's serials are, beside what crlindex.h shows of it. */
+struct sect_loc {
+	uint64_t		 offset;
+	uint32_t		 stride;
+	struct mtls_serial	*summary;	/* every stride-th serial */
+	size_t			 sum_count;
+};
+
 struct mtls_crlidx {
-	void			*map;
+	int			 fd;
 	size_t			 size;
 	size_t			 n;
 	struct mtls_crlidx_sect	*sects;
+	struct sect_loc		*locs;
 	unsigned char		 crl_sha256[32];
 	unsigned char		 data_sha256[32];
 	size_t			 data_off;
@@ -152,10 +163,15 @@ head_digest(const struct idx_head *h, const struct idx_sect *t, size_t n,
 void
 mtls_crlidx_close(struct mtls_crlidx *idx)
 {
+	size_t i;
+
 	if (idx == NULL)
 		return;
-	if (idx->map != NULL)
-		munmap(idx->map, idx->size);
+	if (idx->fd >= 0)
+		close(idx->fd);
+	for (i = 0; idx->locs != NULL && i < idx->n; i++)
+		free(idx->locs[i].summary);
+	free(idx->locs);
 	free(idx->sects);
 	free(idx);
 }
@@ -167,13 +183,44 @@ unusable(struct mtls_err *err, const char *path, const char *why)
 	    why);
 }
 
+/* Read exactly len bytes at off; 0 or -1. */
+static int
+read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* The serial count that one summary entry stands for. */
+static uint32_t
+stride_for(size_t n)
+{
+	uint32_t s = 64;
+
+	while (s < 4096 && (uint64_t)s * s < n)
+		s *= 2;
+	return s;
+}
+
 int
 mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
     unsigned profile, struct mtls_crlidx **out, struct mtls_err *err)
 {
 	struct mtls_crlidx *idx = NULL;
 	struct idx_head h, want;
-	const struct idx_sect *t;
+	struct idx_sect t[MTLS_CRLIDX_MAX_SECTIONS];
 	unsigned char sum[32];
 	struct stat st;
 	size_t i, table_end;
@@ -191,27 +238,20 @@ mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
 		close(fd);
 		return r != 0 ? r : unusable(err, idx_path, strerror(errno));
 	}
-	if ((uint64_t)st.st_size < sizeof(h) || (uint64_t)st.st_size >
-	    (uint64_t)SIZE_MAX / 2) {
-		close(fd);
-		return unusable(err, idx_path, "truncated");
-	}
 	if ((idx = calloc(1, sizeof(*idx))) == NULL) {
 		close(fd);
 		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 	}
+	idx->fd = fd;
 	idx->size = (size_t)st.st_size;
-	idx->map = mmap(NULL, idx->size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (idx->map == MAP_FAILED) {
-		idx->map = NULL;
-		r = unusable(err, idx_path, strerror(errno));
+	r = MTLS_E_CRL_INDEX;
+	if ((uint64_t)st.st_size < sizeof(h) ||
+	    read_at(fd, &h, sizeof(h), 0) != 0) {
+		unusable(err, idx_path, "truncated");
 		goto fail;
 	}
-	memcpy(&h, idx->map, sizeof(h));
 	memset(&want, 0, sizeof(want));
 	bind_stat(&want, crl_st);
-	r = MTLS_E_CRL_INDEX;
 	if (memcmp(h.magic, IDX_MAGIC, sizeof(h.magic)) != 0 ||
 	    h.endian != IDX_ENDIAN || h.version != IDX_VERSION) {
 		unusable(err, idx_path, "not a revocation index of this "
@@ -223,11 +263,12 @@ mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
 		goto fail;
 	}
 	table_end = sizeof(h) + h.n_sections * sizeof(struct idx_sect);
-	if (table_end > idx->size || h.data_size != idx->size - table_end) {
+	if (table_end > idx->size || h.data_size != idx->size - table_end ||
+	    (h.n_sections > 0 && read_at(fd, t, h.n_sections * sizeof(*t),
+	    sizeof(h)) != 0)) {
 		unusable(err, idx_path, "truncated");
 		goto fail;
 	}
-	t = (const struct idx_sect *)((const char *)idx->map + sizeof(h));
 	if (head_digest(&h, t, h.n_sections, sum) != 0 ||
 	    memcmp(sum, h.head_sha256, sizeof(sum)) != 0) {
 		unusable(err, idx_path, "header checksum mismatch");
@@ -249,29 +290,51 @@ mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
 		goto fail;
 	}
 	if (h.n_sections > 0 &&
-	    (idx->sects = calloc(h.n_sections, sizeof(*idx->sects))) == NULL) {
+	    ((idx->sects = calloc(h.n_sections, sizeof(*idx->sects))) == NULL ||
+	    (idx->locs = calloc(h.n_sections, sizeof(*idx->locs))) == NULL)) {
 		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
 		goto fail;
 	}
+	idx->n = h.n_sections;
 	for (i = 0; i < h.n_sections; i++) {
-		struct idx_sect s;
+		const size_t rec = sizeof(struct mtls_serial);
+		const struct idx_sect *x = &t[i];
+		uint64_t want_sum;
 
-		memcpy(&s, &t[i], sizeof(s));
-		if (s.offset < table_end || s.offset > idx->size ||
-		    s.count > (idx->size - s.offset) /
-		    sizeof(struct mtls_serial)) {
+		if (x->stride != stride_for(x->count) ||
+		    x->sum_count != (x->count + x->stride - 1) / x->stride) {
+			unusable(err, idx_path, "a section's summary does not "
+			    "fit its serials");
+			goto fail;
+		}
+		want_sum = (uint64_t)x->sum_count * rec;
+		if (x->offset < table_end || x->offset > idx->size ||
+		    x->count > (idx->size - x->offset) / rec ||
+		    x->sum_offset < table_end || x->sum_offset > idx->size ||
+		    want_sum > idx->size - x->sum_offset) {
 			unusable(err, idx_path, "a section lies outside the "
 			    "file");
 			goto fail;
 		}
-		memcpy(idx->sects[i].issuer, s.issuer, 32);
-		idx->sects[i].this_update = s.this_update;
-		idx->sects[i].next_update = s.next_update;
-		idx->sects[i].serials = (const struct mtls_serial *)
-		    ((const char *)idx->map + s.offset);
-		idx->sects[i].n = (size_t)s.count;
+		memcpy(idx->sects[i].issuer, x->issuer, 32);
+		idx->sects[i].this_update = x->this_update;
+		idx->sects[i].next_update = x->next_update;
+		idx->sects[i].n = (size_t)x->count;
+		idx->locs[i].offset = x->offset;
+		idx->locs[i].stride = x->stride;
+		idx->locs[i].sum_count = x->sum_count;
+		if (x->sum_count == 0)
+			continue;
+		if ((idx->locs[i].summary = malloc((size_t)want_sum)) == NULL) {
+			r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
+			goto fail;
+		}
+		if (read_at(fd, idx->locs[i].summary, (size_t)want_sum,
+		    x->sum_offset) != 0) {
+			unusable(err, idx_path, "truncated");
+			goto fail;
+		}
 	}
-	idx->n = h.n_sections;
 	memcpy(idx->crl_sha256, h.crl_sha256, 32);
 	memcpy(idx->data_sha256, h.data_sha256, 32);
 	idx->data_off = table_end;
@@ -302,30 +365,99 @@ mtls_crlidx_crl_sha256(const struct mtls_crlidx *idx)
 }
 
 int
+mtls_crlidx_lookup(const struct mtls_crlidx *idx, size_t i,
+    const struct mtls_serial *key)
+{
+	const struct sect_loc *l;
+	struct mtls_serial *block;
+	size_t lo, hi, mid, b, first, count;
+	int r;
+
+	if (i >= idx->n)
+		return MTLS_E_INVAL;
+	l = &idx->locs[i];
+	if (l->sum_count == 0 || mtls_serial_cmp(key, &l->summary[0]) < 0)
+		return 0;
+	/* The last summary entry <= key names the block to read. */
+	lo = 0;
+	hi = l->sum_count;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (mtls_serial_cmp(&l->summary[mid], key) <= 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	b = lo;
+	first = b * l->stride;
+	count = idx->sects[i].n - first;
+	if (count > l->stride)
+		count = l->stride;
+	if ((block = malloc(count * sizeof(*block))) == NULL)
+		return MTLS_E_NOMEM;
+	if (read_at(idx->fd, block, count * sizeof(*block),
+	    l->offset + first * sizeof(*block)) != 0 ||
+	    mtls_serial_cmp(&block[0], &l->summary[b]) != 0)
+		r = MTLS_E_CRL_INDEX;
+	else
+		r = bsearch(key, block, count, sizeof(*block),
+		    mtls_serial_cmp) != NULL;
+	free(block);
+	return r;
+}
+
+int
 mtls_crlidx_check_data(const struct mtls_crlidx *idx, struct mtls_err *err)
 {
 	unsigned char sum[32];
-	size_t i, j;
+	struct mtls_serial *all = NULL;
+	gnutls_hash_hd_t d;
+	unsigned char buf[65536];
+	size_t i, j, off, len, n;
+	int r = MTLS_E_CRL_INDEX;
 
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256,
-	    (const char *)idx->map + idx->data_off, idx->data_size, sum) < 0 ||
-	    memcmp(sum, idx->data_sha256, 32) != 0)
+	if (gnutls_hash_init(&d, GNUTLS_DIG_SHA256) < 0)
+		return mtls_err_set(err, MTLS_E_INTERNAL, NULL);
+	for (off = 0; off < idx->data_size; off += len) {
+		len = idx->data_size - off;
+		if (len > sizeof(buf))
+			len = sizeof(buf);
+		if (read_at(idx->fd, buf, len, idx->data_off + off) != 0 ||
+		    gnutls_hash(d, buf, len) < 0) {
+			gnutls_hash_deinit(d, NULL);
+			return mtls_err_set(err, MTLS_E_CRL_INDEX, "revocation "
+			    "index: cannot read");
+		}
+	}
+	gnutls_hash_deinit(d, sum);
+	if (memcmp(sum, idx->data_sha256, 32) != 0)
 		return mtls_err_set(err, MTLS_E_CRL_INDEX, "revocation index "
 		    "data checksum mismatch");
 	for (i = 0; i < idx->n; i++) {
-		const struct mtls_crlidx_sect *s = &idx->sects[i];
-
-		for (j = 0; j < s->n; j++) {
-			if (s->serials[j].len == 0 ||
-			    s->serials[j].len > MTLS_SERIAL_MAX ||
-			    (j > 0 && mtls_serial_cmp(&s->serials[j - 1],
-			    &s->serials[j]) >= 0))
-				return mtls_err_set(err, MTLS_E_CRL_INDEX,
-				    "revocation index: serial %zu of section "
-				    "%zu is out of order or malformed", j, i);
-		}
+		n = idx->sects[i].n;
+		if (n == 0)
+			continue;
+		if ((all = malloc(n * sizeof(*all))) == NULL)
+			return mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		if (read_at(idx->fd, all, n * sizeof(*all),
+		    idx->locs[i].offset) != 0)
+			goto bad;
+		for (j = 0; j < n; j++)
+			if (all[j].len == 0 || all[j].len > MTLS_SERIAL_MAX ||
+			    (j > 0 && mtls_serial_cmp(&all[j - 1],
+			    &all[j]) >= 0) || (j % idx->locs[i].stride == 0 &&
+			    mtls_serial_cmp(&all[j], &idx->locs[i].summary[j /
+			    idx->locs[i].stride]) != 0))
+				goto bad;
+		free(all);
+		all = NULL;
 	}
 	return 0;
+ bad:
+	free(all);
+	r = mtls_err_set(err, MTLS_E_CRL_INDEX, "revocation index: the "
+	    "serials of section %zu are out of order or malformed", i);
+	return r;
 }
 
 int
@@ -333,10 +465,12 @@ mtls_crlidx_write(const char *idx_path, const struct stat *crl_st,
     unsigned profile, const unsigned char crl_sha256[32],
     const struct mtls_crlidx_sect *sects, size_t n, struct mtls_err *err)
 {
+	const size_t rec = sizeof(struct mtls_serial);
 	struct idx_head h;
 	struct idx_sect *t;
 	unsigned char *buf = NULL;
-	size_t i, total, off, data;
+	size_t i, j, total, off, data, cnt;
+	uint32_t stride;
 	int r;
 
 	if (n > MTLS_CRLIDX_MAX_SECTIONS)
@@ -344,9 +478,10 @@ mtls_crlidx_write(const char *idx_path, const struct stat *crl_st,
 		    "in one file", idx_path, MTLS_CRLIDX_MAX_SECTIONS);
 	data = 0;
 	for (i = 0; i < n; i++) {
-		if (sects[i].n > (SIZE_MAX / 4) / sizeof(struct mtls_serial))
+		if (sects[i].n > (SIZE_MAX / 8) / rec)
 			return mtls_err_set(err, MTLS_E_LIMIT, NULL);
-		data += sects[i].n * sizeof(struct mtls_serial);
+		stride = stride_for(sects[i].n);
+		data += (sects[i].n + (sects[i].n + stride - 1) / stride) * rec;
 	}
 	off = sizeof(h) + n * sizeof(*t);
 	total = off + data;
@@ -354,15 +489,23 @@ mtls_crlidx_write(const char *idx_path, const struct stat *crl_st,
 		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 	t = (struct idx_sect *)(buf + sizeof(h));
 	for (i = 0; i < n; i++) {
+		cnt = sects[i].n;
+		stride = stride_for(cnt);
 		memcpy(t[i].issuer, sects[i].issuer, 32);
 		t[i].this_update = sects[i].this_update;
 		t[i].next_update = sects[i].next_update;
 		t[i].offset = off;
-		t[i].count = sects[i].n;
-		if (sects[i].n > 0)
-			memcpy(buf + off, sects[i].serials,
-			    sects[i].n * sizeof(struct mtls_serial));
-		off += sects[i].n * sizeof(struct mtls_serial);
+		t[i].count = cnt;
+		t[i].stride = stride;
+		t[i].sum_count = (uint32_t)((cnt + stride - 1) / stride);
+		if (cnt > 0)
+			memcpy(buf + off, sects[i].serials, cnt * rec);
+		off += cnt * rec;
+		t[i].sum_offset = off;
+		for (j = 0; j < cnt; j += stride) {
+			memcpy(buf + off, &sects[i].serials[j], rec);
+			off += rec;
+		}
 	}
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, IDX_MAGIC, sizeof(h.magic));

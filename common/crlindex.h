@@ -15,13 +15,20 @@
  * nextUpdate at every verification, as for a parsed CRL.
  *
  * Layout (host byte order; the file never leaves the machine that built
- * it): a 192-byte header, n section records of 64 bytes, then the serial
- * arrays, each serial a 21-byte record (length, then up to 20 octets
- * without leading zeros, zero-padded).  The header carries the SHA-256 of
- * the header and section table; the serial arrays are covered by a second
- * SHA-256 that `mtls crl update` checks but a login does not (that would
- * cost O(n) per login); they are as trustworthy as the root-owned file and
- * directory that hold them.
+ * it): a 192-byte header, n section records of 80 bytes, then per section
+ * its sorted serials and a summary holding every stride-th of them (stride
+ * a power of two near the square root of the count, 64 to 4096), each
+ * serial a 21-byte record (length, then up to 20 octets without leading
+ * zeros, zero-padded).  The header carries the SHA-256 of the header and
+ * section table; the rest is covered by a second SHA-256 that
+ * `mtls crl update` checks but a login does not (that would cost O(n) per
+ * login); it is as trustworthy as the root-owned file and directory that
+ * hold it.
+ *
+ * The file is read, not mapped: opening reads the header and the
+ * summaries (about 21 KB at a million serials), and a lookup reads one
+ * block of at most stride serials.  Mapped page-cache pages would count
+ * in the login process's resident memory, in large folios.
  */
 #ifndef MTLS_CRLINDEX_H
 #define MTLS_CRLINDEX_H
@@ -49,7 +56,7 @@ struct mtls_crlidx_sect {
 	unsigned char		  issuer[32];	/* SHA-256 of the CA's DER */
 	int64_t			  this_update;
 	int64_t			  next_update;	/* -1: absent */
-	const struct mtls_serial *serials;	/* sorted */
+	const struct mtls_serial *serials;	/* sorted; for writing only */
 	size_t			  n;
 };
 
@@ -73,7 +80,7 @@ int mtls_crlidx_path(const char *dir, const char *crl_path, char *out,
     size_t size);
 
 /*
- * Map the index at idx_path if it is usable for the CRL file whose fstat
+ * Open the index at idx_path if it is usable for the CRL file whose fstat
  * is crl_st, checked under security profile `profile`: a regular file
  * owned by root or the effective uid and not writable by group or others,
  * with a valid header whose binding matches.  Returns 0 with *out set,
@@ -86,6 +93,14 @@ int mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
 size_t mtls_crlidx_count(const struct mtls_crlidx *idx);
 const struct mtls_crlidx_sect *mtls_crlidx_sect(const struct mtls_crlidx *idx,
     size_t i);
+/*
+ * Is key among the serials of section i?  1 yes, 0 no, or a negative
+ * MTLS_E_* code (the index cannot be read: the caller must deny).
+ * Thread-safe: reads with pread(2) into its own buffer.
+ */
+int mtls_crlidx_lookup(const struct mtls_crlidx *idx, size_t i,
+    const struct mtls_serial *key);
+
 /* SHA-256 of the CRL file the index was built from. */
 const unsigned char *mtls_crlidx_crl_sha256(const struct mtls_crlidx *idx);
 
@@ -96,7 +111,7 @@ const unsigned char *mtls_crlidx_crl_sha256(const struct mtls_crlidx *idx);
 int mtls_crlidx_check_data(const struct mtls_crlidx *idx,
     struct mtls_err *err);
 
-/* Unmap; NULL is fine. */
+/* Close; NULL is fine. */
 void mtls_crlidx_close(struct mtls_crlidx *idx);
 
 /*

@@ -41,9 +41,10 @@ struct crl {
 	gnutls_x509_crt_t issuer;	/* borrowed: an anchor or intermediate */
 	time_t		 this_update;
 	time_t		 next_update;	/* -1: absent */
-	const struct serial *serials;	/* sorted */
+	struct serial	*serials;	/* sorted; NULL when idx is set */
 	size_t		 n_serials;
-	int		 borrowed;	/* serials lie in a mapped index */
+	const struct mtls_crlidx *idx;	/* the serials are in this index */
+	size_t		 sect;		/* as its section sect */
 };
 
 /* One `crl` file and where its content came from. */
@@ -204,8 +205,7 @@ crl_clear(struct crl *c)
 {
 	free(c->path);
 	free(c->why);
-	if (!c->borrowed)
-		free((void *)c->serials);
+	free(c->serials);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -420,9 +420,9 @@ crl_from_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 		c->issuer = issuers[i];
 		c->this_update = (time_t)s->this_update;
 		c->next_update = (time_t)s->next_update;
-		c->serials = s->serials;
 		c->n_serials = s->n;
-		c->borrowed = 1;
+		c->idx = idx;
+		c->sect = i;
 	}
 	f->idx = idx;
 	f->source = MTLS_CRL_FROM_INDEX;
@@ -1212,8 +1212,18 @@ check_revocation(const struct mtls_verifier *v, gnutls_x509_crt_t *path,
 			applicable++;
 			if ((r = crl_fresh(v, c, now, err)) != 0)
 				return r;
-			if (c->n_serials > 0 && bsearch(&key, c->serials,
-			    c->n_serials, sizeof(key), serial_cmp) != NULL) {
+			if (c->idx != NULL)
+				r = mtls_crlidx_lookup(c->idx, c->sect, &key);
+			else
+				r = c->n_serials > 0 && bsearch(&key,
+				    c->serials, c->n_serials, sizeof(key),
+				    serial_cmp) != NULL;
+			if (r < 0)
+				return mtls_err_set(err, MTLS_E_CRL_INDEX, "%s: "
+				    "the revocation index of %s cannot be "
+				    "read", mtls_strerror(MTLS_E_CRL_INDEX),
+				    c->path);
+			if (r > 0) {
 				char extra[300];
 
 				snprintf(extra, sizeof(extra), "listed in %s",

@@ -444,6 +444,71 @@ poke(const char *path, off_t off, unsigned char x)
 	close(fd);
 }
 
+/* Lookups across many blocks: every listed serial found, no other. */
+START_TEST(test_index_lookup)
+{
+	static const size_t counts[] = { 0, 1, 63, 64, 65, 4097, 20000 };
+	char *dir = tl_row_dir("lookup", _i), ipath[PATH_MAX];
+	size_t n = counts[_i], i, k;
+	struct mtls_serial *s = calloc(n + 1, sizeof(*s)), probe;
+	struct mtls_crlidx_sect sect;
+	struct mtls_crlidx *idx = NULL;
+	struct mtls_err err = { 0, "" };
+	unsigned char sum[32] = { 0 };
+	struct stat st;
+	uint32_t x = 2463534242u;
+
+	ck_assert_ptr_nonnull(s);
+	/* Serials of 1 to 20 octets, even last octet: odd ones are absent. */
+	for (i = 0; i < n; i++) {
+		s[i].len = (unsigned char)(1 + i % 20);
+		for (k = 0; k < s[i].len; k++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			s[i].b[k] = (unsigned char)x;
+		}
+		if (s[i].len > 1 && s[i].b[0] == 0)
+			s[i].b[0] = 1;
+		s[i].b[s[i].len - 1] &= 0xfe;
+		if (s[i].len == 1 && s[i].b[0] == 0)
+			s[i].b[0] = 2;	/* so that serial 0 is below all */
+	}
+	qsort(s, n, sizeof(*s), mtls_serial_cmp);
+	for (i = k = 0; i < n; i++)	/* drop duplicates */
+		if (k == 0 || mtls_serial_cmp(&s[k - 1], &s[i]) != 0)
+			s[k++] = s[i];
+	n = k;
+	memset(&sect, 0, sizeof(sect));
+	sect.serials = s;
+	sect.n = n;
+	sect.next_update = -1;
+	ck_assert_int_eq(stat(dir, &st), 0);
+	snprintf(ipath, sizeof(ipath), "%s/idx", dir);
+	ck_assert_int_eq(mtls_crlidx_write(ipath, &st, 0, sum, &sect, 1,
+	    &err), 0);
+	ck_assert_int_eq(mtls_crlidx_open(ipath, &st, 0, &idx, &err), 0);
+	ck_assert_int_eq(mtls_crlidx_check_data(idx, &err), 0);
+	ck_assert_uint_eq(mtls_crlidx_sect(idx, 0)->n, n);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(mtls_crlidx_lookup(idx, 0, &s[i]), 1);
+		probe = s[i];
+		probe.b[probe.len - 1] |= 1;
+		ck_assert_int_eq(mtls_crlidx_lookup(idx, 0, &probe), 0);
+	}
+	memset(&probe, 0, sizeof(probe));
+	probe.len = 1;			/* below every serial */
+	ck_assert_int_eq(mtls_crlidx_lookup(idx, 0, &probe), 0);
+	probe.len = 20;			/* above every serial */
+	memset(probe.b, 0xff, 20);
+	ck_assert_int_eq(mtls_crlidx_lookup(idx, 0, &probe), 0);
+	ck_assert_int_eq(mtls_crlidx_lookup(idx, 1, &probe), MTLS_E_INVAL);
+	mtls_crlidx_close(idx);
+	free(s);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_index_binding)
 {
 	char *dir = tl_row_dir("binding", 0), cache[PATH_MAX], crl[PATH_MAX];
@@ -599,6 +664,7 @@ suite(void)
 	tcase_add_test(tc, test_presented_chain);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_index_binding);
+	tcase_add_loop_test(tc, test_index_lookup, 0, 7);
 	suite_add_tcase(s, tc);
 	return s;
 }
