@@ -24,6 +24,7 @@
 
 #include "conf.h"
 #include "conv.h"
+#include "crlindex.h"
 #include "frame.h"
 #include "verify.h"
 #include "testlib.h"
@@ -490,6 +491,9 @@ prepare(void)
 	    "map from=cn\n", dir, dir, dir, dir);
 	put(at("cfg/good.conf"), 0644, "%s", conf);
 	put(at("cfg/gwrite.conf"), 0664, "%s", conf);
+	put(at("cfg/indexed.conf"), 0644, "%scrl_cache %s/cfg/cache\n", conf,
+	    dir);
+	sh("mkdir -m 0755 %s/cfg/cache", dir);
 	put(at("cfg/nohost.conf"), 0644, "trust_anchor %s/ca/ca.pem\n"
 	    "crl %s/ca/crl.pem\nmap from=cn\n", dir, dir);
 
@@ -504,6 +508,8 @@ prepare(void)
 	service("gwrite", arg);
 	snprintf(arg, sizeof(arg), "config=%s", at("cfg/nohost.conf"));
 	service("nohost", arg);
+	snprintf(arg, sizeof(arg), "config=%s", at("cfg/indexed.conf"));
+	service("indexed", arg);
 	service("relative", "config=cfg/good.conf");
 	{
 		static const struct {
@@ -539,6 +545,68 @@ prepare(void)
 	    (int)(strrchr(pam_permit(), '/') - pam_permit() + 1), pam_permit());
 }
 
+/*
+ * The module writes the CRL's revocation index, then answers from it: a
+ * revoked certificate stays refused, and a new CRL (here revoking a
+ * certificate that logged in a moment before) is honoured at once.
+ */
+static int
+login(const char *service, const char *who, const char *user)
+{
+	struct pam_testcase cases[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+	};
+	struct cli c;
+
+	cli_init(&c, who, EV_NONE);
+	(void)RUN(service, user, &c, cases);
+	cli_free(&c);
+	return cases[0].op_rv;
+}
+
+START_TEST(test_index)
+{
+	const char *m = getenv("MTLS");
+	char crl[4200], cache[4200], ipath[PATH_MAX];
+	struct stat st, st2;
+
+	if (m == NULL)
+		m = "tools/mtls";
+	snprintf(crl, sizeof(crl), "%s", at("ca/crl.pem"));
+	snprintf(cache, sizeof(cache), "%s", at("cfg/cache"));
+	ck_assert_int_eq(mtls_crlidx_path(cache, crl, ipath, sizeof(ipath)),
+	    0);
+	sh("%s ca issue %s/ca --user daemon --out %s/daemon >/dev/null", m,
+	    dir, dir);
+	/* A CRL changed in the last 2 seconds is parsed, not indexed. */
+	ck_assert_int_eq(login("indexed", "daemon", "daemon"), PAM_SUCCESS);
+	ck_assert_int_eq(stat(ipath, &st), -1);
+	sleep(3);
+	ck_assert_int_eq(login("indexed", "daemon", "daemon"), PAM_SUCCESS);
+	ck_assert_int_eq(stat(ipath, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+	/* Read, not rewritten, on the next logins. */
+	ck_assert_int_eq(login("indexed", "daemon", "daemon"), PAM_SUCCESS);
+	ck_assert_int_eq(login("indexed", "bin", "bin"), PAM_AUTH_ERR);
+	ck_assert_int_eq(stat(ipath, &st2), 0);
+	ck_assert_uint_eq(st.st_ino, st2.st_ino);
+	/* A new CRL revoking daemon: refused at once. */
+	sh("%s ca revoke %s/ca %s/daemon.pem >/dev/null", m, dir, dir);
+	ck_assert_int_eq(login("indexed", "daemon", "daemon"), PAM_AUTH_ERR);
+	sleep(3);
+	ck_assert_int_eq(login("indexed", "daemon", "daemon"), PAM_AUTH_ERR);
+	ck_assert_int_eq(stat(ipath, &st2), 0);
+	ck_assert_uint_ne(st.st_ino, st2.st_ino);	/* rebuilt */
+	ck_assert_int_eq(login("indexed", "daemon", "daemon"), PAM_AUTH_ERR);
+	ck_assert_int_eq(login("indexed", "nobody", "nobody"), PAM_SUCCESS);
+	/* A damaged index is not used: the CRL is parsed and it is rebuilt. */
+	sh("printf 'X' | dd of=%s bs=1 seek=100 conv=notrunc 2>/dev/null",
+	    ipath);
+	ck_assert_int_eq(login("indexed", "daemon", "daemon"), PAM_AUTH_ERR);
+	ck_assert_int_eq(login("indexed", "nobody", "nobody"), PAM_SUCCESS);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -553,6 +621,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_account_from_env, 0,
 	    (int)(sizeof(acct_rows) / sizeof(acct_rows[0])));
 	tcase_add_test(tc, test_dlopen);
+	tcase_add_test(tc, test_index);
 	suite_add_tcase(s, tc);
 	return s;
 }
