@@ -65,9 +65,19 @@ struct mapping {
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtim, ctim;
+	struct mapping	*next_spare;	/* on the spare list */
 };
 
 static _Atomic(struct mapping *) current;
+/*
+ * A replaced mapping's struct is never freed: a lookup that loaded
+ * `current` just before the replacement may still read its reference
+ * count (and finds 0, and loads `current` again).  It goes to this list
+ * instead, and the next load reuses it, so that replacing the database
+ * costs no memory however often it happens.
+ */
+static struct mapping *spare;
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_llong last_check_ms = -1;
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -103,11 +113,35 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A struct with refs 0: from the spare list, or new. */
+static struct mapping *
+struct_get(void)
+{
+	struct mapping *m;
+
+	pthread_mutex_lock(&spare_lock);
+	if ((m = spare) != NULL)
+		spare = m->next_spare;
+	pthread_mutex_unlock(&spare_lock);
+	return m != NULL ? m : calloc(1, sizeof(*m));
+}
+
+static void
+struct_put(struct mapping *m)
+{
+	pthread_mutex_lock(&spare_lock);
+	m->next_spare = spare;
+	spare = m;
+	pthread_mutex_unlock(&spare_lock);
+}
+
 static void
 release(struct mapping *m)
 {
-	if (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1)
+	if (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1) {
 		munmap(m->base, m->len);
+		struct_put(m);
+	}
 }
 
 static int
@@ -140,10 +174,11 @@ load(void)
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED)
 		goto out;
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	/* Only refs is read through stale pointers; it stays 0 until the end. */
+	if ((m = struct_get()) == NULL)
 		goto out;
 	if (mtls_db_open(&m->db, base, (size_t)st.st_size) != 0) {
-		free(m);
+		struct_put(m);
 		m = NULL;
 		goto out;
 	}
