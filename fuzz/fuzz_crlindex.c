@@ -36,6 +36,12 @@ get64(const unsigned char *p)
 	return v;
 }
 
+static void
+remove_index(void)
+{
+	unlink(path);
+}
+
 static int
 write_index(const unsigned char *buf, size_t len)
 {
@@ -46,6 +52,7 @@ write_index(const unsigned char *buf, size_t len)
 		if ((fd = mkstemp(path)) < 0)
 			__builtin_trap();
 		close(fd);
+		atexit(remove_index);
 	}
 	if ((fd = open(path, O_WRONLY | O_TRUNC)) < 0)
 		return -1;
