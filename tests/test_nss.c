@@ -388,8 +388,10 @@ END_TEST
 /* ---- threads against replacements -------------------------------------- */
 
 #define NUSERS		200
-#define NTHREADS	8
-#define NREPLACE	1000
+/* MTLS_TEST_QUICK (make valgrind): fewer threads and replacements. */
+#define QUICK		(getenv("MTLS_TEST_QUICK") != NULL)
+#define NTHREADS	(QUICK ? 2 : 8)
+#define NREPLACE	(QUICK ? 50 : 1000)
 
 static atomic_int stop_flag;
 static atomic_long n_lookups, n_bad;
@@ -440,7 +442,7 @@ reader(void *arg)
 
 START_TEST(threads_replace)
 {
-	pthread_t t[NTHREADS];
+	pthread_t t[8];
 	int i;
 
 	write_db(dbpath, NUSERS, "A");
