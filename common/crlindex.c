@@ -79,14 +79,17 @@ struct mtls_crlidx {
 
 int mtls_crlidx_settle = 2;
 
+/* A record read from an index may claim any length: never past b[]. */
 int
 mtls_serial_cmp(const void *a, const void *b)
 {
 	const struct mtls_serial *x = a, *y = b;
+	size_t lx = x->len < MTLS_SERIAL_MAX ? x->len : MTLS_SERIAL_MAX;
+	size_t ly = y->len < MTLS_SERIAL_MAX ? y->len : MTLS_SERIAL_MAX;
 
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->b, y->b, x->len);
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return memcmp(x->b, y->b, lx);
 }
 
 int
