@@ -1,0 +1,114 @@
+/*
+ * fuzz_crl.c - a CRL file as it may arrive from a distribution point:
+ * arbitrary bytes (PEM or DER, one CRL or several) configured as a `crl`
+ * beside the test PKI (FIXTURES, default tests/fixtures), loaded by
+ * mtls_verifier_new() (parsing, serial extraction, issuer search and
+ * signature check) and used for a verification, with and without a CRL
+ * index directory (which a CRL that verifies is indexed into).
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crlindex.h"
+#include "fuzz.h"
+#include "verify.h"
+
+#define FX_NOW	((time_t)1767225600)
+
+static char dir[64], crl[128];
+static gnutls_x509_crt_t *leaf;
+static unsigned n_leaf;
+
+static void
+cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return;
+}
+
+static void
+init(void)
+{
+	const char *fx = getenv("FIXTURES");
+	char path[4096];
+	struct mtls_err err;
+
+	if (dir[0] != '\0')
+		return;
+	snprintf(dir, sizeof(dir), "/tmp/fuzz-crl.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		__builtin_trap();
+	atexit(cleanup);
+	mtls_crlidx_settle = 0;
+	snprintf(crl, sizeof(crl), "%s/x.crl", dir);
+	snprintf(path, sizeof(path), "%s/leaf-good.pem",
+	    fx != NULL ? fx : "tests/fixtures");
+	if (mtls_load_crts(path, "certificate", 0, &leaf, &n_leaf, &err) != 0)
+		__builtin_trap();	/* the fixtures are missing */
+}
+
+static struct mtls_verifier *
+verifier(int cached)
+{
+	const char *fx = getenv("FIXTURES");
+	struct mtls_verifier *v = NULL;
+	struct mtls_conf *c = NULL;
+	struct mtls_err err;
+	char path[4096];
+
+	if (fx == NULL)
+		fx = "tests/fixtures";
+	if (mtls_conf_new(&c) != 0)
+		__builtin_trap();
+	snprintf(path, sizeof(path), "%s/root.pem", fx);
+	(void)mtls_conf_list_add(&c->anchors, &c->n_anchors, path);
+	snprintf(path, sizeof(path), "%s/inter.pem", fx);
+	(void)mtls_conf_list_add(&c->intermediates, &c->n_intermediates,
+	    path);
+	snprintf(path, sizeof(path), "%s/root.crl", fx);
+	(void)mtls_conf_list_add(&c->crls, &c->n_crls, path);
+	(void)mtls_conf_list_add(&c->crls, &c->n_crls, crl);
+	if (cached)
+		c->crl_cache = strdup(dir);
+	else
+		c->crl_cache_off = 1;
+	(void)mtls_verifier_new(c, &v, &err);
+	mtls_conf_free(c);
+	return v;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mtls_verifier *v;
+	struct mtls_err err;
+	int fd, k;
+
+	if (size > 256 * 1024)
+		return 0;
+	init();
+	if ((fd = open(crl, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+		__builtin_trap();
+	if (write(fd, data, size) != (ssize_t)size || close(fd) != 0)
+		__builtin_trap();
+	for (k = 0; k < 2; k++) {
+		if ((v = verifier(k)) == NULL)
+			continue;
+		/*
+		 * leaf-good is issued by inter; its CRL can only come from
+		 * these bytes, which must then verify.
+		 */
+		(void)mtls_verify_crts(v, leaf, n_leaf, FX_NOW, 0, &err, NULL);
+		mtls_verifier_free(v);
+	}
+	return 0;
+}
