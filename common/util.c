@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,24 +57,59 @@ secret_mode(int fd, const char *path, const char *what, struct mtls_err *err)
 	return 0;
 }
 
+/* Move b (got bytes used) to a new buffer of size n, wiping the old one. */
+static char *
+grow(char *b, size_t got, size_t old, size_t n)
+{
+	char *nb = malloc(n);
+
+	if (nb != NULL && got > 0)
+		memcpy(nb, b, got);
+	explicit_bzero(b, old);
+	free(b);
+	return nb;
+}
+
 int
 mtls_fd_read(int fd, const char *path, const char *what, size_t max,
     char **buf, size_t *len, struct mtls_err *err)
 {
+	struct stat st;
 	char *b;
-	size_t got = 0;
+	size_t got = 0, cap;
 	ssize_t n;
 
 	*buf = NULL;
 	*len = 0;
-	if ((b = malloc(max + 1)) == NULL)
+	/* Sized from fstat, grown if the file is longer than it said. */
+	cap = 64 * 1024;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+	    (uint64_t)st.st_size < (uint64_t)max)
+		cap = (size_t)st.st_size + 1;
+	if (cap > max + 1)
+		cap = max + 1;
+	if ((b = malloc(cap)) == NULL)
 		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 	for (;;) {
-		n = read(fd, b + got, max + 1 - got);
+		if (got == cap) {
+			size_t ncap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+
+			if (got > max) {
+				explicit_bzero(b, cap);
+				free(b);
+				return mtls_err_set(err, MTLS_E_TOO_LARGE,
+				    "%s %s: larger than %zu bytes", what, path,
+				    max);
+			}
+			if ((b = grow(b, got, cap, ncap)) == NULL)
+				return mtls_err_set(err, MTLS_E_NOMEM, NULL);
+			cap = ncap;
+		}
+		n = read(fd, b + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			explicit_bzero(b, got);
+			explicit_bzero(b, cap);
 			free(b);
 			return mtls_err_set(err, MTLS_E_IO, "%s %s: read: %s",
 			    what, path, strerror(errno));
@@ -81,13 +117,15 @@ mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 		if (n == 0)
 			break;
 		got += (size_t)n;
-		if (got > max) {
-			explicit_bzero(b, max + 1);
-			free(b);
-			return mtls_err_set(err, MTLS_E_TOO_LARGE,
-			    "%s %s: larger than %zu bytes", what, path, max);
-		}
 	}
+	if (got > max) {
+		explicit_bzero(b, cap);
+		free(b);
+		return mtls_err_set(err, MTLS_E_TOO_LARGE,
+		    "%s %s: larger than %zu bytes", what, path, max);
+	}
+	if (got == cap && (b = grow(b, got, cap, cap + 1)) == NULL)
+		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 	b[got] = '\0';
 	*buf = b;
 	*len = got;
