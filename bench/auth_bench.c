@@ -18,8 +18,12 @@
  * conversation function: both sides in one thread, as in the floor, which
  * is an in-memory TLS 1.3 handshake between two GnuTLS sessions with the
  * same priority string, host key and person key, a client certificate
- * required, and nothing verified.  Each scenario runs in its own child
- * process so that its peak RSS is its own.  Reported: median CPU time per
+ * required, and nothing verified; beside it, the same handshake with each
+ * side verifying the peer's chain against the CA, and PAM alone (the same
+ * calls on a pam_permit stack).  Scenarios run in child processes, so
+ * that each peak RSS is its own, in rounds (AUTH_BENCH_ROUNDS, default 5)
+ * that interleave them, so that a slow spell of a shared machine falls on
+ * all of them alike.  Reported: median CPU time per
  * login (both sides, and the server's share: the time outside the
  * conversation function), peak RSS, and the ratios to the floor and to the
  * same key with an empty CRL.
@@ -555,6 +559,15 @@ one_pam(const char *confdir)
 
 /* --- scenarios, each in a child ----------------------------------------- */
 
+/* AUTH_BENCH_KEYS (a list of key type names) limits the run. */
+static int
+wanted(const struct keytype *kt)
+{
+	const char *w = getenv("AUTH_BENCH_KEYS");
+
+	return w == NULL || strstr(w, kt->name) != NULL;
+}
+
 #define FLOOR		(-1L)	/* bare handshake */
 #define FLOOR_VERIFIED	(-2L)	/* handshake, each side verifies the peer */
 #define PAM_ONLY	(-3L)	/* pam_permit through the same calls */
@@ -564,6 +577,36 @@ struct result {
 	double	server;		/* median of the server's share */
 	long	maxrss_kb;
 };
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, c, n)) <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+	ssize_t r;
+
+	while (n > 0) {
+		if ((r = read(fd, c, n)) <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
 
 static void
 run_child(const struct keytype *kt, long crl_size, unsigned iters, int fd)
@@ -617,22 +660,33 @@ run_child(const struct keytype *kt, long crl_size, unsigned iters, int fd)
 			srv[i] = tot[i] - c;
 		}
 	}
-	res.total = median(tot, iters);
-	res.server = median(srv, iters);
-	res.maxrss_kb = 0;
-	if (write(fd, &res, sizeof(res)) != (ssize_t)sizeof(res))
+	(void)res;
+	if (write_all(fd, tot, iters * sizeof(double)) != 0 ||
+	    write_all(fd, srv, iters * sizeof(double)) != 0)
 		_exit(1);
 	_exit(0);
 }
 
+/* Samples of one scenario, gathered over the rounds. */
+struct series {
+	double	*tot, *srv;
+	unsigned n;
+	long	 maxrss_kb;
+};
+
+/* One round of a scenario: a child doing iters logins, appended to *se. */
 static int
 run(const struct keytype *kt, long crl_size, unsigned iters,
-    struct result *res)
+    struct series *se)
 {
 	struct rusage ru;
-	int p[2], st;
+	int p[2], st, bad;
 	pid_t pid;
 
+	if ((se->tot = realloc(se->tot, (se->n + iters) * sizeof(double))) ==
+	    NULL || (se->srv = realloc(se->srv, (se->n + iters) *
+	    sizeof(double))) == NULL)
+		die("out of memory");
 	if (pipe(p) != 0)
 		die("pipe");
 	fflush(stdout);
@@ -643,14 +697,30 @@ run(const struct keytype *kt, long crl_size, unsigned iters,
 		run_child(kt, crl_size, iters, p[1]);
 	}
 	close(p[1]);
-	if (read(p[0], res, sizeof(*res)) != (ssize_t)sizeof(*res))
-		res->total = -1;
+	bad = read_all(p[0], se->tot + se->n, iters * sizeof(double)) != 0 ||
+	    read_all(p[0], se->srv + se->n, iters * sizeof(double)) != 0;
 	close(p[0]);
 	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) ||
-	    WEXITSTATUS(st) != 0 || res->total < 0)
+	    WEXITSTATUS(st) != 0 || bad)
 		return -1;
-	res->maxrss_kb = ru.ru_maxrss;
+	se->n += iters;
+	if (ru.ru_maxrss > se->maxrss_kb)
+		se->maxrss_kb = ru.ru_maxrss;
 	return 0;
+}
+
+static struct result
+summarize(struct series *se)
+{
+	struct result r;
+
+	r.total = median(se->tot, se->n);
+	r.server = median(se->srv, se->n);
+	r.maxrss_kb = se->maxrss_kb;
+	free(se->tot);
+	free(se->srv);
+	memset(se, 0, sizeof(*se));
+	return r;
 }
 
 /* Wall time and peak RSS of a command. */
@@ -689,6 +759,8 @@ main(int argc, char **argv)
 	size_t n_sizes = 0, s, k;
 	unsigned iters = 200;
 	struct result fl, fv, pam_r, r, empty;
+	static struct series se[N_KEYTYPES][2 + MAX_SIZES], pam_se;
+	unsigned rounds = 5, per, round;
 	char tmpl[] = "/tmp/mtls-auth-bench.XXXXXX";
 	int i;
 
@@ -708,14 +780,19 @@ main(int argc, char **argv)
 			sizes[n_sizes++] = default_sizes[s];
 	if (iters == 0)
 		iters = 1;
+	if (getenv("AUTH_BENCH_ROUNDS") != NULL)
+		rounds = (unsigned)strtoul(getenv("AUTH_BENCH_ROUNDS"), NULL,
+		    10);
+	if (rounds == 0)
+		rounds = 1;
 	if (mkdtemp(tmpl) == NULL)
 		die("mkdtemp");
 	snprintf(dir, sizeof(dir), "%s", tmpl);
 	if (gnutls_global_init() < 0)
 		die("gnutls_global_init");
 
-	printf("auth_bench: %u logins per scenario (median CPU), in %s\n",
-	    iters, dir);
+	printf("auth_bench: %u logins per scenario in %u rounds (median CPU), "
+	    "in %s\n", iters, rounds, dir);
 	printf("setup\n");
 	sh("%s ca init %s --name 'Bench Root' --org Bench >/dev/null",
 	    mtls_bin, at("ca"));
@@ -773,8 +850,34 @@ main(int argc, char **argv)
 		die("mkdir");
 	write_file(at("pam-permit/mtls-bench"), "auth required pam_permit.so\n",
 	    28, 0644);
-	if (run(&keytypes[0], PAM_ONLY, iters, &pam_r) != 0)
-		die("pam_permit failed");
+	/*
+	 * Each scenario runs in rounds, interleaved with the others, so that
+	 * a slow spell of the machine falls on all of them alike.
+	 */
+	per = iters / rounds > 0 ? iters / rounds : 1;
+	for (k = 0; k < N_KEYTYPES; k++) {
+		if (!wanted(&keytypes[k]))
+			continue;
+		for (round = 0; round < rounds; round++) {
+			if (run(&keytypes[k], FLOOR, per, &se[k][0]) != 0 ||
+			    run(&keytypes[k], FLOOR_VERIFIED, per,
+			    &se[k][1]) != 0)
+				die("the floor failed for %s",
+				    keytypes[k].name);
+			if (run(&keytypes[k], PAM_ONLY, per, &pam_se) != 0)
+				die("pam_permit failed");
+			for (s = 0; s < n_sizes; s++)
+				if (run(&keytypes[k], sizes[s], per,
+				    &se[k][2 + s]) != 0)
+					die("logins failed for %s, %ld serials",
+					    keytypes[k].name, sizes[s]);
+		}
+	}
+	if (pam_se.n == 0) {
+		printf("no key type selected (AUTH_BENCH_KEYS)\n");
+		goto done;
+	}
+	pam_r = summarize(&pam_se);
 	printf("\nPAM alone (pam_start_confdir + pam_authenticate + pam_end, "
 	    "pam_permit): %.3f ms, %.1f MB peak\n", pam_r.total * 1e3,
 	    (double)pam_r.maxrss_kb / 1024);
@@ -786,12 +889,10 @@ main(int argc, char **argv)
 	for (k = 0; k < N_KEYTYPES; k++) {
 		double like;
 
-		if (getenv("AUTH_BENCH_KEYS") != NULL &&
-		    strstr(getenv("AUTH_BENCH_KEYS"), keytypes[k].name) == NULL)
+		if (!wanted(&keytypes[k]))
 			continue;
-		if (run(&keytypes[k], FLOOR, iters, &fl) != 0 ||
-		    run(&keytypes[k], FLOOR_VERIFIED, iters, &fv) != 0)
-			die("the floor failed for %s", keytypes[k].name);
+		fl = summarize(&se[k][0]);
+		fv = summarize(&se[k][1]);
 		like = fv.total + pam_r.total;
 		printf("%-10s %-22s %8.3f %9.3f %8.1f %7.2f %7s %7s\n",
 		    keytypes[k].name, "floor: bare handshake", fl.total * 1e3,
@@ -803,9 +904,7 @@ main(int argc, char **argv)
 		for (s = 0; s < n_sizes; s++) {
 			char label[40];
 
-			if (run(&keytypes[k], sizes[s], iters, &r) != 0)
-				die("logins failed for %s, %ld serials",
-				    keytypes[k].name, sizes[s]);
+			r = summarize(&se[k][2 + s]);
 			if (s == 0)
 				empty = r;
 			snprintf(label, sizeof(label), "pam_mtls, CRL %ld",
@@ -821,6 +920,7 @@ main(int argc, char **argv)
 			printf("\n");
 		}
 	}
+ done:
 	if (getenv("AUTH_BENCH_KEEP") == NULL)
 		sh("rm -rf '%s'", dir);
 	gnutls_global_deinit();
