@@ -26,13 +26,9 @@
 #define OID_EKU_CLIENT	"1.3.6.1.5.5.7.3.2"
 #define OID_EKU_SERVER	"1.3.6.1.5.5.7.3.1"
 #define OID_SAN		"2.5.29.17"
-#define MAX_SERIAL	MTLS_SERIAL_MAX
 #define MAX_PATH	(MTLS_MAX_INTERMEDIATES + 2)
 #define MAX_CRL_SIZE	(256UL * 1024 * 1024)
 #define MAX_PEM_SIZE	(4UL * 1024 * 1024)
-
-#define serial		mtls_serial
-#define serial_cmp	mtls_serial_cmp
 
 struct crl {
 	char		*path;
@@ -41,7 +37,7 @@ struct crl {
 	gnutls_x509_crt_t issuer;	/* borrowed: an anchor or intermediate */
 	time_t		 this_update;
 	time_t		 next_update;	/* -1: absent */
-	struct serial	*serials;	/* sorted; NULL when idx is set */
+	struct mtls_serial	*serials;	/* sorted; NULL when idx is set */
 	size_t		 n_serials;
 	const struct mtls_crlidx *idx;	/* the serials are in this index */
 	size_t		 sect;		/* as its section sect */
@@ -108,19 +104,18 @@ reject(struct mtls_err *err, int code, gnutls_x509_crt_t crt, size_t depth,
 
 /* Strip leading zero octets; fails for serials longer than 20 octets. */
 static int
-serial_norm(const unsigned char *in, size_t len, struct serial *out)
+serial_norm(const unsigned char *in, size_t len, struct mtls_serial *out)
 {
 	while (len > 1 && in[0] == 0) {
 		in++;
 		len--;
 	}
-	if (len == 0 || len > MAX_SERIAL)
+	if (len == 0 || len > MTLS_SERIAL_MAX)
 		return -1;
 	out->len = (unsigned char)len;
 	memcpy(out->b, in, len);
 	return 0;
 }
-
 
 void
 mtls_crts_free(gnutls_x509_crt_t *crts, unsigned n)
@@ -275,7 +270,7 @@ static int
 crl_read_serials(gnutls_x509_crl_t crl, struct crl *c)
 {
 	gnutls_x509_crl_iter_t iter = NULL;
-	struct serial *list = NULL;
+	struct mtls_serial *list = NULL;
 	unsigned char buf[64];
 	size_t sz, cap, n = 0;
 	time_t t;
@@ -301,7 +296,7 @@ crl_read_serials(gnutls_x509_crl_t crl, struct crl *c)
 		n++;
 	}
 	if (n > 1)
-		qsort(list, n, sizeof(*list), serial_cmp);
+		qsort(list, n, sizeof(*list), mtls_serial_cmp);
 	c->serials = list;
 	c->n_serials = n;
 	list = NULL;
@@ -357,6 +352,16 @@ crl_add(struct mtls_verifier *v, const char *path, gnutls_x509_crl_t crl,
 	return 0;
 }
 
+/* The SHA-256 fingerprint of crt, which names a CA in an index. */
+static int
+ca_fingerprint(gnutls_x509_crt_t crt, unsigned char out[32])
+{
+	size_t sz = 32;
+
+	return gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, out,
+	    &sz) == 0 && sz == 32 ? 0 : -1;
+}
+
 /* The configured CA whose SHA-256 fingerprint is fp, or NULL. */
 static gnutls_x509_crt_t
 ca_by_fingerprint(const struct mtls_verifier *v, const unsigned char fp[32])
@@ -364,17 +369,13 @@ ca_by_fingerprint(const struct mtls_verifier *v, const unsigned char fp[32])
 	const gnutls_x509_crt_t *lists[2] = { v->anchors, v->inters };
 	unsigned counts[2] = { v->n_anchors, v->n_inters };
 	unsigned char h[32];
-	size_t sz;
 	unsigned l, i;
 
 	for (l = 0; l < 2; l++)
-		for (i = 0; i < counts[l]; i++) {
-			sz = sizeof(h);
-			if (gnutls_x509_crt_get_fingerprint(lists[l][i],
-			    GNUTLS_DIG_SHA256, h, &sz) == 0 && sz == 32 &&
+		for (i = 0; i < counts[l]; i++)
+			if (ca_fingerprint(lists[l][i], h) == 0 &&
 			    memcmp(h, fp, 32) == 0)
 				return lists[l][i];
-		}
 	return NULL;
 }
 
@@ -441,7 +442,7 @@ crl_write_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 	struct mtls_crlidx_sect sects[MTLS_CRLIDX_MAX_SECTIONS];
 	unsigned char sum[32];
 	struct mtls_err e;
-	size_t i, n = v->n_crls - first, sz;
+	size_t i, n = v->n_crls - first;
 
 	if (n > MTLS_CRLIDX_MAX_SECTIONS)
 		return;
@@ -452,11 +453,8 @@ crl_write_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 	for (i = 0; i < n; i++) {
 		const struct crl *c = &v->crls[first + i];
 
-		if (c->status != 0)
-			return;
-		sz = sizeof(sects[i].issuer);
-		if (gnutls_x509_crt_get_fingerprint(c->issuer,
-		    GNUTLS_DIG_SHA256, sects[i].issuer, &sz) != 0 || sz != 32)
+		if (c->status != 0 ||
+		    ca_fingerprint(c->issuer, sects[i].issuer) != 0)
 			return;
 		sects[i].this_update = (int64_t)c->this_update;
 		sects[i].next_update = (int64_t)c->next_update;
@@ -1186,7 +1184,7 @@ check_revocation(const struct mtls_verifier *v, gnutls_x509_crt_t *path,
     size_t len, time_t now, struct mtls_err *err)
 {
 	unsigned char buf[64];
-	struct serial key;
+	struct mtls_serial key;
 	size_t i, k, sz, applicable;
 	int r;
 
@@ -1217,7 +1215,7 @@ check_revocation(const struct mtls_verifier *v, gnutls_x509_crt_t *path,
 			else
 				r = c->n_serials > 0 && bsearch(&key,
 				    c->serials, c->n_serials, sizeof(key),
-				    serial_cmp) != NULL;
+				    mtls_serial_cmp) != NULL;
 			if (r < 0)
 				return mtls_err_set(err, MTLS_E_CRL_INDEX, "%s: "
 				    "the revocation index of %s cannot be "
