@@ -84,7 +84,7 @@ mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 	/* Sized from fstat, grown if the file is longer than it said. */
 	cap = 64 * 1024;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-	    (uint64_t)st.st_size < (uint64_t)max)
+	    (uint64_t)st.st_size <= (uint64_t)max)
 		cap = (size_t)st.st_size + 1;
 	if (cap > max + 1)
 		cap = max + 1;
@@ -118,14 +118,7 @@ mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 			break;
 		got += (size_t)n;
 	}
-	if (got > max) {
-		explicit_bzero(b, cap);
-		free(b);
-		return mtls_err_set(err, MTLS_E_TOO_LARGE,
-		    "%s %s: larger than %zu bytes", what, path, max);
-	}
-	if (got == cap && (b = grow(b, got, cap, cap + 1)) == NULL)
-		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
+	/* End of file came from a read into free room: got < cap <= max + 1. */
 	b[got] = '\0';
 	*buf = b;
 	*len = got;
