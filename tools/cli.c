@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "log.h"
@@ -216,4 +217,66 @@ cli_expect_verb(int argc, char **argv, const char *verb,
 	}
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+int
+cli_parse_verb(int argc, char **argv, const char *verb, int force_ok,
+    void (*usage)(FILE *), struct cli_verb *o)
+{
+	static const struct option verb_opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	o->config = MTLS_DEFAULT_CONFIG;
+	o->at = time(NULL);
+	o->force = 0;
+	if ((ch = cli_expect_verb(argc, argv, verb, usage)) >= 0)
+		return ch;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc - 1, argv + 1, "+h", verb_opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'a':
+			if (mtls_parse_time(optarg, &o->at) != 0) {
+				fprintf(stderr, "mtls %s %s: --at %s: bad time\n",
+				    argv[0], verb, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			if (!force_ok) {
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			o->force = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+void
+cli_problem(void *ctx, int code, const char *msg)
+{
+	(void)ctx;
+	printf("  problem (%s): %s\n", mtls_errname(code), msg);
 }

@@ -52,6 +52,24 @@ int cmd_group(int argc, char **argv);
 int cli_expect_verb(int argc, char **argv, const char *verb,
     void (*usage)(FILE *));
 
+/* The options of the one-verb commands. */
+struct cli_verb {
+	const char	*config;	/* --config, or the default file */
+	time_t		 at;		/* --at, or now */
+	int		 force;		/* --force (crl update) */
+};
+
+/*
+ * cli_expect_verb(), then --config FILE, --at TIME, --help, and --force
+ * when force_ok; no operands.  -1 to go on, else the exit status after
+ * printing usage or the error.
+ */
+int cli_parse_verb(int argc, char **argv, const char *verb, int force_ok,
+    void (*usage)(FILE *), struct cli_verb *o);
+
+/* A mtls_verifier_problems() callback: "  problem (NAME): MESSAGE". */
+void cli_problem(void *ctx, int code, const char *msg);
+
 /*
  * Parse the shared options; which: "verify" or "map" (map has no trust
  * overrides in its usage text but accepts them).  Returns 0, or exits

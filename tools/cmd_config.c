@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,59 +23,22 @@ usage(FILE *f)
 	    "file or\nsomething it names cannot be loaded.\n");
 }
 
-static void
-problem(void *ctx, int code, const char *msg)
-{
-	(void)ctx;
-	printf("  problem (%s): %s\n", mtls_errname(code), msg);
-}
-
 int
 cmd_config(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "at", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *path = MTLS_DEFAULT_CONFIG;
+	struct cli_verb o;
 	struct mtls_conf *c = NULL;
 	struct mtls_verifier *v = NULL;
 	struct mtls_err e = { 0, "" };
-	time_t at = time(NULL);
+	const char *path;
+	time_t at;
 	size_t np;
-	int ch, rc = EXIT_USAGE;
+	int rc = EXIT_USAGE, r;
 
-	if ((ch = cli_expect_verb(argc, argv, "check", usage)) >= 0)
-		return ch;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, "+h", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'a':
-			if (mtls_parse_time(optarg, &at) != 0) {
-				fprintf(stderr, "mtls config check: --at %s: "
-				    "bad time\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if ((r = cli_parse_verb(argc, argv, "check", 0, usage, &o)) >= 0)
+		return r;
+	path = o.config;
+	at = o.at;
 	if (mtls_conf_load(path, &c, &e) != 0 ||
 	    mtls_verifier_new(c, &v, &e) != 0) {
 		fprintf(stderr, "mtls: %s\n", mtls_err_msg(&e));
@@ -90,7 +52,7 @@ cmd_config(int argc, char **argv)
 	if (c->n_rules == 0)
 		printf("  note: no map rules: no certificate maps to any "
 		    "account\n");
-	np = mtls_verifier_problems(v, at, problem, NULL);
+	np = mtls_verifier_problems(v, at, cli_problem, NULL);
 	if (c->host_cert != NULL || c->host_key != NULL) {
 		int hr = mtls_host_check(c, v, at, &e);
 

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +31,6 @@ usage(FILE *f)
 	    "forged,\nstale (at --at, default now) or otherwise unusable (logins "
 	    "that need it\nare denied), 2 the configuration or the directory cannot be "
 	    "used.\n");
-}
-
-static void
-problem(void *ctx, int code, const char *msg)
-{
-	(void)ctx;
-	printf("  problem (%s): %s\n", mtls_errname(code), msg);
 }
 
 static const char *
@@ -165,7 +157,7 @@ update(const char *path, int force, time_t at)
 			unindexed++;
 		}
 	}
-	np = mtls_verifier_problems(v, at, problem, NULL);
+	np = mtls_verifier_problems(v, at, cli_problem, NULL);
 	rc = np > 0 || unindexed > 0 ? EXIT_REJECTED : 0;
  out:
 	mtls_verifier_free(v);
@@ -176,48 +168,10 @@ update(const char *path, int force, time_t at)
 int
 cmd_crl(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "at", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *path = MTLS_DEFAULT_CONFIG;
-	time_t at = time(NULL);
-	int ch, force = 0;
+	struct cli_verb o;
+	int rc;
 
-	if ((ch = cli_expect_verb(argc, argv, "update", usage)) >= 0)
-		return ch;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, "+h", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		case 'a':
-			if (mtls_parse_time(optarg, &at) != 0) {
-				fprintf(stderr, "mtls crl update: --at %s: "
-				    "bad time\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return update(path, force, at);
+	if ((rc = cli_parse_verb(argc, argv, "update", 1, usage, &o)) >= 0)
+		return rc;
+	return update(o.config, o.force, o.at);
 }
