@@ -18,4 +18,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* A malloc'd NUL-terminated copy of data, or NULL. */
 char *fuzz_strndup(const uint8_t *data, size_t size);
 
+/*
+ * FIXTURES/name, the test PKI (default tests/fixtures/name), in one of
+ * two static buffers used in turn.
+ */
+const char *fuzz_fixture(const char *name);
+
+struct mtls_conf;
+
+/*
+ * A configuration trusting the test PKI's root.pem with inter.pem as an
+ * intermediate, no CRLs, crl_cache none; traps when out of memory.
+ */
+struct mtls_conf *fuzz_pki_conf(void);
+
 #endif /* MTLS_FUZZ_H */

@@ -24,29 +24,19 @@ static gnutls_certificate_credentials_t cred;
 static void
 init(void)
 {
-	struct mtls_conf *c = NULL;
+	struct mtls_conf *c;
 	struct mtls_err err;
-	const char *dir = getenv("FIXTURES");
-	char path[4096], key[4096];
 
 	if (v != NULL)
 		return;
-	if (dir == NULL)
-		dir = "tests/fixtures";
-	if (mtls_conf_new(&c) != 0)
-		__builtin_trap();
-	snprintf(path, sizeof(path), "%s/root.pem", dir);
-	if (mtls_conf_list_add(&c->anchors, &c->n_anchors, path) != 0)
-		__builtin_trap();
+	c = fuzz_pki_conf();
 	c->crl_required = 0;
-	c->crl_cache_off = 1;
 	if (mtls_verifier_new(c, &v, &err) != 0)
 		__builtin_trap();	/* the fixtures are missing */
 	mtls_conf_free(c);
-	snprintf(path, sizeof(path), "%s/leaf-good.pem", dir);
-	snprintf(key, sizeof(key), "%s/leaf-good.key", dir);
 	if (gnutls_certificate_allocate_credentials(&cred) < 0 ||
-	    gnutls_certificate_set_x509_key_file(cred, path, key,
+	    gnutls_certificate_set_x509_key_file(cred,
+	    fuzz_fixture("leaf-good.pem"), fuzz_fixture("leaf-good.key"),
 	    GNUTLS_X509_FMT_PEM) < 0)
 		__builtin_trap();
 }

@@ -38,8 +38,6 @@ cleanup(void)
 static void
 init(void)
 {
-	const char *fx = getenv("FIXTURES");
-	char path[4096];
 	struct mtls_err err;
 
 	if (dir[0] != '\0')
@@ -50,37 +48,25 @@ init(void)
 	atexit(cleanup);
 	mtls_crlidx_settle = 0;
 	snprintf(crl, sizeof(crl), "%s/x.crl", dir);
-	snprintf(path, sizeof(path), "%s/leaf-good.pem",
-	    fx != NULL ? fx : "tests/fixtures");
-	if (mtls_load_crts(path, "certificate", 0, &leaf, &n_leaf, &err) != 0)
+	if (mtls_load_crts(fuzz_fixture("leaf-good.pem"), "certificate", 0,
+	    &leaf, &n_leaf, &err) != 0)
 		__builtin_trap();	/* the fixtures are missing */
 }
 
 static struct mtls_verifier *
 verifier(int cached)
 {
-	const char *fx = getenv("FIXTURES");
 	struct mtls_verifier *v = NULL;
-	struct mtls_conf *c = NULL;
+	struct mtls_conf *c = fuzz_pki_conf();
 	struct mtls_err err;
-	char path[4096];
 
-	if (fx == NULL)
-		fx = "tests/fixtures";
-	if (mtls_conf_new(&c) != 0)
-		__builtin_trap();
-	snprintf(path, sizeof(path), "%s/root.pem", fx);
-	(void)mtls_conf_list_add(&c->anchors, &c->n_anchors, path);
-	snprintf(path, sizeof(path), "%s/inter.pem", fx);
-	(void)mtls_conf_list_add(&c->intermediates, &c->n_intermediates,
-	    path);
-	snprintf(path, sizeof(path), "%s/root.crl", fx);
-	(void)mtls_conf_list_add(&c->crls, &c->n_crls, path);
+	(void)mtls_conf_list_add(&c->crls, &c->n_crls,
+	    fuzz_fixture("root.crl"));
 	(void)mtls_conf_list_add(&c->crls, &c->n_crls, crl);
-	if (cached)
+	if (cached) {
+		c->crl_cache_off = 0;
 		c->crl_cache = strdup(dir);
-	else
-		c->crl_cache_off = 1;
+	}
 	(void)mtls_verifier_new(c, &v, &err);
 	mtls_conf_free(c);
 	return v;

@@ -20,33 +20,17 @@ static struct mtls_verifier *
 verifier(void)
 {
 	static struct mtls_verifier *v;
-	static const char *const crls[] = { "root.crl", "inter.crl" };
-	struct mtls_conf *c = NULL;
+	struct mtls_conf *c;
 	struct mtls_err err;
-	const char *dir = getenv("FIXTURES");
-	char path[4096];
-	size_t i;
 
 	if (v != NULL)
 		return v;
-	if (dir == NULL)
-		dir = "tests/fixtures";
-	if (mtls_conf_new(&c) != 0)
-		__builtin_trap();
-	snprintf(path, sizeof(path), "%s/root.pem", dir);
-	if (mtls_conf_list_add(&c->anchors, &c->n_anchors, path) != 0)
-		__builtin_trap();
-	snprintf(path, sizeof(path), "%s/inter.pem", dir);
-	if (mtls_conf_list_add(&c->intermediates, &c->n_intermediates,
-	    path) != 0)
-		__builtin_trap();
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, crls[i]);
-		if (mtls_conf_list_add(&c->crls, &c->n_crls, path) != 0)
-			__builtin_trap();
-	}
-	c->crl_cache_off = 1;
-	if (mtls_verifier_new(c, &v, &err) != 0)
+	c = fuzz_pki_conf();
+	if (mtls_conf_list_add(&c->crls, &c->n_crls,
+	    fuzz_fixture("root.crl")) != 0 ||
+	    mtls_conf_list_add(&c->crls, &c->n_crls,
+	    fuzz_fixture("inter.crl")) != 0 ||
+	    mtls_verifier_new(c, &v, &err) != 0)
 		__builtin_trap();	/* the fixtures are missing */
 	mtls_conf_free(c);
 	return v;
