@@ -409,22 +409,44 @@ mtls_crlidx_lookup(const struct mtls_crlidx *idx, size_t i,
 	return r;
 }
 
+/* 0 when the serials of section i are valid, sorted and summarized right. */
+static int
+sect_check(const struct mtls_crlidx *idx, size_t i)
+{
+	const struct sect_loc *l = &idx->locs[i];
+	size_t j, n = idx->sects[i].n;
+	struct mtls_serial *all;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if ((all = malloc(n * sizeof(*all))) == NULL)
+		return MTLS_E_NOMEM;
+	if (read_at(idx->fd, all, n * sizeof(*all), l->offset) != 0)
+		r = MTLS_E_CRL_INDEX;
+	for (j = 0; r == 0 && j < n; j++)
+		if (all[j].len == 0 || all[j].len > MTLS_SERIAL_MAX ||
+		    (j > 0 && mtls_serial_cmp(&all[j - 1], &all[j]) >= 0) ||
+		    (j % l->stride == 0 &&
+		    mtls_serial_cmp(&all[j], &l->summary[j / l->stride]) != 0))
+			r = MTLS_E_CRL_INDEX;
+	free(all);
+	return r;
+}
+
 int
 mtls_crlidx_check_data(const struct mtls_crlidx *idx, struct mtls_err *err)
 {
-	unsigned char sum[32];
-	struct mtls_serial *all = NULL;
+	unsigned char sum[32], buf[65536];
 	gnutls_hash_hd_t d;
-	unsigned char buf[65536];
-	size_t i, j, off, len, n;
-	int r = MTLS_E_CRL_INDEX;
+	size_t i, off, len;
+	int r;
 
 	if (gnutls_hash_init(&d, GNUTLS_DIG_SHA256) < 0)
 		return mtls_err_set(err, MTLS_E_INTERNAL, NULL);
 	for (off = 0; off < idx->data_size; off += len) {
-		len = idx->data_size - off;
-		if (len > sizeof(buf))
-			len = sizeof(buf);
+		len = idx->data_size - off < sizeof(buf) ?
+		    idx->data_size - off : sizeof(buf);
 		if (read_at(idx->fd, buf, len, idx->data_off + off) != 0 ||
 		    gnutls_hash(d, buf, len) < 0) {
 			gnutls_hash_deinit(d, NULL);
@@ -436,31 +458,12 @@ mtls_crlidx_check_data(const struct mtls_crlidx *idx, struct mtls_err *err)
 	if (memcmp(sum, idx->data_sha256, 32) != 0)
 		return mtls_err_set(err, MTLS_E_CRL_INDEX, "revocation index "
 		    "data checksum mismatch");
-	for (i = 0; i < idx->n; i++) {
-		n = idx->sects[i].n;
-		if (n == 0)
-			continue;
-		if ((all = malloc(n * sizeof(*all))) == NULL)
-			return mtls_err_set(err, MTLS_E_NOMEM, NULL);
-		if (read_at(idx->fd, all, n * sizeof(*all),
-		    idx->locs[i].offset) != 0)
-			goto bad;
-		for (j = 0; j < n; j++)
-			if (all[j].len == 0 || all[j].len > MTLS_SERIAL_MAX ||
-			    (j > 0 && mtls_serial_cmp(&all[j - 1],
-			    &all[j]) >= 0) || (j % idx->locs[i].stride == 0 &&
-			    mtls_serial_cmp(&all[j], &idx->locs[i].summary[j /
-			    idx->locs[i].stride]) != 0))
-				goto bad;
-		free(all);
-		all = NULL;
-	}
+	for (i = 0; i < idx->n; i++)
+		if ((r = sect_check(idx, i)) != 0)
+			return mtls_err_set(err, r, r == MTLS_E_NOMEM ? NULL :
+			    "revocation index: the serials of section %zu are "
+			    "out of order or malformed", i);
 	return 0;
- bad:
-	free(all);
-	r = mtls_err_set(err, MTLS_E_CRL_INDEX, "revocation index: the "
-	    "serials of section %zu are out of order or malformed", i);
-	return r;
 }
 
 int
