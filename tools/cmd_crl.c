@@ -65,14 +65,14 @@ settle(const struct mtls_conf *c)
 }
 
 /* Check the data of every index in use; remove the damaged ones. */
-static size_t
+static void
 check_indexes(const struct mtls_conf *c, const char *dir)
 {
 	char ipath[PATH_MAX];
 	struct mtls_crlidx *idx;
 	struct mtls_err e = { 0, "" };
 	struct stat st;
-	size_t i, bad = 0;
+	size_t i;
 
 	for (i = 0; i < c->n_crls; i++) {
 		idx = NULL;
@@ -85,11 +85,9 @@ check_indexes(const struct mtls_conf *c, const char *dir)
 			fprintf(stderr, "mtls crl update: %s: %s; rebuilding\n",
 			    ipath, mtls_err_msg(&e));
 			unlink(ipath);
-			bad++;
 		}
 		mtls_crlidx_close(idx);
 	}
-	return bad;
 }
 
 static int
@@ -135,8 +133,8 @@ update(const char *path, int force, time_t at)
 			    "%s\n", ipath, strerror(errno));
 			goto out;
 		}
-	if (!force && check_indexes(c, dir) > 0)
-		force = 1;
+	if (!force)
+		check_indexes(c, dir);
 	settle(c);
 	if (mtls_verifier_new(c, &v, &e) != 0) {
 		fprintf(stderr, "mtls: %s\n", mtls_err_msg(&e));
