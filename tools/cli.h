@@ -4,6 +4,7 @@
 #ifndef MTLS_CLI_H
 #define MTLS_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -30,6 +31,24 @@ struct cli_opts {
 	int		 verbose;
 	const char	*cert;		/* the operand */
 };
+
+struct mtls_idsrc;
+
+/* What identity sources are checked against (mtls db, user, group). */
+struct cli_idsrc_env {
+	const char	*passwd;	/* the system's passwd file */
+	const char	*group;		/* the system's group file */
+	uint32_t	 id_min, id_max;
+};
+
+/*
+ * Parse the texts of the users and groups sources (malloc'd; src takes
+ * both, whatever happens) and check them as `mtls db build` does: against
+ * the system files, the id range, and shells that exist.
+ */
+int cli_idsrc_check(struct mtls_idsrc *src, const char *users, char *utext,
+    size_t ulen, const char *groups, char *gtext, size_t glen,
+    const struct cli_idsrc_env *ce, struct mtls_err *e);
 
 /* Subcommands: argc/argv start at the subcommand's name. */
 int cmd_verify(int argc, char **argv);

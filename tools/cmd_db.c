@@ -64,51 +64,65 @@ shell_ok(const char *path)
 	    (st.st_mode & 0111) != 0;
 }
 
-/* Read, parse and check both sources into src. */
-static int
-load_sources(const struct db_opts *o, struct mtls_idsrc *src,
-    struct mtls_err *e)
+int
+cli_idsrc_check(struct mtls_idsrc *src, const char *users, char *utext,
+    size_t ulen, const char *groups, char *gtext, size_t glen,
+    const struct cli_idsrc_env *ce, struct mtls_err *e)
 {
 	struct mtls_idsrc_env env;
-	char *pw = NULL, *gr = NULL, *t = NULL;
+	char *pw = NULL, *gr = NULL;
 	size_t len;
 	int r;
 
 	memset(&env, 0, sizeof(env));
-	if ((src->users_path = strdup(o->users)) == NULL ||
-	    (src->groups_path = strdup(o->groups)) == NULL) {
-		r = mtls_err_set(e, MTLS_E_NOMEM, NULL);
-		goto out;
+	if ((src->users_path = strdup(users)) == NULL ||
+	    (src->groups_path = strdup(groups)) == NULL) {
+		free(utext);
+		free(gtext);
+		return mtls_err_set(e, MTLS_E_NOMEM, NULL);
 	}
-	if ((r = mtls_file_read(o->users, "users source", MTLS_IDSRC_MAX_SIZE,
-	    &t, &len, e)) != 0)
-		goto out;
-	r = mtls_idsrc_parse_users(src, o->users, t, len, e);
-	t = NULL;	/* src owns it now */
-	if (r != 0)
-		goto out;
-	if ((r = mtls_file_read(o->groups, "groups source",
-	    MTLS_IDSRC_MAX_SIZE, &t, &len, e)) != 0)
-		goto out;
-	r = mtls_idsrc_parse_groups(src, o->groups, t, len, e);
-	t = NULL;
-	if (r != 0)
-		goto out;
-	if ((r = mtls_file_read_any(o->passwd, "system passwd", 64 << 20, &pw,
-	    &len, e)) != 0 || (r = mtls_file_read_any(o->group,
+	r = mtls_idsrc_parse_users(src, users, utext, ulen, e);
+	if (r != 0) {		/* src owns utext now */
+		free(gtext);
+		return r;
+	}
+	if ((r = mtls_idsrc_parse_groups(src, groups, gtext, glen, e)) != 0)
+		return r;
+	if ((r = mtls_file_read_any(ce->passwd, "system passwd", 64 << 20,
+	    &pw, &len, e)) != 0 || (r = mtls_file_read_any(ce->group,
 	    "system group", 64 << 20, &gr, &len, e)) != 0)
 		goto out;
-	env.id_min = o->id_min;
-	env.id_max = o->id_max;
+	env.id_min = ce->id_min;
+	env.id_max = ce->id_max;
 	env.passwd = pw;
 	env.group = gr;
 	env.shell_ok = shell_ok;
 	r = mtls_idsrc_check(src, &env, e);
  out:
-	free(t);
 	free(pw);
 	free(gr);
 	return r;
+}
+
+/* Read both sources and check them into src. */
+static int
+load_sources(const struct db_opts *o, struct mtls_idsrc *src,
+    struct mtls_err *e)
+{
+	struct cli_idsrc_env ce = { o->passwd, o->group, o->id_min,
+	    o->id_max };
+	char *u = NULL, *g = NULL;
+	size_t ulen, glen;
+	int r;
+
+	if ((r = mtls_file_read(o->users, "users source", MTLS_IDSRC_MAX_SIZE,
+	    &u, &ulen, e)) != 0 || (r = mtls_file_read(o->groups,
+	    "groups source", MTLS_IDSRC_MAX_SIZE, &g, &glen, e)) != 0) {
+		free(u);
+		return r;
+	}
+	return cli_idsrc_check(src, o->users, u, ulen, o->groups, g, glen,
+	    &ce, e);
 }
 
 /* Serialize writers of one database with DB.lock (flock). */

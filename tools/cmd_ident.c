@@ -291,55 +291,20 @@ text_load(struct text *t, const char *path, const char *what,
 /* ---- the sources as records, checked as db build checks them --------- */
 
 static int
-shell_ok(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_mode & 0111) != 0;
-}
-
-static int
 src_check(const struct id_opts *o, const struct text *ut,
     const struct text *gt, struct mtls_idsrc *src, struct mtls_err *e)
 {
-	struct mtls_idsrc_env env;
-	char *u = NULL, *g = NULL, *pw = NULL, *gr = NULL;
-	size_t len;
-	int r = MTLS_E_NOMEM;
+	struct cli_idsrc_env ce = { o->passwd, o->group, o->id_min,
+	    o->id_max };
+	char *u, *g;
 
 	memset(src, 0, sizeof(*src));
-	memset(&env, 0, sizeof(env));
-	if ((u = strdup(ut->buf)) == NULL || (g = strdup(gt->buf)) == NULL ||
-	    (src->users_path = strdup(o->users)) == NULL ||
-	    (src->groups_path = strdup(o->groups)) == NULL) {
-		r = mtls_err_set(e, MTLS_E_NOMEM, NULL);
-		goto out;
+	if ((u = strdup(ut->buf)) == NULL || (g = strdup(gt->buf)) == NULL) {
+		free(u);
+		return mtls_err_set(e, MTLS_E_NOMEM, NULL);
 	}
-	r = mtls_idsrc_parse_users(src, o->users, u, ut->len, e);
-	u = NULL;	/* src owns it */
-	if (r != 0)
-		goto out;
-	r = mtls_idsrc_parse_groups(src, o->groups, g, gt->len, e);
-	g = NULL;
-	if (r != 0)
-		goto out;
-	if ((r = mtls_file_read_any(o->passwd, "system passwd", 64 << 20, &pw,
-	    &len, e)) != 0 || (r = mtls_file_read_any(o->group,
-	    "system group", 64 << 20, &gr, &len, e)) != 0)
-		goto out;
-	env.id_min = o->id_min;
-	env.id_max = o->id_max;
-	env.passwd = pw;
-	env.group = gr;
-	env.shell_ok = shell_ok;
-	r = mtls_idsrc_check(src, &env, e);
- out:
-	free(u);
-	free(g);
-	free(pw);
-	free(gr);
-	return r;
+	return cli_idsrc_check(src, o->users, u, ut->len, o->groups, g,
+	    gt->len, &ce, e);
 }
 
 static const struct mtls_db_user_in *
