@@ -92,6 +92,7 @@ mtls_conf_free(struct mtls_conf *c)
 	mtls_conf_list_clear(&c->anchors, &c->n_anchors);
 	mtls_conf_list_clear(&c->intermediates, &c->n_intermediates);
 	mtls_conf_list_clear(&c->crls, &c->n_crls);
+	mtls_conf_list_clear(&c->ssh_host_keys, &c->n_ssh_host_keys);
 	free(c->host_cert);
 	free(c->host_key);
 	free(c->identity_db);
@@ -563,6 +564,9 @@ parse_line(struct mtls_conf *c, char *line, const char *file, unsigned ln,
 	if (strcmp(key, "crl") == 0)
 		return add_path(&c->crls, &c->n_crls, tok[1], key, file, ln,
 		    err);
+	if (strcmp(key, "ssh_host_key") == 0)
+		return add_path(&c->ssh_host_keys, &c->n_ssh_host_keys, tok[1],
+		    key, file, ln, err);
 	for (k = 0; k < S_COUNT; k++) {
 		if (strcmp(key, scalar_names[k]) != 0)
 			continue;

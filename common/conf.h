@@ -94,6 +94,8 @@ struct mtls_conf {
 	char		 *host_cert;	/* host_certificate */
 	char		 *host_key;	/* host_key */
 	char		 *identity_db;	/* identity_db, or NULL: the default */
+	char		**ssh_host_keys; /* ssh_host_key: paths or glob patterns */
+	size_t		  n_ssh_host_keys;
 
 	struct mtls_rule *rules;
 	size_t		  n_rules;
@@ -139,7 +141,7 @@ int mtls_conf_check(const struct mtls_conf *conf, struct mtls_err *err);
 int mtls_conf_add_rule(struct mtls_conf *conf, const char *args,
     const char *file, unsigned line, struct mtls_err *err);
 
-/* Append path to a file list (anchors, intermediates, crls). */
+/* Append path to a file list (anchors, intermediates, crls, ...). */
 int mtls_conf_list_add(char ***list, size_t *n, const char *path);
 
 /* Free a file list and reset it to empty. */

@@ -81,6 +81,9 @@
 	X(MTLS_E_DENIED, -125, "denied", "the host denied the login") \
 	X(MTLS_E_NOT_OURS, -126, "not-ours", "not a certificate login prompt") \
 	X(MTLS_E_CONV, -127, "conversation", "the conversation with the user failed") \
+	X(MTLS_E_NO_BINDING, -128, "no-binding", "the client sent no SSH host key binding (an mtls ssh too old, or an ssh that did not report the host key)") \
+	X(MTLS_E_BINDING, -129, "ssh-binding", "the SSH host key the client connected to is not one of this host's keys (a relayed connection)") \
+	X(MTLS_E_NO_HOST_KEYS, -130, "no-ssh-host-keys", "no SSH host public key is configured or readable (ssh_host_key)") \
 	/* local logins: the key on a token or in a file */		\
 	X(MTLS_E_NO_TOKEN, -140, "no-token", "no PKCS#11 token is present") \
 	X(MTLS_E_PIN_WRONG, -141, "wrong-pin", "the token refused the PIN or the key refused the passphrase") \

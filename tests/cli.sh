@@ -1,6 +1,7 @@
 #!/bin/sh
 # cli.sh - mtls verify, map and config check as an administrator uses
-# them: arguments, exit codes (0/1/2), reasons, JSON, file:line errors.
+# them: arguments, exit codes (0/1/2), reasons, JSON, file:line errors,
+# the SSH host keys config check lists.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 
 F=$FIXTURES
@@ -146,14 +147,60 @@ sed "s#$F/inter.crl#$F/inter-forged.crl#" "$TMP/mtls.conf" >"$TMP/forged.conf"
 expect_exit 1 "config check forged CRL" -- $MTLS config check \
     --config "$TMP/forged.conf" --at $T
 expect_in "$TMP/out" "crl-bad-signature" "config check names forged CRL"
-# Host certificate and key.
+# Host certificate and key, and the SSH host keys logins are bound to
+# (made with ssh-keygen; without it, one ready-made key).
+mkdir "$TMP/ssh"
+if command -v ssh-keygen >/dev/null 2>&1; then
+	for t in ed25519 ecdsa rsa; do
+		ssh-keygen -q -t $t -N '' -C "host $t" \
+		    -f "$TMP/ssh/ssh_host_${t}_key" || fail "ssh-keygen -t $t"
+		ssh-keygen -lf "$TMP/ssh/ssh_host_${t}_key.pub" |
+		    sed 's/^[0-9]* \([^ ]*\) .*(\([A-Z0-9]*\))$/\2 \1/' \
+		    >"$TMP/ssh/$t.want"
+	done
+else
+	echo "cli.sh: no ssh-keygen: one ready-made SSH host key" >&2
+	printf 'ssh-ed25519 %s%s host\n' \
+	    AAAAC3NzaC1lZDI1NTE5AAAAIFRd9WD5eQcFkH55F3eTyRW+hdQzEyinZXKZ \
+	    aj+elvNq >"$TMP/ssh/ssh_host_ed25519_key.pub"
+	echo "ED25519 SHA256:ysxyUsQIaXdV2JYGEB+fmpeoyMEeCaARmEntgIT4kXk" \
+	    >"$TMP/ssh/ed25519.want"
+fi
+chmod 0644 "$TMP"/ssh/*.pub
+sshk="ssh_host_key $TMP/ssh/ssh_host_*_key.pub"
 cp "$F/server-good.key" "$TMP/host.key"
 chmod 0600 "$TMP/host.key"
-{ cat "$TMP/mtls.conf"; printf 'host_certificate %s\nhost_key %s\n' \
-    "$F/server-good.pem" "$TMP/host.key"; } >"$TMP/host.conf"
+{ cat "$TMP/mtls.conf"; printf 'host_certificate %s\nhost_key %s\n%s\n' \
+    "$F/server-good.pem" "$TMP/host.key" "$sshk"; } >"$TMP/host.conf"
 expect_exit 0 "host credentials" -- $MTLS config check --config "$TMP/host.conf" \
     --at $T
 expect_in "$TMP/out" "OK for serverAuth" "host certificate verified"
+for want in "$TMP"/ssh/*.want; do
+	t=$(basename "$want" .want)
+	expect_in "$TMP/out" \
+	    "  ssh host key $TMP/ssh/ssh_host_${t}_key.pub: $(cat "$want")" \
+	    "config check lists the $t SSH host key as ssh-keygen -l does"
+done
+# No SSH host key, or an unusable one: SSH logins would be refused.
+sed "s#^ssh_host_key .*#ssh_host_key $TMP/nossh/*.pub#" "$TMP/host.conf" \
+    >"$TMP/nossh.conf"
+expect_exit 1 "no SSH host keys" -- $MTLS config check \
+    --config "$TMP/nossh.conf" --at $T
+expect_in "$TMP/out" "problem (no-ssh-host-keys): " "no SSH host keys problem"
+expect_in "$TMP/out" "$TMP/nossh/*.pub" "no SSH host keys names the pattern"
+chmod 0666 "$TMP/ssh/ssh_host_ed25519_key.pub"
+expect_exit 1 "writable SSH host key" -- $MTLS config check \
+    --config "$TMP/host.conf" --at $T
+expect_in "$TMP/out" \
+    "problem (file-mode): ssh host key $TMP/ssh/ssh_host_ed25519_key.pub" \
+    "writable SSH host key problem"
+chmod 0644 "$TMP/ssh/ssh_host_ed25519_key.pub"
+echo "ssh-ed25519 AAAA" >"$TMP/ssh/ssh_host_bad_key.pub"
+expect_exit 1 "malformed SSH host key" -- $MTLS config check \
+    --config "$TMP/host.conf" --at $T
+expect_in "$TMP/out" "$TMP/ssh/ssh_host_bad_key.pub: line 1: not an SSH public key" \
+    "malformed SSH host key problem"
+rm "$TMP/ssh/ssh_host_bad_key.pub"
 chmod 0644 "$TMP/host.key"
 expect_exit 2 "readable host key" -- $MTLS config check \
     --config "$TMP/host.conf" --at $T
@@ -163,8 +210,8 @@ chmod 0600 "$TMP/host.key"
 expect_exit 2 "host key of another certificate" -- $MTLS config check \
     --config "$TMP/host.conf" --at $T
 expect_in "$TMP/err" "does not belong" "host key mismatch"
-{ cat "$TMP/mtls.conf"; printf 'host_certificate %s\nhost_key %s\n' \
-    "$F/leaf-good.pem" "$TMP/host.key"; } >"$TMP/client-as-host.conf"
+{ cat "$TMP/mtls.conf"; printf 'host_certificate %s\nhost_key %s\n%s\n' \
+    "$F/leaf-good.pem" "$TMP/host.key" "$sshk"; } >"$TMP/client-as-host.conf"
 expect_exit 1 "client certificate as host certificate" -- $MTLS config check \
     --config "$TMP/client-as-host.conf" --at $T
 expect_in "$TMP/out" "wrong-purpose" "host certificate needs serverAuth"

@@ -83,7 +83,8 @@ static const char full_conf[] =
     "map " R26 "\n"						/* 26 */
     "map " R27 "\n"						/* 27 */
     "map " R28 "\n"						/* 28 */
-    "map " R29 "\n";						/* 29 */
+    "map " R29 "\n"						/* 29 */
+    "ssh_host_key /etc/ssh/ssh_host_*_key.pub\n";		/* 30 */
 
 struct rule_want {
 	unsigned	 line;
@@ -183,6 +184,8 @@ START_TEST(test_full_scalars)
 	ck_assert_uint_eq(c->max_intermediates, 3);
 	ck_assert_str_eq(c->host_cert, "/etc/mtls/host.pem");
 	ck_assert_str_eq(c->host_key, "/etc/mtls/host.key");
+	ck_assert_uint_eq(c->n_ssh_host_keys, 1);
+	ck_assert_str_eq(c->ssh_host_keys[0], "/etc/ssh/ssh_host_*_key.pub");
 	ck_assert_uint_eq(c->n_rules, (size_t)NROWS(full_rules));
 	ck_assert_int_eq(mtls_conf_check(c, NULL), 0);
 	mtls_conf_free(c);
@@ -240,6 +243,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c->n_rules, 0);
 	ck_assert_ptr_null(c->host_cert);
 	ck_assert_ptr_null(c->host_key);
+	ck_assert_uint_eq(c->n_ssh_host_keys, 0);
+	ck_assert_ptr_null(c->ssh_host_keys);
 
 	/* Empty text and comments only change nothing. */
 	ck_assert_int_eq(mtls_conf_parse(c, "empty", "", 0, &err), 0);
@@ -334,11 +339,17 @@ static const struct err_row err_rows[] = {
 	{ A "crl /c\n" A, 0, 3, "twice", "/etc/mtls/a.pem" },
 	{ "crl /c\ncrl /c\n", 0, 2, "twice", NULL },
 	{ "intermediate /i\nintermediate /i\n", 0, 2, "twice", NULL },
+	{ "ssh_host_key /k.pub\n" A "ssh_host_key /k.pub\n", 0, 3, "twice",
+	    "ssh_host_key /k.pub" },
 	{ "trust_anchor etc/mtls/a.pem\n", 0, 1, "absolute", NULL },
 	{ A "crl ./x.crl\n", 0, 2, "absolute", NULL },
 	{ "intermediate i.pem\n", 0, 1, "absolute", NULL },
 	{ "host_certificate host.pem\n", 0, 1, "absolute", NULL },
 	{ "host_key ~/host.key\n", 0, 1, "absolute", NULL },
+	{ A "ssh_host_key ssh_host_ed25519_key.pub\n", 0, 2, "absolute",
+	    "ssh_host_key" },
+	{ "ssh_host_key *.pub\n", 0, 1, "absolute", "'*.pub'" },
+	{ "ssh_host_key \"\"\n", 0, 1, "absolute", NULL },
 	{ "trust_anchor \"\"\n", 0, 1, "absolute", NULL },
 	{ A "crl_required maybe\n", 0, 2, "yes or no", "maybe" },
 	{ "crl_required Yes\n", 0, 1, "yes or no", NULL },
@@ -355,6 +366,10 @@ static const struct err_row err_rows[] = {
 	{ A "purpose any\n", 0, 2, "client or server", "any" },
 	{ "purpose\n", 0, 1, "exactly one value", "got 0" },
 	{ "trust_anchor\n", 0, 1, "exactly one value", "got 0" },
+	{ A "ssh_host_key\n", 0, 2, "ssh_host_key: expected exactly one "
+	    "value", "got 0" },
+	{ "ssh_host_key /etc/ssh/a.pub /etc/ssh/b.pub\n", 0, 1,
+	    "exactly one value", "got 2" },
 	{ A "crl_required \t \n", 0, 2, "exactly one value", "got 0" },
 	{ "trust_anchor /a /b\n", 0, 1, "exactly one value", "got 2" },
 	{ "purpose client # comment\n", 0, 1, "exactly one value", NULL },
@@ -790,6 +805,52 @@ START_TEST(test_list)
 }
 END_TEST
 
+/*
+ * ssh_host_key: repeatable, in order, glob patterns kept as written; at
+ * most MTLS_CONF_MAX_FILES lines.
+ */
+START_TEST(test_ssh_host_keys)
+{
+	static const char text[] =
+	    "ssh_host_key /etc/ssh/ssh_host_ed25519_key.pub\n"
+	    A
+	    "ssh_host_key \"/etc/ssh/keys dir/*.pub\"\n"
+	    "ssh_host_key /etc/ssh/ssh_host_*_key-cert.pub\n";
+	struct mtls_conf *c = parse_ok("ssh.conf", text, strlen(text));
+	struct mtls_err err;
+	char *many = NULL, line[64];
+	size_t len = 0, i;
+	FILE *f;
+
+	ck_assert_uint_eq(c->n_ssh_host_keys, 3);
+	ck_assert_str_eq(c->ssh_host_keys[0],
+	    "/etc/ssh/ssh_host_ed25519_key.pub");
+	ck_assert_str_eq(c->ssh_host_keys[1], "/etc/ssh/keys dir/*.pub");
+	ck_assert_str_eq(c->ssh_host_keys[2],
+	    "/etc/ssh/ssh_host_*_key-cert.pub");
+	mtls_conf_free(c);
+
+	f = open_memstream(&many, &len);
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i <= MTLS_CONF_MAX_FILES; i++)
+		fprintf(f, "ssh_host_key /k%zu.pub\n", i);
+	ck_assert_int_eq(fclose(f), 0);
+	c = parse_ok("ssh.conf", many, len - strlen("ssh_host_key /k64.pub\n"));
+	ck_assert_uint_eq(c->n_ssh_host_keys, MTLS_CONF_MAX_FILES);
+	mtls_conf_free(c);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(mtls_conf_new(&c), 0);
+	ck_assert_int_eq(mtls_conf_parse(c, "ssh.conf", many, len, &err),
+	    MTLS_E_CONFIG);
+	snprintf(line, sizeof(line), "ssh.conf:%d: more than %d ssh_host_key",
+	    MTLS_CONF_MAX_FILES + 1, MTLS_CONF_MAX_FILES);
+	ck_assert_msg(strstr(err.msg, line) != NULL, "'%s' lacks '%s'",
+	    err.msg, line);
+	mtls_conf_free(c);
+	free(many);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -805,6 +866,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_add_rule, 0, NROWS(rule_rows));
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_ssh_host_keys);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "util.h"
 #include "host.h"
+#include "sshkey.h"
 #include "verify.h"
 
 static void
@@ -18,9 +19,39 @@ usage(FILE *f)
 	    "Parse the configuration file (default " MTLS_DEFAULT_CONFIG "), "
 	    "load every file\nit names, and report what would make logins "
 	    "fail: CRLs that do not verify\nor are out of date, trust "
-	    "anchors that are not CA certificates.\n\n"
+	    "anchors that are not CA certificates.  With a host\n"
+	    "certificate, list the SSH host keys that logins are bound to "
+	    "(ssh_host_key).\n\n"
 	    "Exit status: 0 usable, 1 loaded but logins would fail, 2 the "
 	    "file or\nsomething it names cannot be loaded.\n");
+}
+
+/*
+ * The SSH host keys that logins are bound to, one line each; a file that
+ * cannot be used, or no key at all, is a problem (SSH logins would be
+ * refused).  The number of problems, or -1 when out of memory.
+ */
+static int
+ssh_keys_check(const struct mtls_conf *c)
+{
+	struct mtls_sshkeys ks;
+	struct mtls_err e = { 0, "" };
+	size_t i;
+	int r;
+
+	memset(&ks, 0, sizeof(ks));
+	r = mtls_sshkeys_load(c, &ks, &e);
+	if (r == MTLS_E_NOMEM) {
+		fprintf(stderr, "mtls: %s\n", mtls_err_msg(&e));
+		return -1;
+	}
+	if (r != 0)
+		cli_problem(NULL, r, mtls_err_msg(&e));
+	for (i = 0; i < ks.n; i++)
+		printf("  ssh host key %s: %s %s\n", ks.path[i],
+		    mtls_sshkey_type_label(&ks.v[i]), ks.v[i].fp);
+	mtls_sshkeys_clear(&ks);
+	return r != 0;
 }
 
 int
@@ -67,6 +98,13 @@ cmd_config(int argc, char **argv)
 		} else
 			printf("  host certificate %s: OK for serverAuth\n",
 			    c->host_cert);
+	}
+	if (c->host_cert != NULL) {
+		int sr = ssh_keys_check(c);
+
+		if (sr < 0)
+			goto out;
+		np += (size_t)sr;
 	}
 	if (np == 0) {
 		printf("  OK\n");
