@@ -50,6 +50,7 @@
 
 #include "conf.h"
 #include "conv.h"
+#include "sshkey.h"
 #include "verify.h"
 
 #define MAX_SIZES	8
@@ -57,6 +58,15 @@
 
 static const char *mtls_bin, *module;
 static char dir[PATH_MAX];
+
+/*
+ * The host's SSH key, as the host lists it (ssh_host_key) and as the
+ * person's ssh would have verified it: every login sends it as its
+ * binding, and the module compares it.
+ */
+#define BENCH_SSH_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJppJCjk0pZptBO" \
+	"FhYXjXmt/U67W7l2KdduWj1Vnocm bench\n"
+static struct mtls_sshkey bench_ssh_key;
 
 static const struct keytype {
 	const char		*name;
@@ -400,7 +410,7 @@ one_login(struct client *cl, const char *confdir, double *ccpu)
 
 	cl->cpu = 0;
 	if (mtls_client_new(cl->v, cl->cred, "bench.example", &cl->c,
-	    &err) != 0)
+	    &err) != 0 || mtls_client_set_binding(cl->c, &bench_ssh_key) != 0)
 		die("client: %s", mtls_err_msg(&err));
 	cl->cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - t0;
 	if (pam_start_confdir("mtls-bench", "nobody", &pc, confdir, &ph) !=
@@ -802,6 +812,11 @@ main(int argc, char **argv)
 		make_person(&keytypes[k]);
 	if (mkdir(at("cache"), 0755) != 0)
 		die("mkdir cache");
+	write_file(at("ssh_host_ed25519_key.pub"), BENCH_SSH_KEY,
+	    strlen(BENCH_SSH_KEY), 0644);
+	if (mtls_sshkey_from_line(BENCH_SSH_KEY, strlen(BENCH_SSH_KEY),
+	    &bench_ssh_key) != 0)
+		die("the bench's SSH key does not parse");
 	for (s = 0; s < n_sizes; s++) {
 		char conf[2048], svc[4096];
 		int n;
@@ -823,9 +838,10 @@ main(int argc, char **argv)
 		}
 		n = snprintf(conf, sizeof(conf),
 		    "trust_anchor %s\ncrl %s\ncrl_cache %s\n"
-		    "host_certificate %s\nhost_key %s\nmap from=cn\n",
-		    at("ca/ca.pem"), at("crl-%ld.der", sizes[s]),
-		    at("cache"), at("host.pem"), at("host.key"));
+		    "host_certificate %s\nhost_key %s\nssh_host_key %s\n"
+		    "map from=cn\n", at("ca/ca.pem"), at("crl-%ld.der",
+		    sizes[s]), at("cache"), at("host.pem"), at("host.key"),
+		    at("ssh_host_ed25519_key.pub"));
 		write_file(at("mtls-%ld.conf", sizes[s]), conf, (size_t)n,
 		    0644);
 		if (mkdir(at("pam-%ld", sizes[s]), 0755) != 0)

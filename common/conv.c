@@ -21,7 +21,11 @@
 const struct mtls_conv_limits mtls_conv_default_limits = { 64, 64 * 1024,
     60 };
 
-#define OUTCOME_MAX	128
+/* "denied ssh-binding" and the host's key fingerprints fit */
+#define OUTCOME_MAX	1024
+/* The binding record: this word, a space, base64 of the key's blob. */
+#define BINDING_WORD	"ssh-hostkey"
+#define BINDING_MAX	(sizeof(BINDING_WORD) + 4 * (MTLS_SSHKEY_BLOB_MAX / 3 + 1))
 
 struct buf {
 	unsigned char	*p;
@@ -85,6 +89,7 @@ struct srv {
 	time_t		 deadline;
 	struct buf	 in, out;
 	int		 err;	/* why the transport failed */
+	int		 closed; /* handshake over: read only what is here */
 };
 
 /*
@@ -150,6 +155,11 @@ srv_pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
 
 	if (s->err != 0) {
 		errno = EIO;
+		return -1;
+	}
+	if (s->in.off == s->in.len && s->closed) {
+		/* After the client's last flight, nothing more is asked. */
+		errno = EAGAIN;
 		return -1;
 	}
 	if (s->in.off == s->in.len) {
@@ -225,6 +235,78 @@ srv_judge(const struct mtls_server_params *p, gnutls_session_t session,
 	return 0;
 }
 
+/*
+ * The binding: the record the client sent right after its Finished, in
+ * the same flight, names the SSH host key its ssh verified on this
+ * connection.  Only bytes already received are read: a client that sent
+ * none is not asked again.
+ */
+static int
+srv_binding(const struct mtls_server_params *p, gnutls_session_t session,
+    struct mtls_server_result *res)
+{
+	char rec[BINDING_MAX + 1];
+	unsigned char blob[MTLS_SSHKEY_BLOB_MAX];
+	struct mtls_sshkey key;
+	size_t wl = strlen(BINDING_WORD), n;
+	ssize_t got;
+	int r = MTLS_E_NO_BINDING;
+
+	memset(&key, 0, sizeof(key));
+	if (p->ssh_keys == NULL || p->ssh_keys->n == 0) {
+		r = mtls_err_set(&res->err, MTLS_E_NO_HOST_KEYS, NULL);
+		goto out;
+	}
+	do {
+		got = gnutls_record_recv(session, rec, sizeof(rec) - 1);
+	} while (got == GNUTLS_E_INTERRUPTED);
+	if (got <= 0) {
+		r = mtls_err_set(&res->err, MTLS_E_NO_BINDING, NULL);
+		goto out;
+	}
+	n = (size_t)got;
+	rec[n] = '\0';
+	if (n <= wl + 1 || strncmp(rec, BINDING_WORD " ", wl + 1) != 0 ||
+	    mtls_b64_decode(rec + wl + 1, n - wl - 1, blob, sizeof(blob),
+	    &n) != 0 || mtls_sshkey_from_blob(blob, n, &key) != 0) {
+		r = mtls_err_set(&res->err, MTLS_E_PROTOCOL, "malformed SSH "
+		    "host key binding");
+		goto out;
+	}
+	snprintf(res->ssh_key, sizeof(res->ssh_key), "%s", key.fp);
+	if (mtls_sshkeys_find(p->ssh_keys, &key) < 0) {
+		r = mtls_err_set(&res->err, MTLS_E_BINDING, "%s: the client's "
+		    "ssh connected to a host with key %s, which is not one of "
+		    "this host's ssh_host_key keys", mtls_strerror(
+		    MTLS_E_BINDING), key.fp);
+		goto out;
+	}
+	r = 0;
+ out:
+	mtls_sshkey_clear(&key);
+	return r;
+}
+
+/* "denied REASON", and for a binding refusal the host's own keys. */
+static void
+srv_outcome(const struct mtls_server_params *p, int r, char *out,
+    size_t size)
+{
+	size_t i, n;
+
+	if (r == 0) {
+		snprintf(out, size, "ok %s", p->user);
+		return;
+	}
+	n = (size_t)snprintf(out, size, "denied %s", mtls_errname(r));
+	if (r != MTLS_E_BINDING)
+		return;
+	for (i = 0; i < p->ssh_keys->n && n + 1 + strlen(
+	    p->ssh_keys->v[i].fp) < size; i++)
+		n += (size_t)snprintf(out + n, size - n, " %s",
+		    p->ssh_keys->v[i].fp);
+}
+
 void
 mtls_server_result_clear(struct mtls_server_result *res)
 {
@@ -288,13 +370,13 @@ mtls_conv_server(const struct mtls_server_params *p,
 		    "handshake");
 		goto out;
 	}
+	s.closed = 1;
 	r = srv_judge(p, session, res);
+	if (r == 0 && !p->in_process)
+		r = srv_binding(p, session, res);
 	/* The outcome travels encrypted; only the reason's name is told. */
-	if (r == 0)
-		snprintf(outcome, sizeof(outcome), "ok %s", p->user);
-	else
-		snprintf(outcome, sizeof(outcome), "denied %s",
-		    mtls_errname(r));
+	srv_outcome(p, r, outcome, sizeof(outcome));
+	s.closed = 0;
 	if (gnutls_record_send(session, outcome, strlen(outcome)) < 0 ||
 	    srv_round(&s, MTLS_FRAME_DONE) != 0) {
 		/* The verdict stands; a client that went away learns nothing. */
@@ -324,11 +406,16 @@ struct mtls_client {
 	struct buf		 in, out;
 	unsigned		 next_seq;
 	int			 started, done, finished, accepted;
+	int			 failed;	/* a step failed: no more */
+	int			 relayed;	/* denied ssh-binding */
+	int			 in_process;
+	char			*binding;	/* the record to send */
 	time_t			 now;		/* 0: the clock */
 	int			 host_code;
 	struct mtls_err		 host_err;
 	char			*host_subject;
 	char			 outcome[OUTCOME_MAX];
+	const char		*host_keys;	/* in outcome, when relayed */
 };
 
 static ssize_t
@@ -464,7 +551,33 @@ mtls_client_free(struct mtls_client *c)
 	buf_free(&c->out);
 	free(c->hostname);
 	free(c->host_subject);
+	free(c->binding);
 	free(c);
+}
+
+int
+mtls_client_set_binding(struct mtls_client *c, const struct mtls_sshkey *key)
+{
+	char *b64 = NULL;
+	int r = MTLS_E_NOMEM;
+
+	if ((b64 = mtls_sshkey_base64(key)) == NULL)
+		goto out;
+	free(c->binding);
+	if (asprintf(&c->binding, "%s %s", BINDING_WORD, b64) < 0) {
+		c->binding = NULL;
+		goto out;
+	}
+	r = 0;
+ out:
+	free(b64);
+	return r;
+}
+
+void
+mtls_client_in_process(struct mtls_client *c)
+{
+	c->in_process = 1;
 }
 
 /* The next chunk of what the client has to send, as an answer line. */
@@ -498,6 +611,11 @@ cli_handshake(struct mtls_client *c, struct mtls_err *err)
 	g = gnutls_handshake(c->session);
 	if (g == 0) {
 		c->done = 1;
+		/* The binding rides in the flight that ends the handshake. */
+		if (c->binding != NULL && gnutls_record_send(c->session,
+		    c->binding, strlen(c->binding)) < 0)
+			return mtls_err_set(err, MTLS_E_TLS, "cannot send the "
+			    "SSH host key binding");
 		return 0;
 	}
 	if (g == GNUTLS_E_AGAIN || g == GNUTLS_E_INTERRUPTED)
@@ -534,12 +652,48 @@ cli_outcome(struct mtls_client *c, struct mtls_err *err)
 		return mtls_err_set(err, MTLS_E_PROTOCOL, "unexpected outcome");
 	snprintf(c->outcome, sizeof(c->outcome), "%s", buf + (c->accepted ?
 	    3 : 7));
+	if (!c->accepted && strncmp(c->outcome, mtls_errname(MTLS_E_BINDING),
+	    strlen(mtls_errname(MTLS_E_BINDING))) == 0) {
+		i = strlen(mtls_errname(MTLS_E_BINDING));
+		if (c->outcome[i] == ' ' || c->outcome[i] == '\0') {
+			c->relayed = 1;
+			c->host_keys = c->outcome + i + (c->outcome[i] == ' ');
+			c->outcome[i] = '\0';
+		}
+	}
 	c->finished = 1;
 	return 0;
 }
 
-int
-mtls_client_step(struct mtls_client *c, const char *prompt, char **answer,
+/*
+ * Is this prompt the one the exchange allows now?  hello first and only
+ * first, without data; "data -" only while our flight has chunks left;
+ * "data PAYLOAD" only during the handshake and after our whole flight;
+ * "done" only after the handshake; nothing after the outcome.
+ */
+static int
+cli_in_order(const struct mtls_client *c, enum mtls_frame_verb verb,
+    unsigned seq, const unsigned char *data)
+{
+	int pending = c->out.off < c->out.len;
+
+	if (c->finished || seq != c->next_seq || seq >= MTLS_CLIENT_MAX_PROMPTS)
+		return 0;
+	switch (verb) {
+	case MTLS_FRAME_HELLO:
+		return !c->started && data == NULL;
+	case MTLS_FRAME_DATA:
+		if (!c->started)
+			return 0;
+		return data == NULL ? pending : !pending && !c->done;
+	case MTLS_FRAME_DONE:
+		return c->started && !pending && c->done && data != NULL;
+	}
+	return 0;
+}
+
+static int
+cli_step(struct mtls_client *c, const char *prompt, char **answer,
     struct mtls_err *err)
 {
 	enum mtls_frame_verb verb;
@@ -548,17 +702,34 @@ mtls_client_step(struct mtls_client *c, const char *prompt, char **answer,
 	size_t len = 0;
 	int r;
 
-	*answer = NULL;
 	r = mtls_frame_parse_prompt(prompt, &verb, &seq, &data, &len);
+	if (r == MTLS_E_NOT_OURS && strstr(prompt, MTLS_FRAME_MARKER_V1 " ") !=
+	    NULL) {
+		r = mtls_err_set(err, MTLS_E_PROTOCOL, "the host runs a "
+		    "pam_mtls without connection binding (conversation "
+		    "version 1): it must be updated before a certificate "
+		    "login");
+		goto out;
+	}
 	if (r != 0) {
 		if (r != MTLS_E_NOT_OURS)
 			mtls_err_set(err, r, "malformed prompt from the host");
 		goto out;
 	}
-	if (c->finished || seq != c->next_seq || (verb == MTLS_FRAME_HELLO) !=
-	    !c->started) {
+	if (seq >= MTLS_CLIENT_MAX_PROMPTS) {
+		r = mtls_err_set(err, MTLS_E_LIMIT, "the host sent more than "
+		    "%d prompts", MTLS_CLIENT_MAX_PROMPTS);
+		goto out;
+	}
+	if (!cli_in_order(c, verb, seq, data)) {
 		r = mtls_err_set(err, MTLS_E_PROTOCOL, "prompt %u out of "
 		    "order", seq);
+		goto out;
+	}
+	if (verb == MTLS_FRAME_HELLO && c->binding == NULL && !c->in_process) {
+		r = mtls_err_set(err, MTLS_E_NO_BINDING, "no SSH host key to "
+		    "bind the login to (ssh did not report the key it "
+		    "verified)");
 		goto out;
 	}
 	c->next_seq = seq + 1;
@@ -568,23 +739,14 @@ mtls_client_step(struct mtls_client *c, const char *prompt, char **answer,
 	if (verb == MTLS_FRAME_HELLO)
 		c->started = 1;
 	if (verb == MTLS_FRAME_DONE) {
-		if (!c->done || (r = cli_outcome(c, err)) != 0) {
-			if (r == 0)
-				r = mtls_err_set(err, MTLS_E_PROTOCOL,
-				    "the host ended before the handshake");
+		if ((r = cli_outcome(c, err)) != 0)
 			goto out;
-		}
 		r = (*answer = strdup(".")) != NULL ? 0 : MTLS_E_NOMEM;
 		goto out;
 	}
 	/* A continuation request ("-") while a flight is pending. */
-	if (data == NULL && c->out.off < c->out.len) {
+	if (data == NULL && verb == MTLS_FRAME_DATA) {
 		r = cli_answer(c, answer);
-		goto out;
-	}
-	if (c->out.off < c->out.len) {
-		r = mtls_err_set(err, MTLS_E_PROTOCOL, "the host sent data "
-		    "before the end of our flight");
 		goto out;
 	}
 	if ((r = cli_handshake(c, err)) != 0)
@@ -596,12 +758,39 @@ mtls_client_step(struct mtls_client *c, const char *prompt, char **answer,
 }
 
 int
+mtls_client_step(struct mtls_client *c, const char *prompt, char **answer,
+    struct mtls_err *err)
+{
+	int r;
+
+	*answer = NULL;
+	if (c->failed) {
+		/* Not ours or not: after a failure nothing is answered. */
+		return mtls_err_set(err, MTLS_E_PROTOCOL, "the login has "
+		    "already failed");
+	}
+	r = cli_step(c, prompt, answer, err);
+	if (r != 0 && r != MTLS_E_NOT_OURS)
+		c->failed = 1;
+	return r;
+}
+
+int
 mtls_client_outcome(const struct mtls_client *c, const char **detail)
 {
 	if (!c->finished)
 		return -1;
 	*detail = c->outcome;
 	return c->accepted;
+}
+
+int
+mtls_client_relayed(const struct mtls_client *c, const char **host_keys)
+{
+	if (!c->relayed)
+		return 0;
+	*host_keys = c->host_keys;
+	return 1;
 }
 
 const char *

@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "identity.h"
 #include "mapping.h"
+#include "sshkey.h"
 #include "verify.h"
 
 /* TLS 1.3 only; resumption and tickets are off on both sides. */
@@ -30,6 +31,9 @@
  */
 typedef int (*mtls_roundtrip_fn)(void *ctx, const char *prompt,
     char **answer);
+
+/* Prompts a client answers in one login: the server's own bound. */
+#define MTLS_CLIENT_MAX_PROMPTS	64
 
 struct mtls_conv_limits {
 	unsigned	max_rounds;	/* prompts, all told */
@@ -50,6 +54,17 @@ struct mtls_server_params {
 	const struct mtls_conv_limits	*limits;	/* NULL: defaults */
 	mtls_uid_fn			 lookup;	/* NULL: getpwnam_r */
 	time_t				 now;		/* 0: the clock */
+	/*
+	 * The host's own SSH host keys: the client must send, inside TLS,
+	 * the key its ssh verified on this connection, and it must be one
+	 * of these (doc/conversation.md).  Required unless in_process.
+	 */
+	const struct mtls_sshkeys	*ssh_keys;
+	/*
+	 * Both sides run in this process (a console login with a token):
+	 * there is no SSH connection to bind to, and none is asked for.
+	 */
+	int				 in_process;
 };
 
 /* What the server side learned; release with mtls_server_result_clear(). */
@@ -61,14 +76,17 @@ struct mtls_server_result {
 	size_t			 n_chain;
 	struct mtls_accounts	 accounts;	/* what it maps to */
 	unsigned		 rounds;	/* prompts used */
+	char			 ssh_key[MTLS_SSHKEY_FP_SIZE]; /* the binding */
 };
 
 /*
  * Run the server side: a hello prompt, a TLS 1.3 handshake that requires
  * a client certificate (its CertificateVerify proves possession of the
- * key), verification of the presented chain, mapping, and the check that
- * user is one of the accounts; then the outcome is sent to the client
- * inside the TLS channel.  Returns res->code: 0 only when all of that
+ * key), verification of the presented chain, mapping, the check that
+ * user is one of the accounts, and (unless in_process) the check that
+ * the SSH host key the client sent inside TLS right after its Finished
+ * is one of ssh_keys; then the outcome is sent to the client inside the
+ * TLS channel.  Returns res->code: 0 only when all of that
  * succeeded; MTLS_E_DECLINED when the first answer was empty; otherwise
  * the reason.  res must be zeroed before the call.
  */
@@ -92,6 +110,21 @@ int mtls_client_new(const struct mtls_verifier *verifier,
 
 void mtls_client_free(struct mtls_client *c);
 
+/*
+ * The SSH host key the person's ssh verified on the connection that
+ * carries this login (copied).  The client sends it inside TLS after its
+ * Finished; without one, mtls_client_step() refuses to start (unless
+ * mtls_client_in_process() was called).
+ */
+int mtls_client_set_binding(struct mtls_client *c,
+    const struct mtls_sshkey *key);
+
+/*
+ * Both sides run in this process (pam_mtls's local logins): no binding
+ * is sent, and the server is told in_process too.
+ */
+void mtls_client_in_process(struct mtls_client *c);
+
 /* Judge the host's certificate at t instead of the clock (tests). */
 void mtls_client_set_time(struct mtls_client *c, time_t t);
 
@@ -99,8 +132,11 @@ void mtls_client_set_time(struct mtls_client *c, time_t t);
  * Turn one prompt into an answer (*answer: malloc'd line without newline).
  * MTLS_E_NOT_OURS when the prompt is not a certificate-login prompt (let a
  * person answer it); MTLS_E_HOST_REJECTED when the host's certificate was
- * refused (nothing of the person's was sent); other codes on failure, with
- * err filled.
+ * refused (nothing of the person's was sent); MTLS_E_PROTOCOL for a
+ * malformed prompt, one out of sequence, one after the outcome, or a
+ * version-1 prompt; MTLS_E_LIMIT past MTLS_CLIENT_MAX_PROMPTS prompts;
+ * MTLS_E_NO_BINDING when no binding was set.  Any failure is final: every
+ * later call fails too, and the caller must treat the host as refused.
  */
 int mtls_client_step(struct mtls_client *c, const char *prompt,
     char **answer, struct mtls_err *err);
@@ -111,6 +147,14 @@ int mtls_client_step(struct mtls_client *c, const char *prompt,
  * arrived.  Strings belong to c.
  */
 int mtls_client_outcome(const struct mtls_client *c, const char **detail);
+
+/*
+ * 1 when the host refused the login because the SSH host key the client
+ * sent is not one of its own (the connection is relayed, or the host's
+ * ssh_host_key is wrong): *host_keys is then the host's own keys'
+ * fingerprints, blank-separated (may be empty); 0 otherwise.
+ */
+int mtls_client_relayed(const struct mtls_client *c, const char **host_keys);
 
 /* Subject of the host certificate, once seen (for messages), or NULL. */
 const char *mtls_client_host_subject(const struct mtls_client *c);

@@ -4,7 +4,7 @@
  * TLS records travel inside PAM conversation prompts and answers, which
  * sshd turns into keyboard-interactive requests.  A prompt is one line:
  *
- *	[mtls/1] VERB SEQ PAYLOAD[ TEXT]
+ *	[mtls/2] VERB SEQ PAYLOAD[ TEXT]
  *
  * VERB is hello, data or done; SEQ counts prompts from 0; PAYLOAD is the
  * server's TLS bytes in base64, or "-" for none; TEXT is for a person who
@@ -21,7 +21,12 @@
 
 #include "errors.h"
 
-#define MTLS_FRAME_MARKER	"[mtls/1]"
+/*
+ * Version 2 binds the login to the SSH connection (doc/conversation.md);
+ * a version-1 prompt is refused by the client, never answered.
+ */
+#define MTLS_FRAME_MARKER	"[mtls/2]"
+#define MTLS_FRAME_MARKER_V1	"[mtls/1]"
 #define MTLS_FRAME_ANSWER_MAX	1000	/* OpenSSH cuts answers at 1023 */
 #define MTLS_FRAME_CHUNK	744	/* raw bytes: 1 + 992 base64 <= 1000 */
 #define MTLS_FRAME_PROMPT_MAX	(96 * 1024)	/* OpenSSH passes 131071 */

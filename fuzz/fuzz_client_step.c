@@ -20,6 +20,10 @@
 
 static struct mtls_verifier *v;
 static gnutls_certificate_credentials_t cred;
+static struct mtls_sshkey bound;	/* the key "ssh" verified */
+
+#define BOUND_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJppJCjk0pZptBOFhYX" \
+	"jXmt/U67W7l2KdduWj1Vnocm"
 
 static void
 init(void)
@@ -37,7 +41,8 @@ init(void)
 	if (gnutls_certificate_allocate_credentials(&cred) < 0 ||
 	    gnutls_certificate_set_x509_key_file(cred,
 	    fuzz_fixture("leaf-good.pem"), fuzz_fixture("leaf-good.key"),
-	    GNUTLS_X509_FMT_PEM) < 0)
+	    GNUTLS_X509_FMT_PEM) < 0 ||
+	    mtls_sshkey_from_line(BOUND_KEY, strlen(BOUND_KEY), &bound) != 0)
 		__builtin_trap();
 }
 
@@ -59,6 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mtls_client_new(v, cred, "host.example.com", &c, &err) != 0)
 		__builtin_trap();
 	mtls_client_set_time(c, FX_NOW);
+	if (mtls_client_set_binding(c, &bound) != 0)
+		__builtin_trap();
 	stop = text + size;
 	for (line = text, k = 0; line < stop && k < MAX_PROMPTS; k++) {
 		if ((end = memchr(line, '\n', (size_t)(stop - line))) == NULL)

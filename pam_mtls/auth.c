@@ -25,6 +25,7 @@
 #include "local.h"
 #include "log.h"
 #include "mapping.h"
+#include "sshkey.h"
 #include "util.h"
 #include "verify.h"
 
@@ -344,11 +345,12 @@ log_auth(pam_handle_t *pamh, const char *user, int r,
 	if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS)
 		rhost = NULL;
 	mtls_log(r == 0 ? LOG_INFO : LOG_NOTICE, "%s user=%s rhost=%s "
-	    "subject=\"%s\" serial=%s fingerprint=%s rounds=%u: %s: %s",
-	    r == 0 ? "accepted" : "denied", user,
+	    "subject=\"%s\" serial=%s fingerprint=%s ssh_key=%s rounds=%u: "
+	    "%s: %s", r == 0 ? "accepted" : "denied", user,
 	    rhost != NULL ? (const char *)rhost : "-",
 	    id != NULL ? id->subject : "-", id != NULL ? id->serial : "-",
-	    id != NULL ? id->fingerprint_hex : "-", res->rounds,
+	    id != NULL ? id->fingerprint_hex : "-", res->ssh_key[0] != '\0' ?
+	    res->ssh_key : "-", res->rounds,
 	    mtls_errname(r), r == 0 ? "certificate login" :
 	    mtls_err_msg(err));
 }
@@ -360,6 +362,7 @@ pmx_authenticate(pam_handle_t *pamh, const struct pmx_opts *o)
 	struct mtls_server_params p;
 	struct mtls_server_result res;
 	struct mtls_err err = { 0, "" };
+	struct mtls_sshkeys keys;
 	struct pmx_link link;
 	const void *conv = NULL;
 	const char *user = NULL;
@@ -367,6 +370,7 @@ pmx_authenticate(pam_handle_t *pamh, const struct pmx_opts *o)
 
 	memset(&s, 0, sizeof(s));
 	memset(&res, 0, sizeof(res));
+	memset(&keys, 0, sizeof(keys));
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) {
 		r = MTLS_E_CONV;
 		mtls_log(LOG_ERR, "cannot learn the user name");
@@ -392,6 +396,13 @@ pmx_authenticate(pam_handle_t *pamh, const struct pmx_opts *o)
 	p.host = s.host;
 	p.user = user;
 	if (o->source == PMX_SOURCE_CONV) {
+		/* The login is bound to the SSH connection: our own keys. */
+		if ((r = mtls_sshkeys_load(s.conf, &keys, &err)) != 0) {
+			mtls_log(LOG_ERR, "cannot use %s: %s: %s", o->config,
+			    mtls_errname(r), mtls_err_msg(&err));
+			goto out;
+		}
+		p.ssh_keys = &keys;
 		p.roundtrip = roundtrip;
 		p.ctx = &link;
 		r = mtls_conv_server(&p, &res);
@@ -407,6 +418,7 @@ pmx_authenticate(pam_handle_t *pamh, const struct pmx_opts *o)
 	log_auth(pamh, user, r, &res, &err);
  out:
 	mtls_server_result_clear(&res);
+	mtls_sshkeys_clear(&keys);
 	setup_clear(&s);
 	return r;
 }

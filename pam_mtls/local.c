@@ -152,6 +152,9 @@ run_one(struct mtls_server_params *p, gnutls_certificate_credentials_t cred,
 		res->err = l.err;
 		goto out;
 	}
+	/* Both sides are here: no SSH connection to bind the login to. */
+	mtls_client_in_process(l.c);
+	p->in_process = 1;
 	p->roundtrip = step;
 	p->ctx = &l;
 	r = mtls_conv_server(p, res);
@@ -160,6 +163,7 @@ run_one(struct mtls_server_params *p, gnutls_certificate_credentials_t cred,
  out:
 	p->roundtrip = NULL;
 	p->ctx = NULL;
+	p->in_process = 0;
 	mtls_client_free(l.c);
 	res->code = r;
 	return r;

@@ -43,6 +43,7 @@ to_pam(enum phase ph, int code)
 	case MTLS_E_FILE_TYPE:
 	case MTLS_E_BAD_PEM:
 	case MTLS_E_NO_ANCHOR:
+	case MTLS_E_NO_HOST_KEYS:
 		return ph == PH_ACCOUNT ? PAM_PERM_DENIED : PAM_SERVICE_ERR;
 	}
 	switch (ph) {

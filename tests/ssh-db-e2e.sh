@@ -57,9 +57,12 @@ trust_anchor $CA/ca.pem
 crl $CA/crl.pem
 host_certificate $TMP/host.pem
 host_key $TMP/host.key
+ssh_host_key $S/etc/ssh_host_*_key.pub
 identity_db $DB
 map from=db
 EOF2
+MTLS_KNOWN_HOSTS=$TMP/known_hosts
+export MTLS_KNOWN_HOSTS
 chmod 0644 "$TMP/server/mtls.conf"
 cat >"$TMP/client.conf" <<EOF2
 trust_anchor $CA/ca.pem

@@ -1,7 +1,8 @@
 #!/bin/sh
 # ssh.sh - mtls ssh and mtls askpass without an sshd: a stand-in ssh
-# (tests/test-ssh-relay) runs the host's side of the login and calls
-# askpass as OpenSSH does.  The CA is made here, at the real time.
+# (tests/test-ssh-relay) runs the host's side of the login, calls askpass
+# and the KnownHostsCommand as OpenSSH does, and meets the SSH host key
+# RELAY_SSH_KEY names.  The CA is made here, at the real time.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 : "${SSH_RELAY:?SSH_RELAY is not set (run through make check)}"
 
@@ -21,6 +22,13 @@ $MTLS ca init "$TMP/ca2" --name "Other Root" >/dev/null &&
 $MTLS ca issue "$TMP/ca2" --user alice --out "$TMP/stranger" >/dev/null ||
     { fail "cannot make the test CA"; finish; exit 1; }
 chmod 0644 "$CA/ca.pem" "$CA/crl.pem"
+# The host's own SSH key, and an impostor's.
+ssh-keygen -q -t ed25519 -N '' -C host -f "$TMP/sshhost" &&
+ssh-keygen -q -t ed25519 -N '' -C impostor -f "$TMP/sshimp" &&
+ssh-keygen -q -t ecdsa -N '' -C other -f "$TMP/sshother" ||
+    { fail "ssh-keygen"; finish; exit 1; }
+HOSTFP=$(ssh-keygen -lf "$TMP/sshhost.pub" | cut -d' ' -f2)
+IMPFP=$(ssh-keygen -lf "$TMP/sshimp.pub" | cut -d' ' -f2)
 
 # host_conf CERTPREFIX: the host's configuration, as pam_mtls reads it.
 host_conf() {
@@ -29,6 +37,7 @@ trust_anchor $CA/ca.pem
 crl $CA/crl.pem
 host_certificate $1.pem
 host_key $1.key
+ssh_host_key ${2:-$TMP/sshhost.pub}
 map from=cn
 EOF2
 	chmod 0644 "$TMP/server.conf"
@@ -43,25 +52,54 @@ host_conf "$TMP/host"
 MTLS_SSH=$SSH_RELAY
 RELAY_CONF=$TMP/server.conf
 RELAY_USER=alice
-export MTLS_SSH RELAY_CONF RELAY_USER
+RELAY_SSH_KEY=$TMP/sshhost.pub
+MTLS_KNOWN_HOSTS=$TMP/state/known_hosts
+export MTLS_SSH RELAY_CONF RELAY_USER RELAY_SSH_KEY MTLS_KNOWN_HOSTS
 ME="--cert $TMP/alice.pem --key $TMP/alice.key --config $TMP/client.conf"
+KH=$MTLS_KNOWN_HOSTS
 
-# --- a login that works -------------------------------------------------------
+# --- first contact: a probe that carries nothing, then the login -------------
 expect_exit 0 "login" -- run $MTLS ssh $ME alice@host.example.com id
+expect_in "$TMP/err" "fake ssh: host key accepted (probe)" "a probe first"
+expect_in "$TMP/err" "vouched for its SSH host key $HOSTFP" "probe outcome"
+expect_in "$TMP/err" "fake ssh: host key accepted (session)" "then the login"
 expect_in "$TMP/err" "fake ssh: accepted alice" "host accepted"
 expect_in "$TMP/err" \
     "mtls: host.example.com (CN=host.example.com,O=Relay Org) accepted the certificate for alice" \
     "outcome message"
-expect_in "$TMP/err" "fake ssh: args: -o KbdInteractiveAuthentication=yes -o PreferredAuthentications=keyboard-interactive,password alice@host.example.com id" \
-    "ssh options inserted before the destination"
+n=$(grep -c "fake ssh: accepted alice" "$TMP/err")
+[ "$n" -eq 2 ] && ok || fail "two logins on first contact, got $n"
 expect_in "$TMP/err" "SSH_ASKPASS_REQUIRE=force" "askpass forced"
+# The probe: no session, no forwarding, only keyboard-interactive; the
+# command is not run; ssh keeps the first value of an option, so ours
+# come first.
+grep "fake ssh: args:.* -N " "$TMP/err" >"$TMP/probeargs"
+for w in "-N" "SessionType=none" "ClearAllForwardings=yes" \
+    "ForwardAgent=no" "StrictHostKeyChecking=yes" \
+    "PreferredAuthentications=keyboard-interactive " \
+    "known-hosts %I %H %t %K" "LocalCommand="; do
+	expect_in "$TMP/probeargs" "$w" "probe option $w"
+done
+grep -q " id$" "$TMP/probeargs" && fail "the probe runs no command" || ok
+expect_in "$KH" "host.example.com ssh-ed25519 " "vouched key recorded"
 ls "$TMP"/mtls-ssh.* >/dev/null 2>&1 && fail "relay directory left" || ok
 
-# The user's options come first, so ssh keeps their values.
+# --- the next connection: the recorded key, no probe --------------------------
+expect_exit 0 "second login" -- run $MTLS ssh $ME alice@host.example.com id
+grep -q "accepted (probe)" "$TMP/err" && fail "no probe the second time" ||
+    ok
+n=$(grep -c "fake ssh: accepted alice" "$TMP/err")
+[ "$n" -eq 1 ] && ok || fail "one login the second time, got $n"
+expect_in "$TMP/err" "fake ssh: args: -o KnownHostsCommand=" "ours first"
+expect_in "$TMP/err" "StrictHostKeyChecking=yes" "strict checking"
+expect_in "$TMP/err" "-o PreferredAuthentications=keyboard-interactive,password alice@host.example.com id" \
+    "preference inserted before the destination"
+
+# The user's options come before our preference, so ssh keeps theirs.
 expect_exit 0 "user options" -- run env TMPDIR="$TMP" $MTLS ssh $ME -v \
     -o PreferredAuthentications=password -l alice host.example.com \
     -p 22 id
-expect_in "$TMP/err" "args: -v -o PreferredAuthentications=password -l alice host.example.com -p 22 -o KbdInteractiveAuthentication=yes" \
+expect_in "$TMP/err" "-v -o PreferredAuthentications=password -l alice host.example.com -p 22 -o PreferredAuthentications=keyboard-interactive,password id" \
     "user options first"
 ls "$TMP"/mtls-ssh.* >/dev/null 2>&1 && fail "relay directory left" || ok
 expect_exit 0 "ssh:// destination" -- run $MTLS ssh $ME \
@@ -76,30 +114,90 @@ cp -p "$TMP/client.conf" "$TMP/xdg/mtls/mtls.conf"
 expect_exit 0 "defaults from XDG_CONFIG_HOME" -- run env \
     XDG_CONFIG_HOME="$TMP/xdg" $MTLS ssh alice@host.example.com id
 
-# A host-key question is not ours: without a terminal it is not answered.
-expect_exit 0 "host-key prompt" -- run env RELAY_HOSTKEY=1 $MTLS ssh $ME \
-    alice@host.example.com id
+# A prompt that is not ours, from a host whose key is vouched for: the
+# person answers it (without a terminal, nobody does).
+expect_exit 0 "password prompt" -- run env RELAY_PROMPT_FIRST="Password: " \
+    $MTLS ssh $ME alice@host.example.com id
 expect_in "$TMP/err" "no terminal to answer ssh's prompt" "not answered"
 
+# --- the binding --------------------------------------------------------------
+# An impostor's key on first contact: the probe meets the real host's
+# login through the impostor, and the host refuses the binding.
+rm -f "$KH"
+expect_exit 255 "relayed" -- run env RELAY_SSH_KEY="$TMP/sshimp.pub" \
+    $MTLS ssh $ME alice@host.example.com id
+expect_in "$TMP/err" "this connection is relayed" "client says relayed"
+expect_in "$TMP/err" "the SSH key you connected to ($IMPFP)" "impostor key named"
+expect_in "$TMP/err" "the host's own keys are $HOSTFP" "host keys named"
+grep -q "accepted (session)" "$TMP/err" && fail "no session after a relay" ||
+    ok
+[ ! -s "$KH" ] && ok || fail "nothing recorded after a relay"
+# The host lists only another key: refused, nothing recorded.
+host_conf "$TMP/host" "$TMP/sshother.pub"
+expect_exit 255 "key not listed" -- run $MTLS ssh $ME alice@host.example.com id
+expect_in "$TMP/err" "this connection is relayed" "unlisted key refused"
+[ ! -s "$KH" ] && ok || fail "nothing recorded for an unlisted key"
+host_conf "$TMP/host"
+
+# A key vouched for earlier, then another key: the login is not tried
+# on it; a probe asks the host's certificate again.
+expect_exit 0 "vouch" -- run $MTLS ssh $ME alice@host.example.com id
+expect_exit 255 "changed key, impostor" -- run env \
+    RELAY_SSH_KEY="$TMP/sshimp.pub" $MTLS ssh $ME alice@host.example.com id
+expect_in "$TMP/err" "this connection is relayed" "changed key: relayed"
+grep -q "accepted (session)" "$TMP/err" && fail "no session on a changed key" ||
+    ok
+expect_in "$KH" "$(cut -d' ' -f2 "$TMP/sshhost.pub")" "old record kept"
+# The host's key really changed, and its certificate vouches for it.
+host_conf "$TMP/host" "$TMP/sshother.pub"
+expect_exit 0 "changed key, vouched" -- run env \
+    RELAY_SSH_KEY="$TMP/sshother.pub" $MTLS ssh $ME alice@host.example.com id
+expect_in "$TMP/err" "accepted (probe)" "changed key: probe"
+expect_in "$TMP/err" "accepted the certificate for alice" "changed key: login"
+expect_in "$KH" "$(cut -d' ' -f2 "$TMP/sshother.pub")" "new key recorded"
+grep -q "$(cut -d' ' -f2 "$TMP/sshhost.pub")" "$KH" &&
+    fail "the old key is no longer vouched for" || ok
+host_conf "$TMP/host"
+rm -f "$KH"
+
+# A password-first stack: on first contact nothing but the certificate
+# login is answered, and the probe ends.
+expect_exit 255 "password before the certificate, probe" -- run env \
+    RELAY_PROMPT_FIRST="Password: " $MTLS ssh $ME alice@host.example.com id
+expect_in "$TMP/err" "something other than the certificate login" \
+    "probe refuses other prompts"
+grep -q "askpass answered" "$TMP/err" && fail "no answer to the password" ||
+    ok
+
+# The person's own KnownHostsCommand keeps working: its lines reach ssh.
+cat >"$TMP/userkhc" <<EOF2
+#!/bin/sh
+echo "# user khc ran for \$1" >>"$TMP/userkhc.log"
+EOF2
+chmod 0755 "$TMP/userkhc"
+expect_exit 0 "own KnownHostsCommand" -- run env \
+    RELAY_KHC="$TMP/userkhc %H" $MTLS ssh $ME alice@host.example.com id
+expect_in "$TMP/userkhc.log" "user khc ran for host.example.com" \
+    "the person's KnownHostsCommand ran"
+
 # --- refusals -----------------------------------------------------------------
-expect_exit 1 "revoked certificate" -- run $MTLS ssh --cert "$TMP/mallory.pem" \
+expect_exit 255 "revoked certificate" -- run $MTLS ssh --cert "$TMP/mallory.pem" \
     --key "$TMP/mallory.key" --config "$TMP/client.conf" \
     alice@host.example.com id
 expect_in "$TMP/err" "mtls: the host refused: revoked" "revoked reason"
-expect_exit 1 "other root" -- run $MTLS ssh --cert "$TMP/stranger.pem" \
+expect_exit 255 "other root" -- run $MTLS ssh --cert "$TMP/stranger.pem" \
     --key "$TMP/stranger.key" --config "$TMP/client.conf" \
     alice@host.example.com id
 expect_in "$TMP/err" "mtls: the host refused: untrusted" "other root reason"
-expect_exit 1 "wrong user" -- run env RELAY_USER=bob $MTLS ssh $ME \
+expect_exit 255 "wrong user" -- run env RELAY_USER=bob $MTLS ssh $ME \
     bob@host.example.com id
 expect_in "$TMP/err" "mtls: the host refused: wrong-user" "wrong user reason"
 
 host_conf "$TMP/other"
-expect_exit 1 "host without the name" -- run $MTLS ssh $ME \
+expect_exit 255 "host without the name" -- run $MTLS ssh $ME \
     alice@host.example.com id
 expect_in "$TMP/err" "mtls: refused the host:" "host refused"
 expect_in "$TMP/err" "does not name host.example.com" "host refused reason"
-expect_in "$TMP/err" "client certificates received: 0" "nothing sent"
 expect_exit 0 "--host-name" -- run $MTLS ssh $ME --host-name \
     other.example.com alice@host.example.com id
 host_conf "$TMP/host"

@@ -25,6 +25,14 @@ enum evil {
 	EV_EMPTY_LATER		/* empty answer after hello */
 };
 
+/* Which SSH host key the client says its ssh verified. */
+enum bind {
+	BIND_HOST,		/* one of the host's own keys */
+	BIND_CERT,		/* a certificate blob of the host's key */
+	BIND_OTHER,		/* another key: a relayed connection */
+	BIND_NONE		/* none sent at all */
+};
+
 struct link {
 	struct mtls_client	*client;
 	enum evil		 evil;
@@ -41,6 +49,11 @@ roundtrip(void *ctx, const char *prompt, char **answer)
 	int r;
 
 	l->rounds++;
+	/* A client gone wrong that asks for more forever, whatever comes. */
+	if (l->evil == EV_ENDLESS && l->rounds > 1) {
+		*answer = strdup("+");
+		return *answer != NULL ? 0 : MTLS_E_NOMEM;
+	}
 	/* A person's terminal would show the prompt behind ssh's prefix. */
 	{
 		char *shown = NULL;
@@ -117,46 +130,99 @@ struct row {
 	enum evil	 evil;
 	int		 expect;	/* server verdict */
 	int		 outcome;	/* client: 1 ok, 0 denied, -1 none */
+	enum bind	 bind;
 };
 
+/* An SSH wire blob: ssh-ed25519 with 32 bytes of seed, or its cert. */
+static size_t
+blob(unsigned char seed, int cert, unsigned char *out)
+{
+	static const char plain[] = "ssh-ed25519";
+	static const char ctype[] = "ssh-ed25519-cert-v01@openssh.com";
+	const char *t = cert ? ctype : plain;
+	size_t n = 0, i;
+
+#define U32(v) do { out[n++] = 0; out[n++] = 0; out[n++] = 0; \
+	out[n++] = (unsigned char)(v); } while (0)
+	U32(strlen(t));
+	memcpy(out + n, t, strlen(t));
+	n += strlen(t);
+	if (cert) {
+		U32(8);		/* nonce */
+		memset(out + n, 0x55, 8);
+		n += 8;
+	}
+	U32(32);
+	for (i = 0; i < 32; i++)
+		out[n++] = (unsigned char)(seed + i);
+	if (cert) {
+		U32(4);		/* the rest of a certificate, not read */
+		memset(out + n, 0xaa, 4);
+		n += 4;
+	}
+#undef U32
+	return n;
+}
+
+static void
+key_of(unsigned char seed, int cert, struct mtls_sshkey *k)
+{
+	unsigned char b[256];
+
+	memset(k, 0, sizeof(*k));
+	ck_assert_int_eq(mtls_sshkey_from_blob(b, blob(seed, cert, b), k), 0);
+}
+
 static const struct row rows[] = {
-	{ "leaf-good", NULL, "alice", "host.example.com", EV_NONE, 0, 1 },
-	{ "leaf-rsa2048", NULL, "carol", "host.example.com", EV_NONE, 0, 1 },
-	{ "leaf-ed25519", NULL, "dave", "host.example.com", EV_NONE, 0, 1 },
+	{ "leaf-good", NULL, "alice", "host.example.com", EV_NONE, 0, 1, BIND_HOST },
+	{ "leaf-rsa2048", NULL, "carol", "host.example.com", EV_NONE, 0, 1, BIND_HOST },
+	{ "leaf-ed25519", NULL, "dave", "host.example.com", EV_NONE, 0, 1, BIND_HOST },
 	{ "leaf-good", NULL, "bob", "host.example.com", EV_NONE,
-	    MTLS_E_WRONG_USER, 0 },
+	    MTLS_E_WRONG_USER, 0, BIND_HOST },
 	{ "leaf-revoked", NULL, "revoked", "host.example.com", EV_NONE,
-	    MTLS_E_CERT_REVOKED, 0 },
+	    MTLS_E_CERT_REVOKED, 0, BIND_HOST },
 	{ "leaf-expired", NULL, "expired", "host.example.com", EV_NONE,
-	    MTLS_E_CERT_EXPIRED, 0 },
+	    MTLS_E_CERT_EXPIRED, 0, BIND_HOST },
 	{ "leaf-other", NULL, "alice", "host.example.com", EV_NONE,
-	    MTLS_E_CERT_UNTRUSTED, 0 },
+	    MTLS_E_CERT_UNTRUSTED, 0, BIND_HOST },
 	{ "leaf-noeku", NULL, "noeku", "host.example.com", EV_NONE,
-	    MTLS_E_CERT_NO_EKU, 0 },
+	    MTLS_E_CERT_NO_EKU, 0, BIND_HOST },
 	{ "leaf-hostile-cn", NULL, "x", "host.example.com", EV_NONE,
-	    MTLS_E_NO_MAPPING, 0 },
+	    MTLS_E_NO_MAPPING, 0, BIND_HOST },
 	/* alice's certificate with bob's key: no proof of possession */
 	{ "leaf-good", "leaf-bob", "alice", "host.example.com", EV_NONE,
-	    MTLS_E_TLS, -1 },
+	    MTLS_E_TLS, -1, BIND_HOST },
 	/* a client without a certificate */
-	{ NULL, NULL, "alice", "host.example.com", EV_NONE, MTLS_E_TLS, -1 },
+	{ NULL, NULL, "alice", "host.example.com", EV_NONE, MTLS_E_TLS, -1, BIND_HOST },
 	/* the client refuses a host that does not carry the typed name */
 	{ "leaf-good", NULL, "alice", "other.example.com", EV_NONE,
-	    MTLS_E_PROTOCOL, -1 },
+	    MTLS_E_PROTOCOL, -1, BIND_HOST },
 	{ "leaf-good", NULL, "alice", "host.example.com", EV_DECLINE,
-	    MTLS_E_DECLINED, -1 },
+	    MTLS_E_DECLINED, -1, BIND_HOST },
 	{ "leaf-good", NULL, "alice", "host.example.com", EV_GARBAGE,
-	    MTLS_E_PROTOCOL, -1 },
+	    MTLS_E_PROTOCOL, -1, BIND_HOST },
 	{ "leaf-good", NULL, "alice", "host.example.com", EV_TRUNCATE,
-	    MTLS_E_PROTOCOL, -1 },
+	    MTLS_E_PROTOCOL, -1, BIND_HOST },
 	{ "leaf-good", NULL, "alice", "host.example.com", EV_OVERSIZE,
-	    MTLS_E_PROTOCOL, -1 },
+	    MTLS_E_PROTOCOL, -1, BIND_HOST },
 	{ "leaf-good", NULL, "alice", "host.example.com", EV_ENDLESS,
-	    MTLS_E_LIMIT, -1 },
+	    MTLS_E_LIMIT, -1, BIND_HOST },
 	{ "leaf-good", NULL, "alice", "host.example.com", EV_NEWLINE,
-	    MTLS_E_PROTOCOL, -1 },
+	    MTLS_E_PROTOCOL, -1, BIND_HOST },
 	{ "leaf-good", NULL, "alice", "host.example.com", EV_EMPTY_LATER,
-	    MTLS_E_PROTOCOL, -1 },
+	    MTLS_E_PROTOCOL, -1, BIND_HOST },
+	/* the binding: the host's second key, as a key or a certificate */
+	{ "leaf-good", NULL, "alice", "host.example.com", EV_NONE, 0, 1,
+	    BIND_CERT },
+	/* a relayed connection: the key ssh met is not the host's */
+	{ "leaf-good", NULL, "alice", "host.example.com", EV_NONE,
+	    MTLS_E_BINDING, 0, BIND_OTHER },
+	/* a client that sends no binding */
+	{ "leaf-good", NULL, "alice", "host.example.com", EV_NONE,
+	    MTLS_E_NO_BINDING, 0, BIND_NONE },
+	/* a bad certificate and a relay: the certificate's reason */
+	{ "leaf-revoked", NULL, "revoked", "host.example.com", EV_NONE,
+	    MTLS_E_CERT_REVOKED, 0, BIND_OTHER },
 };
 
 static struct mtls_conf *
@@ -189,9 +255,11 @@ START_TEST(test_row)
 	gnutls_certificate_credentials_t host = NULL, cli = NULL;
 	struct mtls_server_result res;
 	struct mtls_server_params p;
+	struct mtls_sshkeys keys;
+	struct mtls_sshkey bound;
 	struct link l;
 	char cert[4200], key[4200], hkey[4200];
-	const char *detail = NULL;
+	const char *detail = NULL, *hk = NULL;
 	int got, o;
 
 	/* The host key is copied: it must be 0600 to be loaded. */
@@ -234,6 +302,19 @@ START_TEST(test_row)
 	ck_assert_int_eq(mtls_client_new(v, cli, r->hostname, &l.client,
 	    &err), 0);
 	mtls_client_set_time(l.client, FX_NOW);
+	/* The host has two keys; the client's ssh met one of them, or not. */
+	memset(&keys, 0, sizeof(keys));
+	key_of(1, 0, &keys.v[0]);
+	key_of(2, 0, &keys.v[1]);
+	keys.n = 2;
+	memset(&bound, 0, sizeof(bound));
+	if (r->bind == BIND_NONE)
+		mtls_client_in_process(l.client);
+	else {
+		key_of(r->bind == BIND_OTHER ? 9 : 2, r->bind == BIND_CERT,
+		    &bound);
+		ck_assert_int_eq(mtls_client_set_binding(l.client, &bound), 0);
+	}
 
 	memset(&p, 0, sizeof(p));
 	p.conf = conf;
@@ -244,6 +325,7 @@ START_TEST(test_row)
 	p.ctx = &l;
 	p.lookup = lookup;
 	p.now = FX_NOW;
+	p.ssh_keys = &keys;
 	memset(&res, 0, sizeof(res));
 	got = mtls_conv_server(&p, &res);
 	ck_assert_msg(got == r->expect, "row %d: expected %s, got %s (%s)",
@@ -257,6 +339,16 @@ START_TEST(test_row)
 		ck_assert_str_eq(detail, r->user);
 	if (o == 0)
 		ck_assert_str_eq(detail, mtls_errname(r->expect));
+	/* The client learns that it was relayed, and the host's keys. */
+	ck_assert_int_eq(mtls_client_relayed(l.client, &hk),
+	    r->expect == MTLS_E_BINDING);
+	if (r->expect == MTLS_E_BINDING) {
+		ck_assert_ptr_nonnull(strstr(hk, keys.v[0].fp));
+		ck_assert_ptr_nonnull(strstr(hk, keys.v[1].fp));
+		ck_assert_str_eq(res.ssh_key, bound.fp);
+	}
+	if (got == 0 && r->bind != BIND_NONE)
+		ck_assert_str_eq(res.ssh_key, keys.v[1].fp);
 	if (got == 0) {
 		ck_assert_ptr_nonnull(res.id);
 		ck_assert_uint_ge(res.n_chain, 1);
@@ -270,8 +362,97 @@ START_TEST(test_row)
 
 	mtls_server_result_clear(&res);
 	mtls_client_free(l.client);
+	mtls_sshkey_clear(&bound);
+	mtls_sshkeys_clear(&keys);
 	gnutls_certificate_free_credentials(cli);
 	gnutls_certificate_free_credentials(host);
+	mtls_verifier_free(v);
+	mtls_conf_free(conf);
+}
+END_TEST
+
+/*
+ * A hostile host, as the client sees it: every prompt out of sequence,
+ * malformed, of version 1, or past the bound is a refusal, and after one
+ * refusal nothing is answered, not even a prompt that is not ours.
+ */
+static const struct {
+	const char	*prompts[4];	/* in turn; the last one fails */
+	int		 expect;
+} hostile[] = {
+	{ { "[mtls/2] data 0 -" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/2] done 0 QUFB" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/2] hello 0 QUFB" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/2] hello 1 -" }, MTLS_E_PROTOCOL },
+	/* a continuation when nothing of ours is pending */
+	{ { "[mtls/2] hello 0 -", "[mtls/2] data 1 -" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/2] hello 0 -", "[mtls/2] hello 1 -" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/2] hello 0 -", "[mtls/2] data 5 QUFB" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/2] hello 0 -", "[mtls/2] done 1 QUFB" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/2] hello 0 -", "[mtls/2] data 1 !!!!" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/2] hello 64 -" }, MTLS_E_LIMIT },
+	{ { "[mtls/1] hello 0 - Certificate login" }, MTLS_E_PROTOCOL },
+};
+
+START_TEST(test_hostile_host)
+{
+	struct mtls_verifier *v = NULL;
+	struct mtls_conf *conf = server_conf();
+	struct mtls_err err = { 0, "" };
+	gnutls_certificate_credentials_t cli = NULL;
+	struct mtls_client *c = NULL;
+	struct mtls_sshkey k;
+	char *answer = NULL, cert[4200];
+	size_t i;
+
+	ck_assert_int_eq(mtls_verifier_new(conf, &v, &err), 0);
+	ck_assert_int_eq(gnutls_certificate_allocate_credentials(&cli), 0);
+	snprintf(cert, sizeof(cert), "%s", fx("leaf-good.pem"));
+	ck_assert_int_ge(gnutls_certificate_set_x509_key_file(cli, cert,
+	    fx("leaf-good.key"), GNUTLS_X509_FMT_PEM), 0);
+	ck_assert_int_eq(mtls_client_new(v, cli, "host.example.com", &c,
+	    &err), 0);
+	key_of(1, 0, &k);
+	ck_assert_int_eq(mtls_client_set_binding(c, &k), 0);
+	for (i = 0; i < 4 && hostile[_i].prompts[i + 1] != NULL; i++) {
+		ck_assert_int_eq(mtls_client_step(c, hostile[_i].prompts[i],
+		    &answer, &err), 0);
+		free(answer);
+	}
+	ck_assert_int_eq(mtls_client_step(c, hostile[_i].prompts[i], &answer,
+	    &err), hostile[_i].expect);
+	ck_assert_ptr_null(answer);
+	/* A password prompt after the refusal is not passed on. */
+	ck_assert_int_eq(mtls_client_step(c, "(a@h) Password: ", &answer,
+	    &err), MTLS_E_PROTOCOL);
+	ck_assert_ptr_null(answer);
+	mtls_client_free(c);
+	mtls_sshkey_clear(&k);
+	gnutls_certificate_free_credentials(cli);
+	mtls_verifier_free(v);
+	mtls_conf_free(conf);
+}
+END_TEST
+
+/* Without a binding the client does not start (nothing is signed). */
+START_TEST(test_no_binding_client)
+{
+	struct mtls_verifier *v = NULL;
+	struct mtls_conf *conf = server_conf();
+	struct mtls_err err = { 0, "" };
+	gnutls_certificate_credentials_t cli = NULL;
+	struct mtls_client *c = NULL;
+	char *answer = NULL;
+
+	ck_assert_int_eq(mtls_verifier_new(conf, &v, &err), 0);
+	ck_assert_int_eq(gnutls_certificate_allocate_credentials(&cli), 0);
+	ck_assert_int_eq(mtls_client_new(v, cli, "host.example.com", &c,
+	    &err), 0);
+	ck_assert_int_eq(mtls_client_step(c, "[mtls/2] hello 0 - x", &answer,
+	    &err), MTLS_E_NO_BINDING);
+	ck_assert_ptr_null(answer);
+	mtls_client_free(c);
+	gnutls_certificate_free_credentials(cli);
 	mtls_verifier_free(v);
 	mtls_conf_free(conf);
 }
@@ -301,19 +482,19 @@ START_TEST(test_frame)
 	free(prompt);
 	ck_assert_int_eq(mtls_frame_parse_prompt("Password: ", &verb, &seq,
 	    &got, &n), MTLS_E_NOT_OURS);
-	ck_assert_int_eq(mtls_frame_parse_prompt("x[mtls/1] data 1 -", &verb,
+	ck_assert_int_eq(mtls_frame_parse_prompt("x[mtls/2] data 1 -", &verb,
 	    &seq, &got, &n), MTLS_E_NOT_OURS);
-	ck_assert_int_eq(mtls_frame_parse_prompt("Welcome\n(a@b) [mtls/1] "
+	ck_assert_int_eq(mtls_frame_parse_prompt("Welcome\n(a@b) [mtls/2] "
 	    "hello 0 - Certificate login", &verb, &seq, &got, &n), 0);
 	ck_assert_int_eq(verb, MTLS_FRAME_HELLO);
 	ck_assert_ptr_null(got);
-	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/1] data 01 -", &verb,
+	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/2] data 01 -", &verb,
 	    &seq, &got, &n), MTLS_E_PROTOCOL);
-	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/1] data 1 QQ=", &verb,
+	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/2] data 1 QQ=", &verb,
 	    &seq, &got, &n), MTLS_E_PROTOCOL);
-	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/1] data 1 QR==",
+	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/2] data 1 QR==",
 	    &verb, &seq, &got, &n), MTLS_E_PROTOCOL);
-	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/1] nope 1 -", &verb,
+	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/2] nope 1 -", &verb,
 	    &seq, &got, &n), MTLS_E_PROTOCOL);
 
 	ck_assert_int_eq(mtls_frame_answer(1, data, MTLS_FRAME_CHUNK, ans,
@@ -346,6 +527,9 @@ suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_frame);
 	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
+	tcase_add_loop_test(tc, test_hostile_host, 0, sizeof(hostile) /
+	    sizeof(hostile[0]));
+	tcase_add_test(tc, test_no_binding_client);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,6 +26,8 @@
 #include "conv.h"
 #include "crlindex.h"
 #include "frame.h"
+#include "sshkey.h"
+#include "util.h"
 #include "verify.h"
 #include "testlib.h"
 
@@ -56,7 +58,8 @@ enum evil {
 	EV_DECLINE,	/* empty answer to hello: a person pressed Enter */
 	EV_GARBAGE,	/* not an answer */
 	EV_CONV_ERR,	/* the conversation function fails */
-	EV_NO_RESP	/* PAM_SUCCESS without a response array */
+	EV_NO_RESP,	/* PAM_SUCCESS without a response array */
+	EV_RELAYED	/* the client's ssh met another SSH host key */
 };
 
 struct cli {
@@ -89,6 +92,21 @@ cli_init(struct cli *c, const char *who, enum evil evil)
 	    key, GNUTLS_X509_FMT_PEM), 0);
 	ck_assert_int_eq(mtls_client_new(c->v, c->cred, "host.example.com",
 	    &c->c, &err), 0);
+	/* the SSH host key ssh verified: the host's own, or an impostor's */
+	{
+		struct mtls_sshkey k;
+		char *line = NULL;
+		size_t n = 0;
+
+		memset(&k, 0, sizeof(k));
+		ck_assert_int_eq(mtls_file_read_any(at(evil == EV_RELAYED ?
+		    "cfg/impostor.pub" : "cfg/sshkey.pub"), "key", 65536,
+		    &line, &n, &err), 0);
+		ck_assert_int_eq(mtls_sshkey_from_line(line, n, &k), 0);
+		ck_assert_int_eq(mtls_client_set_binding(c->c, &k), 0);
+		mtls_sshkey_clear(&k);
+		free(line);
+	}
 }
 
 static void
@@ -223,6 +241,11 @@ static const struct row rows[] = {
 	{ "good", "nobody", "nobody", EV_GARBAGE, PAM_AUTH_ERR, 1 },
 	{ "good", "nobody", "nobody", EV_CONV_ERR, PAM_CONV_ERR, 0 },
 	{ "good", "nobody", "nobody", EV_NO_RESP, PAM_CONV_ERR, 0 },
+	/* a relayed login: the host's SSH keys do not include the client's */
+	{ "good", "nobody", "nobody", EV_RELAYED, PAM_AUTH_ERR, 1 },
+	/* no SSH host key to bind to, or an unsafe one: nothing is asked */
+	{ "nokeys", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
+	{ "unsafekey", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
 	{ "missing", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
 	{ "gwrite", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
 	{ "badopt", "nobody", "nobody", EV_NONE, PAM_SERVICE_ERR, 0 },
@@ -489,6 +512,12 @@ prepare(void)
 	    "host_certificate %s/host.pem\n"
 	    "host_key %s/host.key\n"
 	    "map from=cn\n", dir, dir, dir, dir);
+	put(at("cfg/nokeys.conf"), 0644, "%sssh_host_key %s/cfg/none-*.pub\n",
+	    conf, dir);
+	put(at("cfg/unsafekey.conf"), 0644, "%sssh_host_key %s/cfg/unsafe.pub\n",
+	    conf, dir);
+	snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf),
+	    "ssh_host_key %s/cfg/sshkey.pub\n", dir);
 	put(at("cfg/good.conf"), 0644, "%s", conf);
 	put(at("cfg/gwrite.conf"), 0664, "%s", conf);
 	put(at("cfg/indexed.conf"), 0644, "%scrl_cache %s/cfg/cache\n", conf,
@@ -496,6 +525,10 @@ prepare(void)
 	sh("mkdir -m 0755 %s/cfg/cache", dir);
 	put(at("cfg/nohost.conf"), 0644, "trust_anchor %s/ca/ca.pem\n"
 	    "crl %s/ca/crl.pem\nmap from=cn\n", dir, dir);
+	sh("ssh-keygen -q -t ed25519 -N '' -f %s/cfg/sshkey && "
+	    "ssh-keygen -q -t ed25519 -N '' -f %s/cfg/impostor && "
+	    "cp %s/cfg/sshkey.pub %s/cfg/unsafe.pub && "
+	    "chmod 0666 %s/cfg/unsafe.pub", dir, dir, dir, dir, dir);
 
 	snprintf(arg, sizeof(arg), "config=%s", at("cfg/good.conf"));
 	service("good", arg);
@@ -510,6 +543,10 @@ prepare(void)
 	service("nohost", arg);
 	snprintf(arg, sizeof(arg), "config=%s", at("cfg/indexed.conf"));
 	service("indexed", arg);
+	snprintf(arg, sizeof(arg), "config=%s", at("cfg/nokeys.conf"));
+	service("nokeys", arg);
+	snprintf(arg, sizeof(arg), "config=%s", at("cfg/unsafekey.conf"));
+	service("unsafekey", arg);
 	service("relative", "config=cfg/good.conf");
 	{
 		static const struct {

@@ -4,12 +4,21 @@
  *
  * mtls ssh holds the person's key and the TLS client session for the
  * whole connection and runs the system ssh with SSH_ASKPASS pointing to
- * itself (through a link named mtls-askpass in a private directory).  ssh
- * runs a fresh askpass process for every prompt; each relays its prompt
- * to mtls ssh over a Unix socket in that directory (relay.h) and prints
- * the answer.  Prompts with our marker are answered with TLS data;
- * others (host-key confirmation, a password) are asked of the person on
- * the terminal.
+ * itself (through a link named mtls-askpass in a private directory), and
+ * the same link as ssh's KnownHostsCommand.  ssh runs a fresh helper for
+ * every prompt and every host key lookup; each relays its message to
+ * mtls ssh over a Unix socket in that directory (relay.h).
+ *
+ * The login is bound to the SSH connection: the host key ssh verified
+ * (learned from the KnownHostsCommand call that carries it, from a child
+ * of our own ssh) is sent inside TLS, and the host refuses a login whose
+ * key is not its own.  ssh accepts a host key only when a host's
+ * certificate vouched for it in an earlier binding (knownhosts.h); on
+ * first contact, or when the key changed, a probe connection that can
+ * carry nothing (no session, no forwarding) does the certificate login
+ * alone, and the key is recorded only when the host accepted the binding.
+ * Any refusal of the host ends the connection at once: nothing it asks
+ * afterwards reaches the person.
  */
 #include "config.h"
 
@@ -19,6 +28,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,33 +37,67 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
 #include "cli.h"
 #include "conv.h"
+#include "frame.h"
+#include "knownhosts.h"
 #include "p11.h"
 #include "relay.h"
+#include "relaydir.h"
 #include "sshargs.h"
 #include "util.h"
 
 #define EXIT_SSH_FAILED	255	/* like ssh when it cannot connect */
 #define CERT_MAX	(256 * 1024)
 #define KEY_MAX		(64 * 1024)
-#define ASKPASS_NAME	"mtls-askpass"
+#define ASKPASS_NAME	RELAY_ASKPASS_NAME
+#define SSH_G_MAX	(256 * 1024)	/* what ssh -G prints */
+#define MAX_PROMPTS	(MTLS_CLIENT_MAX_PROMPTS + 16) /* all told */
+#define PROBE_TIMEOUT	90	/* seconds for a whole probe */
+#define PROBE_GRACE	10	/* after the outcome, for ssh to finish */
+/* The probe accepts plain keys only: a certificate blob cannot be
+ * accepted through a known_hosts line. */
+#define PLAIN_HOSTKEY_ALGS "ssh-ed25519,ecdsa-sha2-nistp256," \
+	"ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256"
 
 struct ssh_opts {
 	const char	*cert, *key, *config, *host_name;
 	char		*buf[3];	/* defaults built here */
 };
 
-/* What the relay learned while ssh ran. */
-struct relay {
+/* What ssh -G says of the destination. */
+struct ssh_cfg {
+	char	*hostname, *alias, *khc;
+	unsigned port;
+};
+
+enum conn_mode { CONN_PROBE, CONN_REAL };
+
+/* One run of ssh and what the relay learned while it ran. */
+struct conn {
+	enum conn_mode		 mode;
+	pid_t			 pid;		/* ssh */
 	struct mtls_client	*client;
+	const struct kh		*kh;		/* vouched keys */
+	const char		*kh_path;
+	const char		*host;		/* the name the cert must hold */
+	struct mtls_sshkey	 key;		/* what ssh verified */
+	int			 have_key;
+	char			 hname[320];	/* ssh's %H for it */
+	int			 vouched;	/* REAL: key was vouched */
+	int			 need_probe;	/* REAL: key was not */
+	int			 recorded;	/* PROBE: key now vouched */
+	int			 authenticated;	/* ssh ran LocalCommand */
+	int			 killed;
+	time_t			 deadline;	/* PROBE: end by then */
 	int			 failed;	/* first failure, or 0 */
 	struct mtls_err		 err;
-	unsigned		 ours;		/* our prompts answered */
+	unsigned		 ours, prompts;
 };
 
 static volatile sig_atomic_t forward_sig;
@@ -71,7 +115,10 @@ static void
 usage_askpass(FILE *f)
 {
 	fprintf(f, "usage: mtls askpass PROMPT   (run by ssh under mtls "
-	    "ssh)\n");
+	    "ssh)\n"
+	    "       mtls askpass --known-hosts %%I %%H %%t %%K [-- COMMAND "
+	    "...]\n"
+	    "       mtls askpass --authenticated\n");
 }
 
 /* $XDG_CONFIG_HOME/mtls/name, or ~/.config/mtls/name; malloc'd. */
@@ -307,42 +354,286 @@ ask_person(const char *prompt, int conn, char *buf, size_t size)
 	return r;
 }
 
-/* One askpass connection: one prompt, one reply. */
+/* --- one connection -------------------------------------------------------- */
+
 static void
-serve(int fd, struct relay *rl)
+conn_kill(struct conn *c)
+{
+	if (c->pid > 0 && !c->killed) {
+		kill(c->pid, SIGKILL);
+		c->killed = 1;
+	}
+}
+
+/* The host is refused: remember why (the first reason) and end ssh. */
+static void
+conn_fail(struct conn *c, int code, const struct mtls_err *e,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	conn_kill(c);
+	if (c->failed != 0)
+		return;
+	c->failed = code;
+	if (e != NULL && fmt == NULL) {
+		c->err = *e;
+		return;
+	}
+	c->err.code = code;
+	va_start(ap, fmt);
+	vsnprintf(c->err.msg, sizeof(c->err.msg), fmt, ap);
+	va_end(ap);
+}
+
+/* The parent of process pid, from /proc, or -1. */
+static pid_t
+parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	long pp;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "pid (comm) S ppid ...": comm may hold anything, even ")" */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld",
+	    &pp) != 1)
+		return -1;
+	return (pid_t)pp;
+}
+
+/* "[host]:port" when hname has a port, else host; lower case. */
+static int
+name_like(const char *hname, const char *host, char *out, size_t size)
+{
+	const char *port = hname[0] == '[' ? strstr(hname, "]:") : NULL;
+	size_t i;
+	int n;
+
+	n = port != NULL ? snprintf(out, size, "[%s%s", host, port) :
+	    snprintf(out, size, "%s", host);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] - 'A' + 'a');
+	return kh_name_ok(out) ? 0 : -1;
+}
+
+/* The probe's work is done: record the key the host vouched for. */
+static void
+conn_record(struct conn *c)
+{
+	struct mtls_err e = { 0, "" };
+	char other[SSH_HOST_MAX + 64];
+	char *names[2];
+	size_t n = 0;
+
+	names[n++] = c->hname;
+	if (name_like(c->hname, c->host, other, sizeof(other)) == 0 &&
+	    strcmp(other, c->hname) != 0)
+		names[n++] = other;
+	if (kh_record(c->kh_path, names, n, &c->key, &e) != 0) {
+		conn_fail(c, e.code, &e, NULL);
+		return;
+	}
+	c->recorded = 1;
+	/* ssh gets a moment to finish authenticating, then it ends */
+	c->deadline = time(NULL) + PROBE_GRACE;
+}
+
+/*
+ * ssh's KnownHostsCommand: "I\nH\nT\nK".  The lines ssh is to trust, or
+ * NULL to refuse.  The key is learned only from a call that carries one.
+ */
+static char *
+on_known_hosts(struct conn *c, char *msg)
+{
+	char *f[4], *p = msg, *line = NULL, *b64 = NULL;
+	unsigned char blob[MTLS_SSHKEY_BLOB_MAX];
+	struct mtls_sshkey key;
+	size_t i, n = 0;
+
+	memset(&key, 0, sizeof(key));
+	for (i = 0; i < 4; i++) {
+		f[i] = p;
+		if ((p = strchr(p, '\n')) != NULL)
+			*p++ = '\0';
+		else if (i < 3)
+			return NULL;
+	}
+	if (!kh_name_ok(f[1]))
+		return strdup("");	/* nothing vouches for such a name */
+	if (strcmp(f[3], "NONE") == 0 || strcmp(f[0], "HOSTNAME") != 0)
+		return kh_lines(c->kh, f[1]);	/* ORDER, ADDRESS */
+	if (mtls_b64_decode(f[3], strlen(f[3]), blob, sizeof(blob), &n) != 0 ||
+	    mtls_sshkey_from_blob(blob, n, &key) != 0) {
+		conn_fail(c, MTLS_E_PROTOCOL, NULL, "ssh reported a host key "
+		    "(%.40s) that mtls cannot read", f[2]);
+		goto out;
+	}
+	if (c->have_key && (!mtls_sshkey_equal(&key, &c->key) ||
+	    strcmp(f[1], c->hname) != 0)) {
+		conn_fail(c, MTLS_E_PROTOCOL, NULL, "the host key changed "
+		    "during the connection");
+		goto out;
+	}
+	if (!c->have_key) {
+		snprintf(c->hname, sizeof(c->hname), "%s", f[1]);
+		c->key = key;
+		memset(&key, 0, sizeof(key));
+		c->have_key = 1;
+		if (mtls_client_set_binding(c->client, &c->key) != 0) {
+			conn_fail(c, MTLS_E_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+	}
+	if (c->mode == CONN_REAL) {
+		if (!kh_vouched(c->kh, c->hname, &c->key)) {
+			/* ssh must not judge it: end it before it does */
+			c->need_probe = 1;
+			conn_kill(c);
+			goto out;
+		}
+		c->vouched = 1;
+		line = kh_lines(c->kh, c->hname);
+		goto out;
+	}
+	/* The probe takes the key provisionally: it can carry nothing. */
+	if ((b64 = mtls_sshkey_base64(&c->key)) == NULL ||
+	    asprintf(&line, "%s %s %s\n", c->hname, c->key.type, b64) < 0)
+		line = NULL;
+ out:
+	free(b64);
+	mtls_sshkey_clear(&key);
+	return line;
+}
+
+/* After our prompt was answered: act on the outcome, if it came. */
+static void
+on_outcome(struct conn *c)
+{
+	const char *detail = NULL;
+	int o = mtls_client_outcome(c->client, &detail);
+
+	if (o == 0)
+		conn_fail(c, MTLS_E_DENIED, NULL, "%s", detail);
+	else if (o == 1 && c->mode == CONN_PROBE)
+		conn_record(c);
+}
+
+/* A prompt from ssh: the reply, or NULL to refuse. */
+static char *
+on_prompt(struct conn *c, const char *prompt, int fd, int child)
+{
+	struct mtls_err e = { 0, "" };
+	char *answer = NULL, typed[RELAY_ANSWER_MAX + 1];
+	int r;
+
+	if (++c->prompts > MAX_PROMPTS) {
+		conn_fail(c, MTLS_E_LIMIT, NULL, "the host sent more prompts "
+		    "than any login needs");
+		return NULL;
+	}
+	if (c->failed != 0 || c->killed)
+		return NULL;
+	if (!child) {
+		/* a ProxyJump hop's ssh: never our login, never the probe's */
+		if (c->mode == CONN_PROBE || mtls_frame_parse_prompt(prompt,
+		    &(enum mtls_frame_verb){ 0 }, &(unsigned){ 0 },
+		    &(unsigned char *){ NULL }, &(size_t){ 0 }) !=
+		    MTLS_E_NOT_OURS)
+			return NULL;
+		goto person;
+	}
+	r = mtls_client_step(c->client, prompt, &answer, &e);
+	if (r == 0) {
+		c->ours++;
+		on_outcome(c);
+		if (c->failed != 0) {
+			free(answer);
+			answer = NULL;
+		}
+		return answer;
+	}
+	if (r != MTLS_E_NOT_OURS) {
+		conn_fail(c, r, &e, NULL);
+		return NULL;
+	}
+	if (c->mode == CONN_PROBE) {
+		conn_fail(c, MTLS_E_PROTOCOL, NULL, "the host asked for "
+		    "something other than the certificate login (\"%.60s\") "
+		    "before its SSH key was vouched for; nothing was sent",
+		    prompt);
+		return NULL;
+	}
+	if (!c->vouched) {
+		conn_fail(c, MTLS_E_NO_BINDING, NULL, "ssh asked before it "
+		    "reported the host key it verified (OpenSSH 8.5 or later "
+		    "is needed)");
+		return NULL;
+	}
+ person:
+	typed[0] = '\0';
+	if (ask_person(prompt, fd, typed, sizeof(typed)) == 0)
+		answer = strdup(typed);
+	explicit_bzero(typed, sizeof(typed));
+	return answer;
+}
+
+/* One helper connection: one message, one reply. */
+static void
+serve(int fd, struct conn *c)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 	struct mtls_err e = { 0, "" };
-	char *prompt = NULL, *answer = NULL, typed[RELAY_ANSWER_MAX + 1];
-	int r;
+	char *msg = NULL, *reply = NULL;
+	int type = -1, child;
 
-	typed[0] = '\0';
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
 	    cr.uid != getuid())
 		goto out;
-	if (relay_read_prompt(fd, &prompt, &e) != 0) {
+	if (relay_read(fd, &type, &msg, &e) != 0) {
 		fprintf(stderr, "mtls: %s\n", mtls_err_msg(&e));
 		goto out;
 	}
-	r = mtls_client_step(rl->client, prompt, &answer, &e);
-	if (r == 0) {
-		rl->ours++;
-		(void)relay_reply(fd, answer);
-	} else if (r == MTLS_E_NOT_OURS) {
-		(void)relay_reply(fd, ask_person(prompt, fd, typed,
-		    sizeof(typed)) == 0 ? typed : NULL);
-	} else {
-		if (rl->failed == 0) {
-			rl->failed = r;
-			rl->err = e;
+	/* Tie what we learn to our ssh, not to any ssh that runs us. */
+	child = c->pid > 0 && parent_of(cr.pid) == c->pid;
+	switch (type) {
+	case RELAY_KNOWN_HOSTS:
+		reply = child && c->failed == 0 ? on_known_hosts(c, msg) : NULL;
+		(void)relay_reply_text(fd, c->killed ? NULL : reply);
+		break;
+	case RELAY_AUTHENTICATED:
+		if (c->mode == CONN_PROBE) {
+			c->authenticated = 1;
+			/* done, or let in without our login: either way */
+			conn_kill(c);
 		}
-		(void)relay_reply(fd, NULL);
+		(void)relay_reply_text(fd, "");
+		break;
+	case RELAY_PROMPT:
+		reply = on_prompt(c, msg, fd, child);
+		(void)relay_reply(fd, c->killed ? NULL : reply);
+		break;
+	default:
+		break;
 	}
  out:
-	explicit_bzero(typed, sizeof(typed));
-	free(answer);
-	free(prompt);
+	if (reply != NULL) {
+		explicit_bzero(reply, strlen(reply));
+		free(reply);
+	}
+	free(msg);
 }
 
 static void
@@ -351,29 +642,31 @@ on_signal(int sig)
 	forward_sig = sig;
 }
 
-/* Serve askpass connections until ssh exits; returns its exit status. */
+/* Serve helper connections until ssh exits; returns its exit status. */
 static int
-relay_loop(int lfd, pid_t pid, struct relay *rl)
+relay_loop(int lfd, struct conn *c)
 {
 	struct pollfd pfd;
 	pid_t w;
-	int ws = 0, c;
+	int ws = 0, fd;
 
 	for (;;) {
 		pfd.fd = lfd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if (poll(&pfd, 1, 100) > 0 && (pfd.revents & POLLIN) != 0 &&
-		    (c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-			serve(c, rl);
-			close(c);
+		    (fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+			serve(fd, c);
+			close(fd);
 		}
 		if (forward_sig != 0) {
-			kill(pid, forward_sig);
+			kill(c->pid, forward_sig);
 			forward_sig = 0;
 		}
-		w = waitpid(pid, &ws, WNOHANG);
-		if (w == pid)
+		if (c->deadline != 0 && time(NULL) > c->deadline)
+			conn_kill(c);
+		w = waitpid(c->pid, &ws, WNOHANG);
+		if (w == c->pid)
 			break;
 		if (w < 0 && errno != EINTR)
 			return EXIT_SSH_FAILED;
@@ -383,26 +676,39 @@ relay_loop(int lfd, pid_t pid, struct relay *rl)
 	return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : EXIT_SSH_FAILED;
 }
 
-/* What happened to the certificate login, on stderr. */
-static void
-report(const struct relay *rl, const char *host, const struct p11_pin *pin)
-{
-	const char *detail = NULL, *subj = mtls_client_host_subject(rl->client);
-	int o = mtls_client_outcome(rl->client, &detail);
+/* --- what is told ---------------------------------------------------------- */
 
-	if (o == 1)
-		fprintf(stderr, "mtls: %s (%s) accepted the certificate for "
-		    "%s\n", host, subj != NULL ? subj : "?", detail);
-	else if (o == 0)
-		fprintf(stderr, "mtls: the host refused: %s\n", detail);
-	else if (rl->failed == MTLS_E_HOST_REJECTED)
+/* Why the host was refused (or what went wrong), on stderr. */
+static void
+report_failure(const struct conn *c, const char *host,
+    const struct p11_pin *pin)
+{
+	const char *subj = mtls_client_host_subject(c->client), *keys = NULL;
+
+	if (mtls_client_relayed(c->client, &keys))
+		fprintf(stderr, "mtls: this connection is relayed: %s's "
+		    "certificate (%s) does not vouch for the SSH key you "
+		    "connected to (%s); the host's own keys are %s. Nothing "
+		    "more was sent.\n", host, subj != NULL ? subj : "?",
+		    c->key.fp, keys[0] != '\0' ? keys : "not configured");
+	else if (c->failed == MTLS_E_DENIED)
+		fprintf(stderr, "mtls: the host refused: %s\n",
+		    mtls_err_msg(&c->err));
+	else if (c->failed == MTLS_E_HOST_REJECTED)
 		fprintf(stderr, "mtls: refused the host: %s\n",
-		    mtls_err_msg(&rl->err));
-	else if (rl->failed != 0)
+		    mtls_err_msg(&c->err));
+	else if (c->failed != 0 && pin != NULL && p11_pin_problem(pin) != NULL)
 		fprintf(stderr, "mtls: certificate login failed: %s\n",
-		    pin != NULL && p11_pin_problem(pin) != NULL ?
-		    p11_pin_problem(pin) : mtls_err_msg(&rl->err));
-	else if (rl->ours == 0)
+		    p11_pin_problem(pin));
+	else if (c->failed != 0)
+		fprintf(stderr, "mtls: refused the host %s: %s\n", host,
+		    mtls_err_msg(&c->err));
+	else if (c->mode == CONN_PROBE && c->authenticated)
+		fprintf(stderr, "mtls: %s let ssh in without a certificate "
+		    "login: it is not a host of your organization, or not "
+		    "set up for mtls; the connection was closed and nothing "
+		    "was sent\n", host);
+	else if (c->ours == 0)
 		fprintf(stderr, "mtls: %s did not ask for a certificate "
 		    "login\n", host);
 	else
@@ -410,94 +716,79 @@ report(const struct relay *rl, const char *host, const struct p11_pin *pin)
 		    "finish\n");
 }
 
+static void
+report(const struct conn *c, const char *host, const struct p11_pin *pin)
+{
+	const char *detail = NULL, *subj = mtls_client_host_subject(c->client);
+
+	if (c->failed == 0 && mtls_client_outcome(c->client, &detail) == 1) {
+		if (c->mode == CONN_PROBE)
+			fprintf(stderr, "mtls: %s (%s) vouched for its SSH "
+			    "host key %s (recorded in %s)\n", host,
+			    subj != NULL ? subj : "?", c->key.fp, c->kh_path);
+		else
+			fprintf(stderr, "mtls: %s (%s) accepted the "
+			    "certificate for %s\n", host, subj != NULL ? subj :
+			    "?", detail);
+		return;
+	}
+	report_failure(c, host, pin);
+}
+
+/* --- running ssh ----------------------------------------------------------- */
+
+/* A directory name ssh can take in a command line: no blanks, ", ', %. */
+static int
+path_plain(const char *p)
+{
+	return strpbrk(p, " \t\n\"'\\%") == NULL;
+}
+
 /*
- * A private directory with the socket and the askpass link; 0 and the
- * listening socket in *lfd, or -1 after a message.
+ * The private directory with the socket and the helper's link; 0 and the
+ * listening socket in *lfd, or -1 after a message.  Its path goes into
+ * ssh's command lines, so it must be plain.
  */
 static int
 make_relay(char *dir, size_t size, int *lfd)
 {
-	struct sockaddr_un sa;
+	struct mtls_err e = { 0, "" };
 	const char *tmp = getenv("TMPDIR");
-	char exe[PATH_MAX], link[PATH_MAX + 32];
+	char exe[PATH_MAX];
 	ssize_t n;
-	int fd = -1;
 
-	*lfd = -1;
-	if (tmp == NULL || tmp[0] != '/')
+	dir[0] = '\0';
+	if (tmp == NULL || tmp[0] != '/' || !path_plain(tmp))
 		tmp = "/tmp";
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if ((size_t)snprintf(dir, size, "%s/mtls-ssh.XXXXXX", tmp) >= size ||
-	    (size_t)snprintf(sa.sun_path, sizeof(sa.sun_path),
-	    "%s/mtls-ssh.XXXXXX/sock", tmp) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "mtls ssh: TMPDIR is too long for a socket\n");
-		dir[0] = '\0';
-		return -1;
-	}
-	if (mkdtemp(dir) == NULL) {
-		fprintf(stderr, "mtls ssh: %s: %s\n", dir, strerror(errno));
-		dir[0] = '\0';
-		return -1;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sock", dir);
-	snprintf(link, sizeof(link), "%s/" ASKPASS_NAME, dir);
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
 		fprintf(stderr, "mtls ssh: cannot find this program: %s\n",
 		    strerror(errno));
 		return -1;
 	}
 	exe[n] = '\0';
-	if (symlink(exe, link) != 0 ||
-	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(fd, 8) != 0) {
-		fprintf(stderr, "mtls ssh: %s: %s\n", dir, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (relay_dir_new(tmp, "mtls-ssh", exe, dir, size, lfd, &e) != 0) {
+		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
 		return -1;
 	}
-	*lfd = fd;
 	return 0;
 }
 
-static void
-remove_relay(const char *dir)
+static const char *
+ssh_program(void)
 {
-	char p[PATH_MAX + 32];
+	const char *ssh = getenv("MTLS_SSH");
 
-	if (dir[0] == '\0')
-		return;
-	snprintf(p, sizeof(p), "%s/sock", dir);
-	(void)unlink(p);
-	snprintf(p, sizeof(p), "%s/" ASKPASS_NAME, dir);
-	(void)unlink(p);
-	(void)rmdir(dir);
+	return ssh != NULL && *ssh != '\0' ? ssh : "ssh";
 }
 
-/* Run ssh with our options inserted where it still reads options. */
+/* Run av (NULL-terminated) as ssh with the helper's environment. */
 static pid_t
-start_ssh(char **args, int nargs, const struct ssh_dest *d, const char *dir)
+spawn_ssh(char **av, const char *dir, int null_stdin)
 {
-	static const char *const ours[] = { "-o",
-	    "KbdInteractiveAuthentication=yes", "-o",
-	    "PreferredAuthentications=keyboard-interactive,password" };
-	const char *ssh = getenv("MTLS_SSH");
-	char **av, path[PATH_MAX + 32];
-	size_t k = 0, i;
+	char path[PATH_MAX + 32];
 	pid_t pid;
+	int fd;
 
-	if (ssh == NULL || *ssh == '\0')
-		ssh = "ssh";
-	if ((av = calloc((size_t)nargs + 6, sizeof(*av))) == NULL)
-		return -1;
-	av[k++] = (char *)ssh;
-	for (i = 0; i < (size_t)d->insert; i++)
-		av[k++] = args[i];
-	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-		av[k++] = (char *)ours[i];
-	for (i = (size_t)d->insert; i < (size_t)nargs; i++)
-		av[k++] = args[i];
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		snprintf(path, sizeof(path), "%s/" ASKPASS_NAME, dir);
@@ -505,22 +796,364 @@ start_ssh(char **args, int nargs, const struct ssh_dest *d, const char *dir)
 		setenv("SSH_ASKPASS_REQUIRE", "force", 1);
 		snprintf(path, sizeof(path), "%s/sock", dir);
 		setenv("MTLS_ASKPASS_SOCK", path, 1);
-		execvp(ssh, av);
-		fprintf(stderr, "mtls ssh: cannot run %s: %s\n", ssh,
+		if (null_stdin && (fd = open("/dev/null", O_RDONLY)) >= 0) {
+			dup2(fd, STDIN_FILENO);
+			close(fd);
+		}
+		execvp(av[0], av);
+		fprintf(stderr, "mtls ssh: cannot run %s: %s\n", av[0],
 		    strerror(errno));
 		_exit(EXIT_SSH_FAILED);
 	}
 	if (pid < 0)
 		fprintf(stderr, "mtls ssh: fork: %s\n", strerror(errno));
-	free(av);
 	return pid;
 }
 
-/* The verifier for host certificates and the TLS client for host. */
+/* The -o options that make ssh ours: first, so that ssh keeps them. */
+struct ssh_argv {
+	char	*khc, *lc;	/* KnownHostsCommand=..., LocalCommand=... */
+	char	*av[512];
+	char	 buf[8192];	/* rebuilt option clusters */
+	size_t	 n;
+};
+
 static int
-client_setup(const struct ssh_opts *o, const char *host,
-    struct mtls_verifier **v, gnutls_certificate_credentials_t *cred,
-    struct mtls_client **client)
+av_add(struct ssh_argv *a, const char *w)
+{
+	if (a->n + 2 > sizeof(a->av) / sizeof(a->av[0]))
+		return -1;
+	a->av[a->n++] = (char *)w;
+	a->av[a->n] = NULL;
+	return 0;
+}
+
+static int
+av_opt(struct ssh_argv *a, const char *o)
+{
+	return av_add(a, "-o") == 0 && av_add(a, o) == 0 ? 0 : -1;
+}
+
+static const char *const real_opts[] = {
+	"StrictHostKeyChecking=yes", "CheckHostIP=no", "UpdateHostKeys=no",
+	"KbdInteractiveAuthentication=yes", NULL
+};
+
+static const char *const probe_opts[] = {
+	"SessionType=none", "ClearAllForwardings=yes", "ForwardAgent=no",
+	"ForwardX11=no", "ForwardX11Trusted=no", "Tunnel=no",
+	"ControlMaster=no", "ControlPath=none", "ControlPersist=no",
+	"RemoteCommand=none", "RequestTTY=no", "ForkAfterAuthentication=no",
+	"StdinNull=yes", "EscapeChar=none", "PermitLocalCommand=yes",
+	"StrictHostKeyChecking=yes", "CheckHostIP=no", "UpdateHostKeys=no",
+	"HostKeyAlgorithms=" PLAIN_HOSTKEY_ALGS,
+	"KbdInteractiveAuthentication=yes",
+	"PreferredAuthentications=keyboard-interactive", NULL
+};
+
+/* Build the command line of a probe or of the real connection. */
+static int
+build_argv(struct ssh_argv *a, enum conn_mode mode, int argc, char **args,
+    const struct ssh_dest *d, const char *dir, const struct ssh_cfg *cfg)
+{
+	const char *const *o = mode == CONN_PROBE ? probe_opts : real_opts;
+	int i, k, end = d->insert > d->index ? d->insert : d->index + 1;
+
+	memset(a, 0, sizeof(*a));
+	if (asprintf(&a->khc, "KnownHostsCommand=%s/" ASKPASS_NAME
+	    " --known-hosts %%I %%H %%t %%K%s%s", dir, cfg->khc != NULL ?
+	    " -- " : "", cfg->khc != NULL ? cfg->khc : "") < 0) {
+		a->khc = NULL;
+		return -1;
+	}
+	if (av_add(a, ssh_program()) != 0 || av_opt(a, a->khc) != 0)
+		return -1;
+	for (; *o != NULL; o++)
+		if (av_opt(a, *o) != 0)
+			return -1;
+	if (mode == CONN_PROBE) {
+		if (asprintf(&a->lc, "LocalCommand=%s/" ASKPASS_NAME
+		    " --authenticated", dir) < 0) {
+			a->lc = NULL;
+			return -1;
+		}
+		if (av_add(a, "-N") != 0 || av_opt(a, a->lc) != 0)
+			return -1;
+		k = ssh_args_probe(end, args, d->index, a->av + a->n, a->buf,
+		    sizeof(a->buf));
+		if (k < 0 || a->n + (size_t)k + 2 > sizeof(a->av) /
+		    sizeof(a->av[0]))
+			return -1;
+		a->n += (size_t)k;
+		return av_add(a, args[d->index]);
+	}
+	for (i = 0; i < d->insert; i++)
+		if (av_add(a, args[i]) != 0)
+			return -1;
+	/* the person's own preference, if any, comes first */
+	if (av_opt(a, "PreferredAuthentications=keyboard-interactive,"
+	    "password") != 0)
+		return -1;
+	for (i = d->insert; i < argc; i++)
+		if (av_add(a, args[i]) != 0)
+			return -1;
+	(void)argc;
+	return 0;
+}
+
+static void
+argv_free(struct ssh_argv *a)
+{
+	free(a->khc);
+	free(a->lc);
+}
+
+/* --- ssh -G ---------------------------------------------------------------- */
+
+static void
+cfg_free(struct ssh_cfg *c)
+{
+	free(c->hostname);
+	free(c->alias);
+	free(c->khc);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+cfg_line(struct ssh_cfg *c, const char *line)
+{
+	const char *v = strchr(line, ' ');
+	char **slot = NULL;
+
+	if (v == NULL)
+		return 0;
+	v++;
+	if (strncmp(line, "hostname ", 9) == 0)
+		slot = &c->hostname;
+	else if (strncmp(line, "hostkeyalias ", 13) == 0)
+		slot = &c->alias;
+	else if (strncmp(line, "knownhostscommand ", 18) == 0)
+		slot = &c->khc;
+	else if (strncmp(line, "port ", 5) == 0)
+		c->port = (unsigned)strtoul(v, NULL, 10);
+	if (slot != NULL && *slot == NULL && (*slot = strdup(v)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * What ssh's configuration makes of the destination: ssh -G with the
+ * person's options and the destination.  0, or -1 after a message.
+ */
+static int
+ssh_config(int argc, char **args, const struct ssh_dest *d,
+    struct ssh_cfg *cfg)
+{
+	int end = d->insert > d->index ? d->insert : d->index + 1, p[2] = {
+	    -1, -1 }, i, st = 0, r = -1;
+	char **av = NULL, *out = NULL, *line, *nl;
+	size_t n = 0;
+	ssize_t got;
+	pid_t pid = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	(void)argc;
+	if ((av = calloc((size_t)end + 3, sizeof(*av))) == NULL ||
+	    (out = malloc(SSH_G_MAX + 1)) == NULL || pipe(p) != 0)
+		goto out;
+	av[0] = (char *)ssh_program();
+	av[1] = (char *)"-GT";	/* -T: no word about a terminal */
+	for (i = 0; i < end; i++)
+		av[i + 2] = args[i];
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execvp(av[0], av);
+		fprintf(stderr, "mtls ssh: cannot run %s: %s\n", av[0],
+		    strerror(errno));
+		_exit(EXIT_SSH_FAILED);
+	}
+	close(p[1]);
+	p[1] = -1;
+	if (pid < 0)
+		goto out;
+	while (n < SSH_G_MAX && ((got = read(p[0], out + n, SSH_G_MAX - n)) >
+	    0 || (got < 0 && errno == EINTR)))
+		if (got > 0)
+			n += (size_t)got;
+	out[n] = '\0';
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	pid = -1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "mtls ssh: %s -G failed: cannot read ssh's "
+		    "configuration\n", av[0]);
+		goto out;
+	}
+	for (line = out; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = '\0';
+		if (cfg_line(cfg, line) != 0)
+			goto out;
+	}
+	if (cfg->hostname == NULL || cfg->port == 0) {
+		fprintf(stderr, "mtls ssh: %s -G named no host or port\n",
+		    av[0]);
+		goto out;
+	}
+	r = 0;
+ out:
+	if (r != 0 && pid < 0 && av != NULL && out == NULL)
+		fprintf(stderr, "mtls ssh: %s\n", strerror(errno));
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	free(av);
+	free(out);
+	return r;
+}
+
+/* ssh's %H for the destination: the alias, or [host]:port, lower case. */
+static int
+cfg_hname(const struct ssh_cfg *cfg, char *out, size_t size)
+{
+	size_t i;
+	int n;
+
+	if (cfg->alias != NULL)
+		n = snprintf(out, size, "%s", cfg->alias);
+	else if (cfg->port == 22)
+		n = snprintf(out, size, "%s", cfg->hostname);
+	else
+		n = snprintf(out, size, "[%s]:%u", cfg->hostname, cfg->port);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	for (i = 0; cfg->alias == NULL && out[i] != '\0'; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] - 'A' + 'a');
+	return kh_name_ok(out) ? 0 : -1;
+}
+
+/* --- mtls ssh ---------------------------------------------------------------- */
+
+struct session {
+	int			 argc;
+	char			**args;
+	struct ssh_dest		 d;
+	struct ssh_cfg		 cfg;
+	const struct mtls_verifier *v;
+	gnutls_certificate_credentials_t cred;
+	const char		*host;
+	char			 dir[PATH_MAX];
+	int			 lfd;
+	char			*kh_path;
+	struct kh		 kh;
+	const struct p11_pin	*pin;
+};
+
+/*
+ * Run one connection in mode; its ssh's exit status, or EXIT_SSH_FAILED
+ * before ssh ran.  *need_probe: a real connection met a key that no
+ * certificate vouched for.  *ok: a probe recorded the key.
+ */
+static int
+run_conn(struct session *s, enum conn_mode mode, int *need_probe, int *ok)
+{
+	struct ssh_argv a;
+	struct conn c;
+	struct mtls_err e = { 0, "" };
+	int status = EXIT_SSH_FAILED;
+
+	memset(&c, 0, sizeof(c));
+	*need_probe = *ok = 0;
+	c.mode = mode;
+	c.kh = &s->kh;
+	c.kh_path = s->kh_path;
+	c.host = s->host;
+	if (mtls_client_new(s->v, s->cred, s->host, &c.client, &e) != 0) {
+		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
+		goto out;
+	}
+	if (build_argv(&a, mode, s->argc, s->args, &s->d, s->dir,
+	    &s->cfg) != 0) {
+		fprintf(stderr, "mtls ssh: too many ssh arguments\n");
+		argv_free(&a);
+		goto out;
+	}
+	c.pid = spawn_ssh(a.av, s->dir, mode == CONN_PROBE);
+	argv_free(&a);
+	if (c.pid < 0)
+		goto out;
+	if (mode == CONN_PROBE)
+		c.deadline = time(NULL) + PROBE_TIMEOUT;
+	status = relay_loop(s->lfd, &c);
+	if (mode == CONN_REAL && c.need_probe && c.failed == 0) {
+		*need_probe = 1;
+		goto out;
+	}
+	report(&c, s->host, s->pin);
+	*ok = mode == CONN_PROBE && c.recorded && c.failed == 0;
+	if (c.failed != 0 || (mode == CONN_PROBE && !*ok))
+		status = EXIT_SSH_FAILED;
+ out:
+	mtls_sshkey_clear(&c.key);
+	mtls_client_free(c.client);
+	return status;
+}
+
+/* Reread the vouched keys (a probe has just added one). */
+static int
+session_load_kh(struct session *s)
+{
+	struct mtls_err e = { 0, "" };
+
+	kh_clear(&s->kh);
+	if (kh_load(s->kh_path, &s->kh, &e) != 0) {
+		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The connection the person asked for, after a probe when no
+ * certificate has vouched for the host's key yet, or when the key met
+ * is not the one vouched for.
+ */
+static int
+session_run(struct session *s)
+{
+	char hname[SSH_HOST_MAX + 32];
+	int status = EXIT_SSH_FAILED, need_probe = 0, ok = 0, tries;
+
+	if (session_load_kh(s) != 0)
+		return status;
+	need_probe = cfg_hname(&s->cfg, hname, sizeof(hname)) != 0 ||
+	    !kh_known(&s->kh, hname);
+	for (tries = 0; tries < 2; tries++) {
+		if (need_probe) {
+			status = run_conn(s, CONN_PROBE, &need_probe, &ok);
+			if (!ok || session_load_kh(s) != 0)
+				return EXIT_SSH_FAILED;
+		}
+		status = run_conn(s, CONN_REAL, &need_probe, &ok);
+		if (!need_probe)
+			return status;
+	}
+	fprintf(stderr, "mtls: %s's SSH key changed again after its "
+	    "certificate vouched for it; giving up\n", s->host);
+	return EXIT_SSH_FAILED;
+}
+
+/* The verifier for host certificates and the person's credentials. */
+static int
+client_setup(const struct ssh_opts *o, struct mtls_verifier **v,
+    gnutls_certificate_credentials_t *cred)
 {
 	struct mtls_conf *conf = NULL;
 	struct mtls_err e = { 0, "" };
@@ -528,8 +1161,7 @@ client_setup(const struct ssh_opts *o, const char *host,
 
 	if ((r = mtls_conf_load(o->config, &conf, &e)) != 0 ||
 	    (r = mtls_verifier_new(conf, v, &e)) != 0 ||
-	    (r = load_cred(o->cert, o->key, cred, &e)) != 0 ||
-	    (r = mtls_client_new(*v, *cred, host, client, &e)) != 0)
+	    (r = load_cred(o->cert, o->key, cred, &e)) != 0)
 		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
 	mtls_conf_free(conf);
 	return r;
@@ -539,57 +1171,61 @@ int
 cmd_ssh(int argc, char **argv)
 {
 	struct ssh_opts o;
-	struct ssh_dest d;
+	struct session s;
 	struct mtls_err e = { 0, "" };
 	struct mtls_verifier *v = NULL;
-	gnutls_certificate_credentials_t cred = NULL;
 	struct p11_pin *pin = NULL;
-	struct relay rl;
-	char dir[PATH_MAX];
-	const char *host;
-	int first, lfd = -1, status = EXIT_SSH_FAILED;
-	pid_t pid;
+	int first, status = EXIT_SSH_FAILED;
 	size_t i;
 
 	memset(&o, 0, sizeof(o));
-	memset(&rl, 0, sizeof(rl));
-	dir[0] = '\0';
+	memset(&s, 0, sizeof(s));
+	s.lfd = -1;
 	first = parse_opts(argc, argv, &o);
-	if (ssh_args_parse(argc - first, argv + first, &d, &e) != 0) {
+	s.argc = argc - first;
+	s.args = argv + first;
+	if (ssh_args_parse(s.argc, s.args, &s.d, &e) != 0) {
 		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
 		usage_ssh(stderr);
 		goto out;
 	}
-	if (d.batch) {
+	if (s.d.batch) {
 		fprintf(stderr, "mtls ssh: BatchMode=yes turns off "
 		    "keyboard-interactive authentication, which the "
 		    "certificate login needs: not supported\n");
 		goto out;
 	}
-	host = o.host_name != NULL ? o.host_name : d.host;
+	s.host = o.host_name != NULL ? o.host_name : s.d.host;
 	if (resolve_files(&o) != 0)
 		goto out;
+	if ((s.kh_path = kh_default_path()) == NULL) {
+		fprintf(stderr, "mtls ssh: no home directory for the vouched "
+		    "known hosts: set MTLS_KNOWN_HOSTS\n");
+		goto out;
+	}
 	if (strncmp(o.key, "pkcs11:", 7) == 0 && p11_pin_new(&pin) != 0)
 		goto out;
-	if (client_setup(&o, host, &v, &cred, &rl.client) != 0 ||
-	    make_relay(dir, sizeof(dir), &lfd) != 0)
+	s.pin = pin;
+	if (client_setup(&o, &v, &s.cred) != 0 ||
+	    ssh_config(s.argc, s.args, &s.d, &s.cfg) != 0 ||
+	    make_relay(s.dir, sizeof(s.dir), &s.lfd) != 0)
 		goto out;
-	if ((pid = start_ssh(argv + first, argc - first, &d, dir)) < 0)
-		goto out;
+	s.v = v;
 	/* ssh decides what an interrupt means; we outlive it */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	status = relay_loop(lfd, pid, &rl);
-	report(&rl, host, pin);
+	status = session_run(&s);
  out:
-	if (lfd >= 0)
-		close(lfd);
-	remove_relay(dir);
-	mtls_client_free(rl.client);
-	if (cred != NULL)
-		gnutls_certificate_free_credentials(cred);
+	if (s.lfd >= 0)
+		close(s.lfd);
+	relay_dir_remove(s.dir);
+	kh_clear(&s.kh);
+	free(s.kh_path);
+	cfg_free(&s.cfg);
+	if (s.cred != NULL)
+		gnutls_certificate_free_credentials(s.cred);
 	mtls_verifier_free(v);
 	p11_pin_free(pin);
 	for (i = 0; i < sizeof(o.buf) / sizeof(o.buf[0]); i++)
@@ -597,12 +1233,59 @@ cmd_ssh(int argc, char **argv)
 	return status;
 }
 
+/* --- mtls askpass -------------------------------------------------------------- */
+
+/*
+ * ssh's KnownHostsCommand: tell mtls ssh, print the lines it gives, then
+ * run the person's own KnownHostsCommand (after "--"), whose output ssh
+ * reads as well.
+ */
+static int
+askpass_known_hosts(const char *path, int argc, char **argv)
+{
+	struct mtls_err e = { 0, "" };
+	char *msg = NULL, *reply = NULL;
+	size_t n = 0;
+	int status = 1;
+
+	if (argc < 6 || (argc > 6 && strcmp(argv[6], "--") != 0) ||
+	    argc == 7) {
+		usage_askpass(stderr);
+		return 1;
+	}
+	if (asprintf(&msg, "%s\n%s\n%s\n%s", argv[2], argv[3], argv[4],
+	    argv[5]) < 0) {
+		msg = NULL;
+		goto out;
+	}
+	if (relay_send(path, RELAY_KNOWN_HOSTS, msg, &reply, &n, &e) != 0) {
+		fprintf(stderr, "mtls askpass: %s\n", mtls_err_msg(&e));
+		goto out;
+	}
+	if (n < 3 || strncmp(reply, "ok\n", 3) != 0)
+		goto out;	/* refused: ssh stops here */
+	if (fwrite(reply + 3, 1, n - 3, stdout) != n - 3 || fflush(stdout) != 0)
+		goto out;
+	status = 0;
+	if (argc > 7) {
+		execv(argv[7], argv + 7);
+		fprintf(stderr, "mtls askpass: cannot run the KnownHostsCommand "
+		    "%s: %s\n", argv[7], strerror(errno));
+		status = 1;
+	}
+ out:
+	free(msg);
+	free(reply);
+	return status;
+}
+
 int
 cmd_askpass(int argc, char **argv)
 {
 	struct mtls_err e = { 0, "" };
-	char answer[RELAY_ANSWER_MAX + 1];
+	char answer[RELAY_ANSWER_MAX + 1], *reply = NULL;
 	const char *path = getenv("MTLS_ASKPASS_SOCK");
+	size_t n = 0;
 	int r, status = 1;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
@@ -610,7 +1293,7 @@ cmd_askpass(int argc, char **argv)
 		usage_askpass(stdout);
 		return 0;
 	}
-	if (argc != 2) {
+	if (argc < 2 || (argc > 2 && strcmp(argv[1], "--known-hosts") != 0)) {
 		usage_askpass(stderr);
 		return 1;
 	}
@@ -618,6 +1301,13 @@ cmd_askpass(int argc, char **argv)
 		fprintf(stderr, "mtls askpass: MTLS_ASKPASS_SOCK is not set: "
 		    "mtls ssh runs this for ssh\n");
 		return 1;
+	}
+	if (strcmp(argv[1], "--known-hosts") == 0)
+		return askpass_known_hosts(path, argc, argv);
+	if (strcmp(argv[1], "--authenticated") == 0) {
+		r = relay_send(path, RELAY_AUTHENTICATED, "", &reply, &n, &e);
+		free(reply);
+		return r == 0 ? 0 : 1;
 	}
 	r = relay_ask(path, argv[1], answer, sizeof(answer), &e);
 	if (r == 0) {

@@ -197,3 +197,60 @@ ssh_args_parse(int argc, char *const *argv, struct ssh_dest *d,
  out:
 	return r;
 }
+
+int
+ssh_args_probe(int end, char *const *argv, int skip, char **out, char *buf,
+    size_t bufsize)
+{
+	const char *p;
+	size_t used = 0, start;
+	int i, n = 0;
+
+	for (i = 0; i < end; i++) {
+		if (i == skip)
+			continue;
+		if (argv[i][0] != '-' || argv[i][1] == '\0' ||
+		    strcmp(argv[i], "--") == 0)
+			continue;	/* only options are carried over */
+		start = used;
+		if (used + 2 > bufsize)
+			return -1;
+		buf[used++] = '-';
+		for (p = argv[i] + 1; *p != '\0'; p++) {
+			if (strchr(SSH_OPTS_ARG, *p) != NULL) {
+				const char *val = p[1] != '\0' ? p + 1 :
+				    i + 1 < end ? argv[++i] : "";
+
+				if (strchr(SSH_PROBE_DROP_ARG, *p) != NULL)
+					break;
+				/* "-o" and its value as two words */
+				if (used + 3 > bufsize)
+					return -1;
+				if (used > start + 1) {
+					buf[used++] = '\0';
+					out[n++] = buf + start;
+					start = used;
+					buf[used++] = '-';
+				}
+				buf[used++] = *p;
+				buf[used++] = '\0';
+				out[n++] = buf + start;
+				out[n++] = (char *)val;
+				start = used;
+				break;
+			}
+			if (strchr(SSH_PROBE_DROP_FLAG, *p) != NULL)
+				continue;
+			if (used + 2 > bufsize)
+				return -1;
+			buf[used++] = *p;
+		}
+		if (used > start + 1) {
+			buf[used++] = '\0';
+			out[n++] = buf + start;
+		} else if (used == start + 1) {
+			used = start;	/* a lone "-" left */
+		}
+	}
+	return n;
+}

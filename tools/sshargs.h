@@ -5,6 +5,8 @@
 #ifndef MTLS_SSHARGS_H
 #define MTLS_SSHARGS_H
 
+#include <stddef.h>
+
 #include "errors.h"
 
 /* ssh's option letters (OpenSSH 9.2): with and without an argument. */
@@ -32,6 +34,25 @@ struct ssh_dest {
  */
 int ssh_args_parse(int argc, char *const *argv, struct ssh_dest *d,
     struct mtls_err *err);
+
+/*
+ * Options of ssh that would give a connection more than authentication:
+ * a session, a terminal, forwarding, agent or X11, a control master, a
+ * fork.  A probe connection drops them (the rest of its safety comes
+ * from -o options placed first, whose values ssh keeps).
+ */
+#define SSH_PROBE_DROP_FLAG	"AfGMNnsTtXY"
+#define SSH_PROBE_DROP_ARG	"DLORSWw"
+
+/*
+ * The words of argv[0..end) that a probe connection keeps, into out
+ * (room for end * 2 entries; flag clusters are rebuilt into buf, of
+ * bufsize bytes), skipping the word at index skip (the destination).
+ * Returns how many words were stored, or -1 when buf is too small.
+ * Call only on an argv that ssh_args_parse() accepted.
+ */
+int ssh_args_probe(int end, char *const *argv, int skip, char **out,
+    char *buf, size_t bufsize);
 
 /* Nonzero when an -o argument sets BatchMode to yes or true. */
 int ssh_option_is_batch(const char *opt);
