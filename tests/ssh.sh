@@ -92,6 +92,8 @@ n=$(grep -c "fake ssh: accepted alice" "$TMP/err")
 [ "$n" -eq 1 ] && ok || fail "one login the second time, got $n"
 expect_in "$TMP/err" "fake ssh: args: -o KnownHostsCommand=" "ours first"
 expect_in "$TMP/err" "StrictHostKeyChecking=yes" "strict checking"
+expect_in "$TMP/err" "-o ControlMaster=no -o ControlPath=none" \
+    "a connection of its own, never a multiplexed one"
 expect_in "$TMP/err" "-o PreferredAuthentications=keyboard-interactive,password alice@host.example.com id" \
     "preference inserted before the destination"
 

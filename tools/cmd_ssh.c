@@ -834,9 +834,15 @@ av_opt(struct ssh_argv *a, const char *o)
 	return av_add(a, "-o") == 0 && av_add(a, o) == 0 ? 0 : -1;
 }
 
+/*
+ * The real connection: only a vouched plain key, checked by ssh itself,
+ * and a connection of its own (a multiplexed session would skip the host
+ * key check and the login, and run on whatever the master met).
+ */
 static const char *const real_opts[] = {
 	"StrictHostKeyChecking=yes", "CheckHostIP=no", "UpdateHostKeys=no",
-	"KbdInteractiveAuthentication=yes", NULL
+	"HostKeyAlgorithms=" PLAIN_HOSTKEY_ALGS, "ControlMaster=no",
+	"ControlPath=none", "KbdInteractiveAuthentication=yes", NULL
 };
 
 static const char *const probe_opts[] = {
