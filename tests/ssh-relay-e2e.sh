@@ -36,12 +36,19 @@ MTLS_KNOWN_HOSTS=$TMP/state/known_hosts
 export MTLS_KNOWN_HOSTS
 KH=$MTLS_KNOWN_HOSTS
 
-# host_conf FILE HOSTCERT SSHKEYPATTERN: a host's mtls.conf.
+# host_conf FILE HOSTCERT SSHKEYPATTERN...: a host's mtls.conf.
 host_conf() {
-	printf '%s\n' "trust_anchor $CA/ca.pem" "crl $CA/crl.pem" \
-	    "host_certificate $2.pem" "host_key $2.key" "ssh_host_key $3" \
-	    "map from=cn" >"$1"
-	chmod 0644 "$1"
+	f=$1
+	c=$2
+	shift 2
+	{
+		printf '%s\n' "trust_anchor $CA/ca.pem" "crl $CA/crl.pem" \
+		    "host_certificate $c.pem" "host_key $c.key" "map from=cn"
+		for k in "$@"; do
+			echo "ssh_host_key $k"
+		done
+	} >"$f"
+	chmod 0644 "$f"
 }
 
 # stack FILE CONF [LINE...]: pam_mtls first (sufficient when lines
@@ -70,13 +77,15 @@ mark() {
 	chmod 0755 "$1/home/mtlsalice/mark"
 }
 
-# on_tty PORT: mtls ssh as a person runs it, on a pseudo-terminal; what
-# the terminal showed is in $TMP/tty.
+# on_tty PORT [SSH OPTION...]: mtls ssh as a person runs it, on a
+# pseudo-terminal; what the terminal showed is in $TMP/tty.
 on_tty() {
+	port=$1
+	shift
 	: >"$TMP/tty"
 	timeout 90 script -qefc "$MTLS ssh --config $TMP/client.conf \
-	    --cert $TMP/alice.pem --key $TMP/alice.key -F /dev/null \
-	    -p $1 -o UserKnownHostsFile=$TMP/user_known_hosts \
+	    --cert $TMP/alice.pem --key $TMP/alice.key ${*:--F /dev/null} \
+	    -p $port -o UserKnownHostsFile=$TMP/user_known_hosts \
 	    -o AddressFamily=inet -o ConnectTimeout=20 \
 	    mtlsalice@localhost /home/mtlsalice/mark" "$TMP/tty" </dev/null
 }
@@ -177,5 +186,32 @@ grep -q "vouched for" "$TMP/tty" && fail "no probe the second time" || ok
 expect_exit 255 "relayed after vouching" -- on_tty "$IPORT"
 expect_in "$TMP/tty" "this connection is relayed" "still relayed"
 grep -q "localhost\]:$IPORT" "$KH" && fail "impostor never vouched" || ok
+
+# --- 6. through a ProxyJump hop ------------------------------------------------------------
+# The hop's own ssh inherits mtls's askpass but not its options: its
+# prompts are never taken for the final host's, and the final host's
+# login is bound as usual.  The hop lets anyone in, or asks for a
+# certificate login of its own, which mtls ssh does not do.
+printf '%s\n' "StrictHostKeyChecking no" "UserKnownHostsFile /dev/null" \
+    "LogLevel ERROR" >"$TMP/ssh_config"
+J=$TMP/hop
+harness_start "$J" "$TMP/open.pam" AllowTcpForwarding=yes || fail "hop sshd"
+rm -f "$KH"
+before=$(accepted "$R")
+expect_exit 0 "through an open hop" -- on_tty "$RPORT" -F "$TMP/ssh_config" \
+    -J "mtlsalice@localhost:$(harness_port "$J")"
+expect_in "$TMP/tty" "vouched for its SSH host key" "probe through the hop"
+expect_in "$TMP/tty" "accepted the certificate for mtlsalice" "login via hop"
+[ "$(accepted "$R")" -eq $((before + 2)) ] && ok ||
+    fail "probe and login through the hop"
+expect_in "$KH" "[localhost]:$RPORT ssh-ed25519" "final host vouched for"
+K=$TMP/mtlshop
+stack "$TMP/hop.pam" "$TMP/real.conf"
+harness_start "$K" "$TMP/hop.pam" AllowTcpForwarding=yes || fail "mtls hop"
+host_conf "$TMP/real.conf" "$TMP/host" "$R/etc/ssh_host_*_key.pub" \
+    "$K/etc/ssh_host_*_key.pub"
+expect_exit 255 "through a hop that asks for a certificate" -- on_tty \
+    "$RPORT" -F "$TMP/ssh_config" -J "mtlsalice@localhost:$(harness_port "$K")"
+[ "$(accepted "$K")" -eq 0 ] && ok || fail "the hop was not logged in to"
 
 finish
