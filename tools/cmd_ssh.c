@@ -530,6 +530,22 @@ on_outcome(struct conn *c)
 		conn_record(c);
 }
 
+/* A certificate-login prompt of any version, well formed or not. */
+static int
+looks_ours(const char *prompt)
+{
+	enum mtls_frame_verb verb;
+	unsigned seq;
+	unsigned char *data = NULL;
+	size_t len;
+	int r;
+
+	r = mtls_frame_parse_prompt(prompt, &verb, &seq, &data, &len);
+	free(data);
+	return r != MTLS_E_NOT_OURS || strstr(prompt, MTLS_FRAME_MARKER_V1) !=
+	    NULL;
+}
+
 /* A prompt from ssh: the reply, or NULL to refuse. */
 static char *
 on_prompt(struct conn *c, const char *prompt, int fd, int child)
@@ -547,10 +563,7 @@ on_prompt(struct conn *c, const char *prompt, int fd, int child)
 		return NULL;
 	if (!child) {
 		/* a ProxyJump hop's ssh: never our login, never the probe's */
-		if (c->mode == CONN_PROBE || mtls_frame_parse_prompt(prompt,
-		    &(enum mtls_frame_verb){ 0 }, &(unsigned){ 0 },
-		    &(unsigned char *){ NULL }, &(size_t){ 0 }) !=
-		    MTLS_E_NOT_OURS)
+		if (c->mode == CONN_PROBE || looks_ours(prompt))
 			return NULL;
 		goto person;
 	}
