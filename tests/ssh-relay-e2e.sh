@@ -77,9 +77,10 @@ mark() {
 	chmod 0755 "$1/home/mtlsalice/mark"
 }
 
-# on_tty PORT [SSH OPTION...]: mtls ssh as a person runs it, on a
-# pseudo-terminal; what the terminal showed is in $TMP/tty.
-on_tty() {
+# typing PORT [SSH OPTION...]: mtls ssh as a person runs it, on a
+# pseudo-terminal, with what is typed on standard input; what the
+# terminal showed is in $TMP/tty.  on_tty: the same, nothing typed.
+typing() {
 	port=$1
 	shift
 	: >"$TMP/tty"
@@ -87,7 +88,10 @@ on_tty() {
 	    --cert $TMP/alice.pem --key $TMP/alice.key ${*:--F /dev/null} \
 	    -p $port -o UserKnownHostsFile=$TMP/user_known_hosts \
 	    -o AddressFamily=inet -o ConnectTimeout=20 \
-	    mtlsalice@localhost /home/mtlsalice/mark" "$TMP/tty" </dev/null
+	    mtlsalice@localhost /home/mtlsalice/mark" "$TMP/tty"
+}
+on_tty() {
+	typing "$@" </dev/null
 }
 
 accepted() {
@@ -213,5 +217,37 @@ host_conf "$TMP/real.conf" "$TMP/host" "$R/etc/ssh_host_*_key.pub" \
 expect_exit 255 "through a hop that asks for a certificate" -- on_tty \
     "$RPORT" -F "$TMP/ssh_config" -J "mtlsalice@localhost:$(harness_port "$K")"
 [ "$(accepted "$K")" -eq 0 ] && ok || fail "the hop was not logged in to"
+
+# --- 7. a host that asks for a password after the certificate -----------------------
+# The probe ends once the host's key is vouched for; the real connection
+# shows the password prompt to the person, who types it.
+P=$TMP/pwhost
+stack "$TMP/pw.pam" "$TMP/pw.conf"
+sed -i 's/^auth required \(.*\)$/auth required \1\nauth required pam_unix.so nodelay/' \
+    "$TMP/pw.pam"
+host_conf "$TMP/pw.conf" "$TMP/host" "$P/etc/ssh_host_*_key.pub"
+harness_start "$P" "$TMP/pw.pam" || fail "password sshd"
+harness_set_password "$P" mtlsalice "second factor"
+mark "$P"
+# The person types the password whenever the terminal asks (a prompt
+# flushes what was typed before it).
+typist() {
+	i=0
+	while [ $i -lt 30 ]; do
+		sleep 1
+		printf 'second factor\n'
+		i=$((i + 1))
+	done
+}
+pw_login() {
+	typist | typing "$(harness_port "$P")"
+}
+expect_exit 0 "certificate, then a password" -- pw_login
+expect_in "$TMP/tty" "vouched for its SSH host key" "the probe ended early"
+expect_in "$TMP/tty" "Password:" "the vouched host's password prompt shown"
+[ "$(grep -c "Password:" "$TMP/tty")" -eq 1 ] && ok ||
+    fail "the password was asked once, by the real connection"
+[ -e "$P/home/mtlsalice/ran" ] && ok || fail "the command ran"
+[ "$(accepted "$P")" -eq 1 ] && ok || fail "one login: $(accepted "$P")"
 
 finish

@@ -171,6 +171,20 @@ expect_in "$TMP/err" "something other than the certificate login" \
 grep -q "askpass answered" "$TMP/err" && fail "no answer to the password" ||
     ok
 
+# A stack that asks for more after the certificate (a one-time password):
+# the probe ends once the key is vouched for, and the real connection
+# shows the next prompt to the person (here without a terminal: refused).
+expect_exit 1 "a prompt after the certificate" -- run env \
+    RELAY_PROMPT_AFTER="Verification code: " $MTLS ssh $ME \
+    alice@host.example.com id
+expect_in "$TMP/err" "vouched for its SSH host key $HOSTFP" \
+    "probe done before the one-time password"
+expect_in "$TMP/err" "no terminal to answer ssh's prompt on: Verification code" \
+    "the real connection asks the person"
+grep -q "something other than the certificate login" "$TMP/err" &&
+    fail "not a refusal of the host" || ok
+rm -f "$KH"
+
 # The person's own KnownHostsCommand keeps working: its lines reach ssh.
 cat >"$TMP/userkhc" <<EOF2
 #!/bin/sh

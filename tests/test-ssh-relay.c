@@ -24,6 +24,9 @@
  *			meets (an impostor's, or the host's own)
  *	RELAY_PROMPT_FIRST  a prompt that is not ours, asked before the
  *			certificate login (a password-first stack)
+ *	RELAY_PROMPT_AFTER  a prompt that is not ours, asked after a
+ *			successful certificate login (a one-time password);
+ *			the login fails (1) unless askpass answers it
  *	RELAY_KHC	for -G: the person's own KnownHostsCommand
  *
  * Prints what the server learned on stderr; exits 0 when the server
@@ -369,6 +372,14 @@ main(int argc, char **argv)
 	if (mtls_conv_server(&p, &res) == 0) {
 		fprintf(stderr, "fake ssh: accepted %s\n", p.user);
 		status = 0;
+		if (getenv("RELAY_PROMPT_AFTER") != NULL && run_askpass(
+		    f.askpass, getenv("RELAY_PROMPT_AFTER"), line,
+		    sizeof(line)) != 0) {
+			fprintf(stderr, "fake ssh: no answer after the "
+			    "certificate\n");
+			status = 1;
+			goto out;
+		}
 		/* -N: LocalCommand after authentication, then stay */
 		if (o.dash_n && o.lc != NULL && o.plc != NULL &&
 		    strcmp(o.plc, "yes") == 0) {

@@ -581,6 +581,11 @@ on_prompt(struct conn *c, const char *prompt, int fd, int child)
 		conn_fail(c, r, &e, NULL);
 		return NULL;
 	}
+	if (c->mode == CONN_PROBE && c->recorded) {
+		/* more to authenticate (an OTP): the real connection's job */
+		conn_kill(c);
+		return NULL;
+	}
 	if (c->mode == CONN_PROBE) {
 		conn_fail(c, MTLS_E_PROTOCOL, NULL, "the host asked for "
 		    "something other than the certificate login (\"%.60s\") "
