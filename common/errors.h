@@ -60,6 +60,7 @@
 	X(MTLS_E_CERT_CRITICAL_EXT, -62, "unknown-critical-extension", "certificate has an unknown critical extension") \
 	X(MTLS_E_CERT_INSECURE, -63, "insecure", "certificate chain is rejected by the security profile") \
 	/* revocation lists */						\
+	X(MTLS_E_CERT_WRONG_HOST, -79, "wrong-host", "certificate does not name the host (no matching DNS name or address)") \
 	X(MTLS_E_CRL_MISSING, -80, "crl-missing", "no CRL is available for the issuer, and one is required") \
 	X(MTLS_E_CRL_STALE, -81, "crl-stale", "the issuer's CRL is out of date (past nextUpdate or older than crl_max_age)") \
 	X(MTLS_E_CRL_NOT_YET_VALID, -82, "crl-not-yet-valid", "the issuer's CRL is not yet valid (thisUpdate in the future)") \

@@ -67,6 +67,25 @@ expect_exit 1 "client cert as server" -- $MTLS verify $V --purpose server \
     "$F/leaf-good.pem"
 expect_exit 0 "purpose any" -- $MTLS verify $V --purpose any "$F/leaf-noeku.pem"
 
+# --host: the host-name check of mtls ssh, after the policy.
+expect_exit 0 "host name" -- $MTLS verify $V --host host.example.com \
+    "$F/server-good.pem"
+expect_exit 1 "another host name" -- $MTLS verify $V \
+    --host other.example.com "$F/server-good.pem"
+expect_in "$TMP/err" "rejected (wrong-host)" "wrong-host reason"
+expect_in "$TMP/err" "names no other.example.com" "the name is said"
+expect_empty "$TMP/out" "a rejection prints nothing on stdout"
+expect_exit 1 "--host implies purpose server" -- $MTLS verify $V \
+    --host host.example.com "$F/leaf-good.pem"
+expect_in "$TMP/err" "wrong-purpose" "a client certificate as a host's"
+expect_exit 2 "--host with purpose client" -- $MTLS verify $V \
+    --purpose client --host host.example.com "$F/server-good.pem"
+expect_exit 2 "--host is verify's" -- $MTLS map $V --host host.example.com \
+    "$F/leaf-good.pem"
+expect_exit 1 "--host --json" -- $MTLS verify $V --json \
+    --host other.example.com "$F/server-good.pem"
+expect_in "$TMP/out" '"reason":"wrong-host"' "JSON reason"
+
 # JSON.
 expect_exit 0 "json accepted" -- $MTLS verify $V --json "$F/leaf-good.pem"
 expect_in "$TMP/out" '"accepted":true' "json accepted"

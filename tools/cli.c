@@ -14,7 +14,7 @@
 #include "util.h"
 
 enum { OPT_CONFIG = 256, OPT_CA, OPT_UNTRUSTED, OPT_CRL, OPT_AT,
-    OPT_PURPOSE, OPT_JSON };
+    OPT_PURPOSE, OPT_JSON, OPT_HOST };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -24,6 +24,7 @@ static const struct option longopts[] = {
 	{ "at", required_argument, NULL, OPT_AT },
 	{ "purpose", required_argument, NULL, OPT_PURPOSE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -97,6 +98,14 @@ cli_parse(int argc, char **argv, const char *which, void (*usage)(FILE *),
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_HOST:
+			if (strcmp(which, "verify") != 0)
+				bad(which, usage, "--host is an option of mtls "
+				    "verify");
+			if (*optarg == '\0')
+				bad(which, usage, "--host needs a host name");
+			o->host = optarg;
+			break;
 		case 'v':
 			o->verbose = 1;
 			mtls_log_set_max_priority(LOG_DEBUG);
@@ -109,6 +118,11 @@ cli_parse(int argc, char **argv, const char *which, void (*usage)(FILE *),
 			    argv[optind - 1]);
 		}
 	}
+	if (o->host != NULL && o->purpose == MTLS_PURPOSE_CLIENT)
+		bad(which, usage, "--host checks a host certificate: it goes "
+		    "with --purpose server (the default with --host)");
+	if (o->host != NULL && o->purpose == 0)
+		o->purpose = MTLS_PURPOSE_SERVER;
 	if (optind != argc - 1)
 		bad(which, usage, "%s", optind >= argc ?
 		    "a certificate file is required" :

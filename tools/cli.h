@@ -29,6 +29,7 @@ struct cli_opts {
 	enum mtls_purpose purpose;	/* 0: the configuration's */
 	int		 json;
 	int		 verbose;
+	const char	*host;		/* verify --host: a name to hold */
 	const char	*cert;		/* the operand */
 };
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/x509.h>
+
 #include "cli.h"
 #include "identity.h"
 #include "mapping.h"
@@ -17,14 +19,16 @@ verify_usage(FILE *f)
 	fprintf(f, "usage: mtls verify [--config FILE] [--ca FILE] "
 	    "[--untrusted FILE] [--crl FILE]\n"
 	    "                   [--at TIME] [--purpose client|server|any] "
-	    "[--json] CERT\n\n"
+	    "[--host NAME]\n                   [--json] CERT\n\n"
 	    "Verify CERT (a PEM file: the certificate, optionally followed "
 	    "by its\nintermediates) under the policy of the configuration "
 	    "file (default\n" MTLS_DEFAULT_CONFIG "). --ca, --untrusted and "
 	    "--crl (each may repeat) replace\nthe trust anchors, "
 	    "intermediates and CRLs it names; with --ca and no\n--config, "
 	    "no configuration file is read. TIME is Unix seconds or RFC "
-	    "3339.\n\nExit status: 0 accepted, 1 rejected (the reason is "
+	    "3339.\n--host NAME (purpose server) also requires the certificate to "
+	    "name the host,\nas mtls ssh does.\n\nExit status: 0 accepted, 1 "
+	    "rejected (the reason is "
 	    "printed), 2 usage or\nconfiguration error.\n");
 }
 
@@ -85,6 +89,12 @@ run_verify(struct run *r)
 		return EXIT_USAGE;
 	r->result = mtls_verify_crts(r->v, r->crts, r->n, r->o.at,
 	    r->o.purpose, &r->err, &r->info);
+	/* What mtls ssh checks of a host, after the policy. */
+	if (r->result == 0 && r->o.host != NULL &&
+	    !gnutls_x509_crt_check_hostname2(r->crts[0], r->o.host, 0))
+		r->result = mtls_err_set(&r->err, MTLS_E_CERT_WRONG_HOST,
+		    "the certificate names no %s (neither a DNS name nor an "
+		    "address)", r->o.host);
 	/* Identity is for display; a failure here is not a verdict. */
 	if (mtls_identity_from_crt(r->crts[0], &r->id, &e) != 0)
 		r->id = NULL;
