@@ -13,6 +13,44 @@ mode() {
 	stat -c %a "$1"
 }
 
+# --- init adopts only a directory that is safely the caller's --------------
+mkdir -m 0700 "$TMP/empty"
+expect_exit 0 "init in an existing empty 0700 directory" -- $MTLS ca init \
+    "$TMP/empty" --name "Adopted"
+mkdir -m 0777 "$TMP/open"
+expect_exit 1 "init in a directory others may write" -- $MTLS ca init \
+    "$TMP/open" --name "Open"
+expect_in "$TMP/err" "writable by group or others" "open directory refused"
+[ ! -e "$TMP/open/ca.key" ] && ok || fail "no key in an open directory"
+mkdir -m 0700 "$TMP/linked" "$TMP/elsewhere"
+ln -s "$TMP/elsewhere" "$TMP/linked/certs"
+expect_exit 1 "init with a certs symlink" -- $MTLS ca init "$TMP/linked" \
+    --name "Linked"
+expect_in "$TMP/err" "symbolic link" "certs symlink refused"
+[ -z "$(ls -A "$TMP/elsewhere")" ] && ok || fail "nothing written through it"
+ln -s "$TMP/elsewhere" "$TMP/dirlink"
+expect_exit 1 "init on a symlink to a directory" -- $MTLS ca init \
+    "$TMP/dirlink" --name "Linked"
+if [ "$(id -u)" -eq 0 ]; then
+	# another user made the directory first, and could replace ca.key
+	mkdir -m 0700 "$TMP/theirs"
+	chown nobody "$TMP/theirs"
+	expect_exit 1 "init in another user's directory" -- $MTLS ca init \
+	    "$TMP/theirs" --name "Theirs"
+	expect_in "$TMP/err" "not by this user" "other owner refused"
+	# and an existing CA whose directory became another's is not used
+	cp -a "$TMP/empty" "$TMP/taken"
+	chown nobody "$TMP/taken"
+	expect_exit 1 "issue in another user's CA directory" -- $MTLS ca issue \
+	    "$TMP/taken" --user x --out "$TMP/x"
+	expect_in "$TMP/err" "not by this user" "other owner refused (open)"
+fi
+chmod 0770 "$TMP/empty"
+expect_exit 1 "issue in a group-writable CA directory" -- $MTLS ca issue \
+    "$TMP/empty" --user x --out "$TMP/x"
+expect_in "$TMP/err" "writable by group or others" "CA directory mode"
+chmod 0700 "$TMP/empty"
+
 # --- init, for every key type ---------------------------------------------
 for kt in ecdsa-p256 ecdsa-p384 ed25519 rsa-3072; do
 	D=$TMP/$kt

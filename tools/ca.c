@@ -148,6 +148,28 @@ ca_lock(const char *dir, struct mtls_err *err)
 }
 
 int
+ca_dir_check(const char *path, struct mtls_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return mtls_err_set(err, MTLS_E_FILE_MISSING, "%s: %s", path,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return mtls_err_set(err, MTLS_E_FILE_TYPE, "%s: not a "
+		    "directory%s", path, S_ISLNK(st.st_mode) ? " (a symbolic "
+		    "link)" : "");
+	if (st.st_uid != geteuid())
+		return mtls_err_set(err, MTLS_E_FILE_OWNER, "%s: owned by uid "
+		    "%lu, not by this user", path, (unsigned long)st.st_uid);
+	if ((st.st_mode & 022) != 0)
+		return mtls_err_set(err, MTLS_E_FILE_MODE, "%s: writable by "
+		    "group or others (mode %04o)", path,
+		    (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+int
 ca_exists(const char *dir)
 {
 	char path[4096];
@@ -435,6 +457,7 @@ ca_open(const char *dir, struct ca **out, struct mtls_err *err)
 {
 	struct ca *ca = NULL;
 	struct stat st;
+	char path[4096];
 	int fd = -1, r;
 
 	*out = NULL;
@@ -443,6 +466,10 @@ ca_open(const char *dir, struct ca **out, struct mtls_err *err)
 		    "directory", dir);
 		goto out;
 	}
+	if ((r = ca_dir_check(dir, err)) != 0 ||
+	    (r = ca_path(dir, "certs", path, sizeof(path), err)) != 0 ||
+	    (r = ca_dir_check(path, err)) != 0)
+		goto out;
 	if (!ca_exists(dir)) {
 		r = mtls_err_set(err, MTLS_E_FILE_MISSING, "%s: no CA here "
 		    "(run mtls ca init)", dir);

@@ -75,6 +75,14 @@ int ca_path(const char *dir, const char *name, char *buf, size_t size,
 /* Take the lock on dir (blocking): a descriptor, or a negative code. */
 int ca_lock(const char *dir, struct mtls_err *err);
 
+/*
+ * A directory the CA may write in: a real directory (not a symlink),
+ * owned by the effective user and not writable by group or others.
+ * Otherwise another local user could have made it, or could replace
+ * what is written there (ca.key, certs/).  0, or a code with err set.
+ */
+int ca_dir_check(const char *path, struct mtls_err *err);
+
 /* Nonzero when dir already holds a CA (ca.key or ca.pem exists). */
 int ca_exists(const char *dir);
 

@@ -477,6 +477,9 @@ ca_dir_make(const char *dir, struct ca **out, struct mtls_err *e)
 		r = mtls_err_set(e, MTLS_E_IO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
+	/* An existing directory is adopted only if it is safely ours. */
+	if ((r = ca_dir_check(dir, e)) != 0)
+		goto out;
 	if ((fd = ca_lock(dir, e)) < 0) {
 		r = fd;
 		goto out;
@@ -491,6 +494,8 @@ ca_dir_make(const char *dir, struct ca **out, struct mtls_err *e)
 		r = mtls_err_set(e, MTLS_E_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	if ((r = ca_dir_check(path, e)) != 0)
+		goto out;
 	if ((r = ca_new(dir, fd, out, e)) != 0)
 		goto out;
 	fd = -1;
