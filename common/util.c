@@ -126,6 +126,53 @@ mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 }
 
 int
+mtls_path_check_parents(const char *path, const char *what,
+    struct mtls_err *err)
+{
+	struct stat st;
+	char *real = NULL, *slash;
+	int r = MTLS_E_IO;
+
+	if ((real = realpath(path, NULL)) == NULL) {
+		r = mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
+		    path, strerror(errno));
+		goto out;
+	}
+	while ((slash = strrchr(real, '/')) != NULL) {
+		slash[slash == real] = '\0';	/* "/a/b" -> "/a" -> "/" */
+		if (stat(real, &st) != 0) {
+			r = mtls_err_set(err, MTLS_E_IO, "%s %s: directory %s: "
+			    "%s", what, path, real, strerror(errno));
+			goto out;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			r = mtls_err_set(err, MTLS_E_FILE_OWNER, "%s %s: "
+			    "directory %s is owned by uid %lu; it must be "
+			    "owned by root%s", what, path, real,
+			    (unsigned long)st.st_uid, geteuid() != 0 ?
+			    " or the invoking user" : "");
+			goto out;
+		}
+		/* A sticky directory (/tmp) lets nobody replace our entry. */
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		    (st.st_mode & S_ISVTX) == 0) {
+			r = mtls_err_set(err, MTLS_E_FILE_MODE, "%s %s: "
+			    "directory %s (mode %04o) is writable by group or "
+			    "others, who could replace the file; use chmod "
+			    "go-w", what, path, real,
+			    (unsigned)(st.st_mode & 07777));
+			goto out;
+		}
+		if (real[1] == '\0')
+			break;
+	}
+	r = 0;
+ out:
+	free(real);
+	return r;
+}
+
+int
 mtls_file_open(const char *path, const char *what, int *fd,
     struct mtls_err *err)
 {
@@ -135,7 +182,8 @@ mtls_file_open(const char *path, const char *what, int *fd,
 	if (*fd < 0)
 		return mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
 		    path, strerror(errno));
-	if ((r = mtls_file_check_fd(*fd, path, what, err)) != 0) {
+	if ((r = mtls_file_check_fd(*fd, path, what, err)) != 0 ||
+	    (r = mtls_path_check_parents(path, what, err)) != 0) {
 		close(*fd);
 		*fd = -1;
 	}

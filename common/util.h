@@ -64,6 +64,17 @@ int mtls_file_open(const char *path, const char *what, int *fd,
 int mtls_fd_read(int fd, const char *path, const char *what, size_t max,
     char **buf, size_t *len, struct mtls_err *err);
 
+/*
+ * The directories above path (resolved with realpath), up to "/", as
+ * sshd's StrictModes checks them: each owned by root or the effective
+ * user and not writable by group or others, unless sticky (like /tmp,
+ * where nobody else can rename or remove our entries).  Otherwise someone
+ * else could replace the file between two reads.  mtls_file_open() and
+ * so mtls_file_read() apply it.
+ */
+int mtls_path_check_parents(const char *path, const char *what,
+    struct mtls_err *err);
+
 /* The ownership and mode test of mtls_file_read() on an open descriptor. */
 int mtls_file_check_fd(int fd, const char *path, const char *what,
     struct mtls_err *err);

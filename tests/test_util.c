@@ -549,6 +549,61 @@ START_TEST(test_file_read)
 }
 END_TEST
 
+/*
+ * The directories above a file, as sshd's StrictModes: a directory that
+ * others may write (and that is not sticky) or that another user owns
+ * lets them replace the file.  Mode and owner of the file's directory.
+ */
+static const struct {
+	const char	*what;
+	mode_t		 mode;
+	uid_t		 owner;		/* (uid_t)-1: the test's own */
+	int		 want;
+} parent_rows[] = {
+	{ "0755", 0755, (uid_t)-1, 0 },
+	{ "0700", 0700, (uid_t)-1, 0 },
+	{ "0775", 0775, (uid_t)-1, MTLS_E_FILE_MODE },
+	{ "0757", 0757, (uid_t)-1, MTLS_E_FILE_MODE },
+	{ "0777", 0777, (uid_t)-1, MTLS_E_FILE_MODE },
+	{ "1777 (sticky)", 01777, (uid_t)-1, 0 },
+	{ "another user's", 0755, 65534, MTLS_E_FILE_OWNER },
+};
+
+START_TEST(test_file_read_parents)
+{
+	char *dir, *sub = NULL, *path, *buf = NULL;
+	size_t len = 0;
+	struct mtls_err err;
+	int r;
+
+	if (parent_rows[_i].owner != (uid_t)-1 && geteuid() != 0) {
+		printf("test_file_read_parents: skipping row %d (%s): not "
+		    "root\n", _i, parent_rows[_i].what);
+		return;
+	}
+	dir = tl_row_dir("parents", _i);
+	ck_assert_int_ge(asprintf(&sub, "%s/d", dir), 0);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	path = tl_write(sub, "f", CONTENT, strlen(CONTENT), 0644);
+	ck_assert_int_eq(chmod(sub, parent_rows[_i].mode), 0);
+	if (parent_rows[_i].owner != (uid_t)-1)
+		ck_assert_int_eq(chown(sub, parent_rows[_i].owner, 0), 0);
+	memset(&err, 0, sizeof(err));
+	r = mtls_file_read(path, "test file", 1024, &buf, &len, &err);
+	ck_assert_msg(r == parent_rows[_i].want, "row %d (%s): expected %d, "
+	    "got %d (%s)", _i, parent_rows[_i].what, parent_rows[_i].want, r,
+	    err.msg);
+	if (r != 0)
+		ck_assert_msg(strstr(err.msg, sub) != NULL, "row %d: '%s' does "
+		    "not name the directory", _i, err.msg);
+	free(buf);
+	ck_assert_int_eq(chmod(sub, 0700), 0);
+	free(path);
+	free(sub);
+	free(dir);
+}
+END_TEST
+
 /* The descriptor check refuses what is not a regular file. */
 START_TEST(test_check_fd_pipe)
 {
@@ -758,6 +813,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_file_read, 0, NROWS(read_rows));
 	tcase_add_test(tc, test_check_fd_pipe);
 	tcase_add_loop_test(tc, test_write_atomic, 0, NROWS(atomic_rows));
+	tcase_add_loop_test(tc, test_file_read_parents, 0, NROWS(parent_rows));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
