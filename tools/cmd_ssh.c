@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -660,19 +661,39 @@ on_signal(int sig)
 	forward_sig = sig;
 }
 
-/* Serve helper connections until ssh exits; returns its exit status. */
+/* How long poll() may sleep: until the deadline, or for good. */
+static int
+poll_timeout(const struct conn *c, int pidfd)
+{
+	time_t now = time(NULL);
+
+	if (c->deadline != 0)
+		return c->deadline > now ? (int)(c->deadline - now) * 1000 +
+		    10 : 0;
+	return pidfd >= 0 ? -1 : 100;	/* without a pidfd: look again */
+}
+
+/*
+ * Serve helper connections until ssh exits; returns its exit status.
+ * ssh's exit wakes the loop through a pidfd, so mtls ssh ends with it.
+ */
 static int
 relay_loop(int lfd, struct conn *c)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	pid_t w;
-	int ws = 0, fd;
+	int ws = 0, fd, pidfd, status = EXIT_SSH_FAILED;
 
+	pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 	for (;;) {
-		pfd.fd = lfd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, 100) > 0 && (pfd.revents & POLLIN) != 0 &&
+		pfd[0].fd = lfd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = pidfd;	/* ignored when -1 */
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (poll(pfd, 2, poll_timeout(c, pidfd)) > 0 &&
+		    (pfd[0].revents & POLLIN) != 0 &&
 		    (fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
 			serve(fd, c);
 			close(fd);
@@ -687,11 +708,16 @@ relay_loop(int lfd, struct conn *c)
 		if (w == c->pid)
 			break;
 		if (w < 0 && errno != EINTR)
-			return EXIT_SSH_FAILED;
+			goto out;
 	}
 	if (WIFEXITED(ws))
-		return WEXITSTATUS(ws);
-	return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : EXIT_SSH_FAILED;
+		status = WEXITSTATUS(ws);
+	else if (WIFSIGNALED(ws))
+		status = 128 + WTERMSIG(ws);
+ out:
+	if (pidfd >= 0)
+		close(pidfd);
+	return status;
 }
 
 /* --- what is told ---------------------------------------------------------- */
