@@ -114,10 +114,13 @@ der_string(const unsigned char *der, size_t len, const unsigned char **val,
 	return 0;
 }
 
-/* Every value of one subject attribute. */
+/*
+ * Every value of one subject attribute into l; *count is every attribute
+ * of that OID, including the values that could not be read.
+ */
 static int
 get_attr(gnutls_x509_crt_t crt, const char *oid, struct mtls_identity *id,
-    struct mtls_strlist *l)
+    struct mtls_strlist *l, unsigned *count)
 {
 	unsigned char buf[MTLS_ID_MAX_VALUE_LEN + 8];
 	const unsigned char *val;
@@ -130,6 +133,7 @@ get_attr(gnutls_x509_crt_t crt, const char *oid, struct mtls_identity *id,
 		r = gnutls_x509_crt_get_dn_by_oid(crt, oid, idx, 1, buf, &sz);
 		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			return 0;
+		(*count)++;
 		if (r == GNUTLS_E_SHORT_MEMORY_BUFFER) {
 			id->dropped++;
 			continue;
@@ -248,8 +252,9 @@ mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
 	    id->fingerprint_hex);
 	id->not_before = gnutls_x509_crt_get_activation_time(crt);
 	id->not_after = gnutls_x509_crt_get_expiration_time(crt);
-	if ((r = get_attr(crt, GNUTLS_OID_X520_COMMON_NAME, id, &id->cn)) != 0 ||
-	    (r = get_attr(crt, OID_UID, id, &id->uid)) != 0 ||
+	if ((r = get_attr(crt, GNUTLS_OID_X520_COMMON_NAME, id, &id->cn,
+	    &id->n_cn_attrs)) != 0 ||
+	    (r = get_attr(crt, OID_UID, id, &id->uid, &id->n_uid_attrs)) != 0 ||
 	    (r = get_sans(crt, id)) != 0) {
 		mtls_err_set(err, r, "cannot read the certificate's names");
 		goto out;

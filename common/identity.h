@@ -45,6 +45,14 @@ struct mtls_identity {
 	 * them, so they cannot be truncated or escaped into a match.
 	 */
 	unsigned	 dropped;
+
+	/*
+	 * Every subject commonName (UID) attribute the certificate has,
+	 * whatever its string type or content, readable or not.  from=cn
+	 * and from=uid need exactly one: a value the lists above leave out
+	 * still counts, so it can never hide a second one.
+	 */
+	unsigned	 n_cn_attrs, n_uid_attrs;
 };
 
 /*

@@ -328,15 +328,22 @@ offer_split(const struct mtls_rule *r, const struct mtls_strlist *l,
 	return 0;
 }
 
-/* A field with exactly one value (CN, UID): several are ambiguous. */
+/*
+ * A field with exactly one value (CN, UID): several are ambiguous.  count
+ * is every attribute of the kind, l only those that could be read: a
+ * value in another string type, or with a NUL, still counts, and when
+ * the one attribute is unreadable nothing is given.
+ */
 static int
 offer_single(const struct mtls_rule *r, const struct mtls_strlist *l,
-    mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out)
+    unsigned count, mtls_uid_fn lookup, void *ctx,
+    struct mtls_accounts *out)
 {
-	if (l->n != 1) {
-		mtls_log(LOG_DEBUG, "%s:%u: the certificate has %zu %s values; "
-		    "exactly one is needed", r->file, r->line, l->n,
-		    mtls_field_name(r->from));
+	if (count != 1 || l->n != 1) {
+		mtls_log(LOG_DEBUG, "%s:%u: the certificate has %u %s "
+		    "attribute%s (%zu readable); exactly one, readable, is "
+		    "needed", r->file, r->line, count,
+		    mtls_field_name(r->from), count == 1 ? "" : "s", l->n);
 		return 0;
 	}
 	return offer(r, l->v[0], strlen(l->v[0]), lookup, ctx, out);
@@ -355,9 +362,11 @@ apply_rule(const struct mtls_rule *r, const struct mtls_identity *id,
 		return offer(r, r->user, strlen(r->user), lookup, ctx, out);
 	switch (r->from) {
 	case MTLS_FIELD_CN:
-		return offer_single(r, &id->cn, lookup, ctx, out);
+		return offer_single(r, &id->cn, id->n_cn_attrs, lookup, ctx,
+		    out);
 	case MTLS_FIELD_UID:
-		return offer_single(r, &id->uid, lookup, ctx, out);
+		return offer_single(r, &id->uid, id->n_uid_attrs, lookup, ctx,
+		    out);
 	case MTLS_FIELD_EMAIL:
 		/* DNS names are case-insensitive; the local part is not. */
 		return offer_split(r, &id->email, r->domain, 1, lookup, ctx,

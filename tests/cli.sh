@@ -156,6 +156,75 @@ expect_empty "$TMP/out" "revoked prints no account"
 expect_exit 0 "verify with config" -- $MTLS verify --config "$TMP/mtls.conf" \
     --at $T "$F/leaf-good.pem"
 
+# from=cn and from=uid need exactly one attribute: one in another string
+# type (BMPString), with a NUL, or of a second type counts all the same.
+for f in leaf-bmp-cn-first leaf-bmp-cn-second leaf-nul-cn-pair leaf-mixed-cn \
+    leaf-bmp-cn; do
+	expect_exit 1 "map $f" -- $MTLS map -v --config "$TMP/mtls.conf" \
+	    --at $T "$F/$f.pem"
+	expect_in "$TMP/err" "no account (no-mapping)" "$f gives nothing"
+	expect_empty "$TMP/out" "$f prints no account"
+done
+expect_in "$TMP/err" "has 1 cn attribute (0 readable)" "-v says why"
+sed 's/^map from=cn .*/map from=uid/' "$TMP/mtls.conf" >"$TMP/uid.conf"
+for f in leaf-bmp-uid-first leaf-bmp-uid-second leaf-nul-uid-pair \
+    leaf-mixed-uid; do
+	expect_exit 1 "map $f" -- $MTLS map --config "$TMP/uid.conf" --at $T \
+	    "$F/$f.pem"
+	expect_in "$TMP/err" "no account (no-mapping)" "$f gives nothing"
+done
+expect_exit 0 "map UID beside two CNs" -- $MTLS map --config "$TMP/uid.conf" \
+    --at $T "$F/leaf-bmp-cn-first.pem"
+[ "$(cut -f1 "$TMP/out")" = carol ] && ok ||
+    fail "the UID still maps: $(cat "$TMP/out")"
+# Two CNs in one multi-valued RDN (made with openssl: GnuTLS writes none).
+mkdir "$TMP/mv"
+: >"$TMP/mv/index.txt"
+echo 01 >"$TMP/mv/serial"
+cat >"$TMP/mv/ca.cnf" <<EOF2
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+[ ca ]
+default_ca = fx
+[ fx ]
+database = $TMP/mv/index.txt
+new_certs_dir = $TMP/mv
+serial = $TMP/mv/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[ any ]
+commonName = optional
+organizationName = optional
+[ leaf ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF2
+if openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$TMP/mv/leaf.key" -subj "/O=mtls test/CN=root+CN=alice" \
+    -multivalue-rdn -config "$TMP/mv/ca.cnf" -out "$TMP/mv/leaf.csr" \
+    >"$TMP/mv/log" 2>&1 &&
+    openssl ca -batch -config "$TMP/mv/ca.cnf" -cert "$F/inter.pem" \
+    -keyfile "$F/inter.key" -in "$TMP/mv/leaf.csr" -preserveDN \
+    -startdate 20250601000000Z -enddate 20270101000000Z -extensions leaf \
+    -notext -out "$TMP/mv/leaf.pem" >>"$TMP/mv/log" 2>&1; then
+	ok
+	expect_exit 0 "multi-valued RDN verifies" -- $MTLS verify \
+	    --config "$TMP/mtls.conf" --at $T "$TMP/mv/leaf.pem"
+	expect_in "$TMP/out" "subject:     CN=root+CN=alice,O=mtls test" \
+	    "multi-valued RDN subject"
+	expect_exit 1 "map multi-valued RDN" -- $MTLS map -v \
+	    --config "$TMP/mtls.conf" --at $T "$TMP/mv/leaf.pem"
+	expect_in "$TMP/err" "has 2 cn attributes" "both CNs of the RDN count"
+else
+	fail "openssl could not make the multi-valued RDN: $(cat "$TMP/mv/log")"
+fi
+
 expect_exit 0 "config check" -- $MTLS config check --config "$TMP/mtls.conf" \
     --at $T
 expect_in "$TMP/out" "OK" "config check OK"

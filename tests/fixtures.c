@@ -68,9 +68,22 @@ enum san {
 #define Q_FORGED	0x0800	/* issuer's name and AKI, someone else's key */
 #define Q_NUL_CN	0x1000	/* CN "ali\0ce" after the DN */
 
+/*
+ * One subject attribute given as DER (tag, length, value), to write string
+ * types and contents that gnutls_x509_crt_set_dn() would not.
+ */
+struct rawattr {
+	const char		*oid;
+	const unsigned char	*der;
+	size_t			 len;
+};
+
+#define MAX_RAW		2
+
 struct certspec {
 	const char	*name;		/* file name without ".pem" */
 	const char	*dn;		/* subject, RFC 4514 */
+	struct rawattr	 raw[MAX_RAW];	/* after dn, in order */
 	const char	*issuer;	/* an earlier row; NULL: self-signed */
 	enum profile	 profile;
 	enum keytype	 key;
@@ -81,6 +94,31 @@ struct certspec {
 	time_t		 from;		/* validity; 0: the profile's */
 	time_t		 to;
 };
+
+/* Subject attribute values, DER-encoded. */
+static const unsigned char bmp_root[] = {	/* BMPString "root" */
+	0x1e, 0x08, 0, 'r', 0, 'o', 0, 'o', 0, 't'
+};
+static const unsigned char bmp_alice[] = {	/* BMPString "alice" */
+	0x1e, 0x0a, 0, 'a', 0, 'l', 0, 'i', 0, 'c', 0, 'e'
+};
+static const unsigned char utf8_alice[] = {	/* UTF8String "alice" */
+	0x0c, 0x05, 'a', 'l', 'i', 'c', 'e'
+};
+static const unsigned char utf8_bob[] = {	/* UTF8String "bob" */
+	0x0c, 0x03, 'b', 'o', 'b'
+};
+static const unsigned char utf8_nul[] = {	/* UTF8String "ali\0ce" */
+	0x0c, 0x06, 'a', 'l', 'i', 0, 'c', 'e'
+};
+static const unsigned char printable_alice[] = { /* PrintableString */
+	0x13, 0x05, 'a', 'l', 'i', 'c', 'e'
+};
+
+#define OID_CN		GNUTLS_OID_X520_COMMON_NAME
+#define OID_UID		"0.9.2342.19200300.100.1.1"
+#define RAW(o, v)	{ (o), (v), sizeof(v) }
+#define RAW2(o, a, b)	.raw = { RAW(o, a), RAW(o, b) }
 
 #define CA(n, d, i)	.name = (n), .dn = (d), .issuer = (i), .profile = P_CA
 #define LEAF(n, d, i)	.name = (n), .dn = (d), .issuer = (i), \
@@ -152,6 +190,29 @@ static const struct certspec certs[] = {
 	/* two RDNs, alice before bob in the DER */
 	{ LEAF("leaf-two-cn", "CN=bob,CN=alice" ORG, "inter") },
 	{ LEAF("leaf-nul-cn", "O=mtls test", "inter"), .quirks = Q_NUL_CN },
+	/*
+	 * Two CNs (UIDs) each, one of which a reader that knows only some
+	 * string types or refuses a NUL would skip, or of two string types.
+	 * UID=carol (CN=carol) is there to show the other field unharmed.
+	 */
+	{ LEAF("leaf-bmp-cn-first", "UID=carol" ORG, "inter"),
+	    RAW2(OID_CN, bmp_root, utf8_alice) },
+	{ LEAF("leaf-bmp-cn-second", "UID=carol" ORG, "inter"),
+	    RAW2(OID_CN, utf8_alice, bmp_root) },
+	{ LEAF("leaf-nul-cn-pair", "UID=carol" ORG, "inter"),
+	    RAW2(OID_CN, utf8_nul, utf8_bob) },
+	{ LEAF("leaf-mixed-cn", "UID=carol" ORG, "inter"),
+	    RAW2(OID_CN, printable_alice, utf8_bob) },
+	{ LEAF("leaf-bmp-cn", "UID=carol" ORG, "inter"),
+	    .raw = { RAW(OID_CN, bmp_alice) } },
+	{ LEAF("leaf-bmp-uid-first", "CN=carol" ORG, "inter"),
+	    RAW2(OID_UID, bmp_root, utf8_alice) },
+	{ LEAF("leaf-bmp-uid-second", "CN=carol" ORG, "inter"),
+	    RAW2(OID_UID, utf8_alice, bmp_root) },
+	{ LEAF("leaf-nul-uid-pair", "CN=carol" ORG, "inter"),
+	    RAW2(OID_UID, utf8_nul, utf8_bob) },
+	{ LEAF("leaf-mixed-uid", "CN=carol" ORG, "inter"),
+	    RAW2(OID_UID, printable_alice, utf8_bob) },
 	{ .name = "server-good", .dn = "CN=host.example.com" ORG,
 	    .issuer = "inter", .profile = P_SERVER },
 };
@@ -474,10 +535,15 @@ static int
 set_subject(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s)
 {
 	const char *errpos = NULL;
+	size_t i;
 	int ret;
 
 	if ((ret = gnutls_x509_crt_set_dn(crt, s->dn, &errpos)) < 0)
 		return fx_fail(fx, "set dn", ret);
+	for (i = 0; i < MAX_RAW && s->raw[i].oid != NULL; i++)
+		if ((ret = gnutls_x509_crt_set_dn_by_oid(crt, s->raw[i].oid, 1,
+		    s->raw[i].der, (unsigned int)s->raw[i].len)) < 0)
+			return fx_fail(fx, "set raw attribute", ret);
 	/* set_dn stops at a NUL; set_dn_by_oid takes a length */
 	if ((s->quirks & Q_NUL_CN) != 0 &&
 	    (ret = gnutls_x509_crt_set_dn_by_oid(crt,

@@ -72,6 +72,8 @@ START_TEST(test_identity_fields)
 	ck_assert_int_eq(id->not_before, FX_LEAF_FROM);
 	ck_assert_int_eq(id->not_after, FX_LEAF_TO);
 	ck_assert_uint_eq(id->dropped, 0);
+	ck_assert_uint_eq(id->n_cn_attrs, 1);
+	ck_assert_uint_eq(id->n_uid_attrs, 1);
 	fixture_fp("leaf-good.pem", fp, sizeof(fp));
 	mtls_hex(id->fingerprint, 32, 0, hex);
 	ck_assert_str_eq(hex, fp);
@@ -83,6 +85,28 @@ START_TEST(test_identity_fields)
 	id = identity("leaf-nul-cn.pem");
 	ck_assert_uint_eq(id->cn.n, 0);
 	ck_assert_uint_eq(id->dropped, 1);
+	ck_assert_uint_eq(id->n_cn_attrs, 1);
+	mtls_identity_free(id);
+
+	/* Unread values are counted all the same. */
+	id = identity("leaf-bmp-cn-first.pem");
+	ck_assert_uint_eq(id->cn.n, 1);
+	ck_assert_str_eq(id->cn.v[0], "alice");
+	ck_assert_uint_eq(id->n_cn_attrs, 2);
+	ck_assert_uint_eq(id->uid.n, 1);
+	ck_assert_uint_eq(id->n_uid_attrs, 1);
+	ck_assert_uint_eq(id->dropped, 1);
+	mtls_identity_free(id);
+
+	id = identity("leaf-bmp-cn.pem");
+	ck_assert_uint_eq(id->cn.n, 0);
+	ck_assert_uint_eq(id->n_cn_attrs, 1);
+	mtls_identity_free(id);
+
+	id = identity("leaf-nul-uid-pair.pem");
+	ck_assert_uint_eq(id->uid.n, 1);
+	ck_assert_str_eq(id->uid.v[0], "bob");
+	ck_assert_uint_eq(id->n_uid_attrs, 2);
 	mtls_identity_free(id);
 
 	id = identity("leaf-two-cn.pem");
@@ -183,6 +207,23 @@ static const struct maprow maprows[] = {
 	{ "leaf-colon-cn.pem", "map from=cn\n", "" },
 	{ "leaf-nul-cn.pem", "map from=cn\n", "" },
 	{ "leaf-two-cn.pem", "map from=cn\n", "" },
+	/*
+	 * Exactly one CN (UID) means one attribute, whatever its string type
+	 * or content: one that cannot be read still counts, and never lets
+	 * another through.  The other field is not affected.
+	 */
+	{ "leaf-bmp-cn-first.pem", "map from=cn\n", "" },
+	{ "leaf-bmp-cn-second.pem", "map from=cn\n", "" },
+	{ "leaf-nul-cn-pair.pem", "map from=cn\n", "" },
+	{ "leaf-mixed-cn.pem", "map from=cn\n", "" },
+	{ "leaf-bmp-cn.pem", "map from=cn\n", "" },
+	{ "leaf-bmp-cn-first.pem", "map from=uid\n", "carol" },
+	{ "leaf-nul-cn-pair.pem", "map from=uid\n", "carol" },
+	{ "leaf-bmp-uid-first.pem", "map from=uid\n", "" },
+	{ "leaf-bmp-uid-second.pem", "map from=uid\n", "" },
+	{ "leaf-nul-uid-pair.pem", "map from=uid\n", "" },
+	{ "leaf-mixed-uid.pem", "map from=uid\n", "" },
+	{ "leaf-bmp-uid-first.pem", "map from=cn\n", "carol" },
 	/* root: only a fingerprint-pinned allow_root rule */
 	{ "leaf-root-cn.pem", "map from=cn\n", "" },
 	{ "leaf-root-cn.pem", "map from=cn fingerprint=%1$s\n", "" },
