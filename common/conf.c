@@ -227,6 +227,22 @@ set_once(char **dst, const char *val, const char *key, struct mtls_err *err,
 	return 0;
 }
 
+/* Set a rule's SHA-256 fingerprint option once. */
+static int
+set_fingerprint(int *has, unsigned char fp[32], const char *val,
+    const char *key, struct mtls_err *err, const char *file, unsigned line)
+{
+	if (*has)
+		return mtls_err_set(err, MTLS_E_CONFIG,
+		    "%s:%u: map: %s= given twice", file, line, key);
+	if (mtls_parse_fingerprint(val, fp) != 0)
+		return mtls_err_set(err, MTLS_E_CONFIG,
+		    "%s:%u: map: %s=%s: expected a SHA-256 fingerprint "
+		    "(64 hex digits)", file, line, key, val);
+	*has = 1;
+	return 0;
+}
+
 /* Apply one key=value (or flag) word to rule r. */
 static int
 rule_word(struct mtls_rule *r, char *word, const char *file, unsigned line,
@@ -270,17 +286,12 @@ rule_word(struct mtls_rule *r, char *word, const char *file, unsigned line,
 			    "upn, uri or db", file, line, val);
 		return 0;
 	}
-	if (strcmp(key, "fingerprint") == 0) {
-		if (r->has_fingerprint)
-			return mtls_err_set(err, MTLS_E_CONFIG,
-			    "%s:%u: map: fingerprint= given twice", file, line);
-		if (mtls_parse_fingerprint(val, r->fingerprint) != 0)
-			return mtls_err_set(err, MTLS_E_CONFIG,
-			    "%s:%u: map: fingerprint=%s: expected a SHA-256 "
-			    "fingerprint (64 hex digits)", file, line, val);
-		r->has_fingerprint = 1;
-		return 0;
-	}
+	if (strcmp(key, "fingerprint") == 0)
+		return set_fingerprint(&r->has_fingerprint, r->fingerprint,
+		    val, key, err, file, line);
+	if (strcmp(key, "issuer_fingerprint") == 0)
+		return set_fingerprint(&r->has_issuer_fingerprint,
+		    r->issuer_fingerprint, val, key, err, file, line);
 	if (strcmp(key, "email") == 0 && strchr(val, '@') == NULL)
 		return mtls_err_set(err, MTLS_E_CONFIG,
 		    "%s:%u: map: email=%s is not an address", file, line, val);
@@ -321,16 +332,18 @@ rule_check(const struct mtls_rule *r, const char *file, unsigned line,
     struct mtls_err *err)
 {
 	int selectors = r->issuer || r->subject || r->subject_suffix ||
-	    r->email || r->upn || r->uri || r->has_fingerprint;
+	    r->email || r->upn || r->uri || r->has_fingerprint ||
+	    r->has_issuer_fingerprint;
 
 	if ((r->user == NULL) == (r->from == MTLS_FIELD_NONE))
 		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: map: give "
 		    "exactly one of user= or from=", file, line);
 	if (r->user != NULL && !selectors)
 		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: map: user=%s "
-		    "needs a selector (fingerprint=, subject=, "
-		    "subject_suffix=, issuer=, email=, upn= or uri=) so that "
-		    "it does not match every certificate", file, line, r->user);
+		    "needs a selector (fingerprint=, issuer_fingerprint=, "
+		    "subject=, subject_suffix=, issuer=, email=, upn= or uri=) "
+		    "so that it does not match every certificate", file, line,
+		    r->user);
 	if ((r->domain != NULL) != (r->from == MTLS_FIELD_EMAIL))
 		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: map: "
 		    "from=email and domain= go together", file, line);

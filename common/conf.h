@@ -61,7 +61,7 @@ struct mtls_rule {
 	char		*prefix;	/* from=uri: required prefix */
 
 	/* selectors (NULL / 0 when unset) */
-	char		*issuer;	/* exact issuer DN, RFC 4514 */
+	char		*issuer;	/* exact issuer DN (a name only) */
 	char		*subject;	/* exact subject DN, RFC 4514 */
 	char		*subject_suffix; /* trailing RDNs of the subject */
 	char		*email;		/* exact SAN rfc822Name */
@@ -69,6 +69,9 @@ struct mtls_rule {
 	char		*uri;		/* exact SAN URI */
 	int		 has_fingerprint;
 	unsigned char	 fingerprint[32]; /* SHA-256 of the DER certificate */
+	int		 has_issuer_fingerprint;
+	/* SHA-256 of the DER of the direct issuer in the verified path */
+	unsigned char	 issuer_fingerprint[32];
 
 	int		 allow_root;	/* may map to uid 0 (needs fingerprint) */
 };

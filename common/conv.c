@@ -191,26 +191,37 @@ srv_push(gnutls_transport_ptr_t ptr, const void *data, size_t size)
 	return (ssize_t)size;
 }
 
-/* Copy the peer's chain and judge it: verify, map, compare with the user. */
+/*
+ * Copy the peer's chain and judge it: verify, map (with the issuer from
+ * the path that verification built), compare with the user.
+ */
 static int
 srv_judge(const struct mtls_server_params *p, gnutls_session_t session,
     struct mtls_server_result *res)
 {
 	const gnutls_datum_t *peers;
+	struct mtls_chain_info info;
 	unsigned n = 0, i;
-	int r;
+	int r = MTLS_E_INTERNAL;
 
+	memset(&info, 0, sizeof(info));
 	if (gnutls_certificate_type_get(session) != GNUTLS_CRT_X509 ||
 	    (peers = gnutls_certificate_get_peers(session, &n)) == NULL ||
-	    n == 0)
-		return mtls_err_set(&res->err, MTLS_E_TLS, "the client sent no "
+	    n == 0) {
+		r = mtls_err_set(&res->err, MTLS_E_TLS, "the client sent no "
 		    "certificate");
-	if (n > MTLS_MAX_CHAIN_IN)
-		return mtls_err_set(&res->err, MTLS_E_CERT_TOO_DEEP, "the "
-		    "client sent %u certificates", n);
+		goto out;
+	}
+	if (n > MTLS_MAX_CHAIN_IN) {
+		r = mtls_err_set(&res->err, MTLS_E_CERT_TOO_DEEP, "the client "
+		    "sent %u certificates", n);
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		if ((res->chain[i].data = malloc(peers[i].size)) == NULL)
-			return mtls_err_set(&res->err, MTLS_E_NOMEM, NULL);
+		if ((res->chain[i].data = malloc(peers[i].size)) == NULL) {
+			r = mtls_err_set(&res->err, MTLS_E_NOMEM, NULL);
+			goto out;
+		}
 		memcpy(res->chain[i].data, peers[i].data, peers[i].size);
 		res->chain[i].size = peers[i].size;
 		res->n_chain++;
@@ -219,20 +230,28 @@ srv_judge(const struct mtls_server_params *p, gnutls_session_t session,
 	(void)mtls_identity_from_der(&res->chain[0], &res->id, NULL);
 	if ((r = mtls_verify_der(p->verifier, res->chain, res->n_chain,
 	    p->now != 0 ? p->now : time(NULL), MTLS_PURPOSE_CLIENT, &res->err,
-	    NULL)) != 0)
-		return r;
-	if (res->id == NULL)
-		return mtls_err_set(&res->err, MTLS_E_CERT_MALFORMED, "cannot "
+	    &info)) != 0)
+		goto out;
+	if (res->id == NULL) {
+		r = mtls_err_set(&res->err, MTLS_E_CERT_MALFORMED, "cannot "
 		    "read the certificate's names");
-	if ((r = mtls_map(p->conf, res->id, p->lookup != NULL ? p->lookup :
+		goto out;
+	}
+	if ((r = mtls_identity_set_path(res->id, &info, &res->err)) != 0 ||
+	    (r = mtls_map(p->conf, res->id, p->lookup != NULL ? p->lookup :
 	    mtls_uid_lookup_system, NULL, &res->accounts, &res->err)) != 0)
-		return r;
-	if (!mtls_accounts_has(&res->accounts, p->user))
-		return mtls_err_set(&res->err, MTLS_E_WRONG_USER, "%s: the "
+		goto out;
+	if (!mtls_accounts_has(&res->accounts, p->user)) {
+		r = mtls_err_set(&res->err, MTLS_E_WRONG_USER, "%s: the "
 		    "certificate maps to %s%s, not to %s",
 		    mtls_strerror(MTLS_E_WRONG_USER), res->accounts.v[0].name,
 		    res->accounts.n > 1 ? " and others" : "", p->user);
-	return 0;
+		goto out;
+	}
+	r = 0;
+ out:
+	mtls_chain_info_clear(&info);
+	return r;
 }
 
 /*

@@ -9,6 +9,7 @@
 
 #include "identity.h"
 #include "util.h"
+#include "verify.h"
 
 #define OID_UID		"0.9.2342.19200300.100.1.1"
 
@@ -265,6 +266,21 @@ mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
  out:
 	mtls_identity_free(id);
 	return r;
+}
+
+int
+mtls_identity_set_path(struct mtls_identity *id,
+    const struct mtls_chain_info *info, struct mtls_err *err)
+{
+	if (id == NULL || info == NULL || info->n < 2 ||
+	    memcmp(info->fingerprint[0], id->fingerprint,
+	    sizeof(id->fingerprint)) != 0)
+		return mtls_err_set(err, MTLS_E_INTERNAL, "the verified path "
+		    "does not lead from this certificate to its issuer");
+	memcpy(id->issuer_fingerprint, info->fingerprint[1],
+	    sizeof(id->issuer_fingerprint));
+	id->has_issuer_fingerprint = 1;
+	return 0;
 }
 
 int

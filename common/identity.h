@@ -53,7 +53,18 @@ struct mtls_identity {
 	 * still counts, so it can never hide a second one.
 	 */
 	unsigned	 n_cn_attrs, n_uid_attrs;
+
+	/*
+	 * Where the certificate was verified: the SHA-256 fingerprint of its
+	 * direct issuer in the path mtls_verify_*() built, set only by
+	 * mtls_identity_set_path().  Without it no issuer_fingerprint= rule
+	 * matches.
+	 */
+	int		 has_issuer_fingerprint;
+	unsigned char	 issuer_fingerprint[32];
 };
+
+struct mtls_chain_info;
 
 /*
  * Extract the identity of crt into a new struct (free it with
@@ -65,6 +76,17 @@ int mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
 /* The same from a DER certificate. */
 int mtls_identity_from_der(const gnutls_datum_t *der,
     struct mtls_identity **out, struct mtls_err *err);
+
+/*
+ * Record in id the path that verification built for its certificate:
+ * info as mtls_verify_crts() or mtls_verify_der() filled it, for a chain
+ * they accepted (returned 0).  The issuer comes from that path, never
+ * from what a peer merely presented.  Returns 0, or MTLS_E_INTERNAL when
+ * info does not begin with id's certificate and an issuer (id is then
+ * unchanged).  info is not referenced after the call.
+ */
+int mtls_identity_set_path(struct mtls_identity *id,
+    const struct mtls_chain_info *info, struct mtls_err *err);
 
 /* Free id and all it holds; NULL is fine. */
 void mtls_identity_free(struct mtls_identity *id);

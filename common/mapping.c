@@ -154,6 +154,11 @@ selectors_match(const struct mtls_rule *r, const struct mtls_identity *id)
 	if (r->has_fingerprint && memcmp(r->fingerprint, id->fingerprint,
 	    sizeof(r->fingerprint)) != 0)
 		return 0;
+	/* Only the issuer of the verified path, never a presented one. */
+	if (r->has_issuer_fingerprint && (!id->has_issuer_fingerprint ||
+	    memcmp(r->issuer_fingerprint, id->issuer_fingerprint,
+	    sizeof(r->issuer_fingerprint)) != 0))
+		return 0;
 	if (r->issuer != NULL && strcmp(r->issuer, id->issuer) != 0)
 		return 0;
 	if (r->subject != NULL && strcmp(r->subject, id->subject) != 0)

@@ -42,8 +42,10 @@ int mtls_uid_lookup_system(void *ctx, const char *name, uid_t *uid);
 
 /*
  * Apply conf's rules to id (a certificate that was verified) and fill out
- * with the accounts it may use, in rule order, each once.  out must be
- * zeroed or cleared; release it with mtls_accounts_clear().  Returns 0 when
+ * with the accounts it may use, in rule order, each once.
+ * issuer_fingerprint= rules match only when id carries the path that
+ * verification built (mtls_identity_set_path()).  out must be zeroed or
+ * cleared; release it with mtls_accounts_clear().  Returns 0 when
  * at least one account is given, MTLS_E_NO_MAPPING when none, or another
  * code on failure (out is then empty).  Rules borrowed by out belong to
  * conf.  Why a rule gave nothing is logged at LOG_DEBUG.

@@ -1267,6 +1267,8 @@ fill_info(struct mtls_chain_info *info, gnutls_x509_crt_t *path, size_t len)
 		return;
 	mtls_chain_info_clear(info);
 	for (i = 0; i < len && i < MAX_PATH; i++) {
+		if (ca_fingerprint(path[i], info->fingerprint[info->n]) != 0)
+			break;
 		subj(path[i], s, sizeof(s));
 		if ((info->subject[info->n] = strdup(s)) == NULL)
 			break;

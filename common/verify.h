@@ -48,11 +48,16 @@
 
 struct mtls_verifier;
 
-/* The path that was built, leaf first, anchor last (filled on success and
- * on most rejections). */
+/*
+ * The path that was built, leaf first, anchor last (filled on success and
+ * on most rejections; only an accepted path may be used for a decision):
+ * each certificate's subject for display and its SHA-256 fingerprint,
+ * which, unlike a name, tells one CA from another.
+ */
 struct mtls_chain_info {
-	size_t	 n;
-	char	*subject[MTLS_MAX_INTERMEDIATES + 2];
+	size_t		 n;
+	char		*subject[MTLS_MAX_INTERMEDIATES + 2];
+	unsigned char	 fingerprint[MTLS_MAX_INTERMEDIATES + 2][32];
 };
 
 /*

@@ -436,11 +436,13 @@ pmx_account(pam_handle_t *pamh, const struct pmx_opts *o)
 	struct mtls_identity *id = NULL;
 	struct mtls_accounts acc = { NULL, 0 };
 	struct mtls_err err = { 0, "" };
+	struct mtls_chain_info info;
 	struct pmx_setup s;
 	size_t n = 0, n_own = 0;
 	int r = MTLS_E_INTERNAL;
 
 	memset(&s, 0, sizeof(s));
+	memset(&info, 0, sizeof(info));
 	if (pam_get_data(pamh, PMX_DATA, &data) == PAM_SUCCESS &&
 	    data != NULL) {
 		d = data;
@@ -468,8 +470,9 @@ pmx_account(pam_handle_t *pamh, const struct pmx_opts *o)
 		goto out;
 	}
 	if ((r = mtls_verify_der(s.verifier, chain, n, time(NULL),
-	    MTLS_PURPOSE_CLIENT, &err, NULL)) != 0 ||
+	    MTLS_PURPOSE_CLIENT, &err, &info)) != 0 ||
 	    (r = mtls_identity_from_der(&chain[0], &id, &err)) != 0 ||
+	    (r = mtls_identity_set_path(id, &info, &err)) != 0 ||
 	    (r = mtls_map(s.conf, id, mtls_uid_lookup_system, NULL, &acc,
 	    &err)) != 0)
 		goto out;
@@ -490,6 +493,7 @@ pmx_account(pam_handle_t *pamh, const struct pmx_opts *o)
 		    mtls_err_msg(&err));
 	mtls_accounts_clear(&acc);
 	mtls_identity_free(id);
+	mtls_chain_info_clear(&info);
 	setup_clear(&s);
 	chain_free(own, n_own);
 	return r;

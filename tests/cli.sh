@@ -225,6 +225,46 @@ else
 	fail "openssl could not make the multi-valued RDN: $(cat "$TMP/mv/log")"
 fi
 
+# Two trust anchors, each with an intermediate named
+# "CN=Test Intermediate CA,O=mtls test": issuer= cannot tell them apart,
+# issuer_fingerprint= can, and takes the issuer from the verified path.
+fp_inter=$(awk -F'\t' '$1 == "inter.pem" { print $3 }' "$F/fixtures.txt")
+fp_twin=$(awk -F'\t' '$1 == "inter-twin.pem" { print $3 }' "$F/fixtures.txt")
+cat >"$TMP/two.conf" <<EOF2
+trust_anchor $F/root.pem
+trust_anchor $F/other-root.pem
+intermediate $F/inter.pem
+intermediate $F/inter-twin.pem
+crl $F/root.crl
+crl $F/inter.crl
+crl $F/other-root.crl
+crl $F/inter-twin.crl
+map from=cn issuer_fingerprint=sha256:$fp_inter
+map user=bob issuer_fingerprint=$fp_twin
+EOF2
+chmod 0644 "$TMP/two.conf"
+expect_exit 0 "map by the issuer's key" -- $MTLS map --config "$TMP/two.conf" \
+    --at $T "$F/leaf-good.pem"
+[ "$(cut -f1 "$TMP/out")" = alice ] && ok ||
+    fail "inter's leaf maps to alice only: $(cat "$TMP/out")"
+expect_exit 0 "map the look-alike's leaf" -- $MTLS map \
+    --config "$TMP/two.conf" --at $T "$F/leaf-twin.pem"
+[ "$(cut -f1 "$TMP/out")" = bob ] && ok ||
+    fail "the look-alike's leaf maps to bob only: $(cat "$TMP/out")"
+sed '/^map /d' "$TMP/two.conf" >"$TMP/twoname.conf"
+echo 'map from=cn issuer="CN=Test Intermediate CA,O=mtls test"' \
+    >>"$TMP/twoname.conf"
+expect_exit 0 "issuer= compares names only" -- $MTLS map \
+    --config "$TMP/twoname.conf" --at $T "$F/leaf-twin.pem"
+[ "$(cut -f1 "$TMP/out")" = alice ] && ok ||
+    fail "issuer= passes the look-alike: $(cat "$TMP/out")"
+# The look-alike sent along is not the issuer of the path that is built.
+cat "$F/leaf-good.pem" "$F/inter-twin.pem" "$F/inter.pem" >"$TMP/sent.pem"
+expect_exit 0 "map with a look-alike sent along" -- $MTLS map \
+    --config "$TMP/two.conf" --at $T "$TMP/sent.pem"
+[ "$(cut -f1 "$TMP/out")" = alice ] && ok ||
+    fail "the path's issuer decides: $(cat "$TMP/out")"
+
 expect_exit 0 "config check" -- $MTLS config check --config "$TMP/mtls.conf" \
     --at $T
 expect_in "$TMP/out" "OK" "config check OK"

@@ -139,6 +139,8 @@ static const struct certspec certs[] = {
 	    .ku = GNUTLS_KEY_CRL_SIGN },
 	{ CA("inter-noski", "CN=No SKI CA" ORG, "root"), .quirks = Q_NO_SKI },
 	{ CA("root-notca", "CN=Not CA Root" ORG, NULL), .quirks = Q_CA_FALSE },
+	/* inter's name, under the other root, with a key of its own */
+	{ CA("inter-twin", "CN=Test Intermediate CA" ORG, "other-root") },
 
 	{ LEAF("leaf-good", "CN=alice,UID=alice" ORG, "inter"),
 	    .san = S_ALICE },
@@ -213,6 +215,9 @@ static const struct certspec certs[] = {
 	    RAW2(OID_UID, utf8_nul, utf8_bob) },
 	{ LEAF("leaf-mixed-uid", "CN=carol" ORG, "inter"),
 	    RAW2(OID_UID, printable_alice, utf8_bob) },
+	/* alice's name under the look-alike intermediate */
+	{ LEAF("leaf-twin", "CN=alice,UID=alice" ORG, "inter-twin"),
+	    .san = S_ALICE },
 	{ .name = "server-good", .dn = "CN=host.example.com" ORG,
 	    .issuer = "inter", .profile = P_SERVER },
 };
@@ -238,6 +243,7 @@ static const struct crlspec crls[] = {
 	{ "deep-b", "inter-b", 0, 0, NULL, 0 },
 	{ "deep-c", "inter-c", 0, 0, NULL, 0 },
 	{ "other-root", "other-root", 0, 0, NULL, 0 },
+	{ "inter-twin", "inter-twin", 0, 0, NULL, 0 },
 	/* current by nextUpdate, but 92 days old at FX_NOW */
 	{ "inter-old", "inter", 1759276800, 1780272000, NULL, 0 },
 };
@@ -665,9 +671,9 @@ set_extensions(struct fx *fx, gnutls_x509_crt_t crt,
 	return 0;
 }
 
-/* Append "file serial sha256" of a leaf to fixtures.txt. */
+/* Append "file serial sha256" of a certificate to fixtures.txt. */
 static int
-list_leaf(struct fx *fx, const char *file, gnutls_x509_crt_t crt)
+list_cert(struct fx *fx, const char *file, gnutls_x509_crt_t crt)
 {
 	unsigned char serial[64], digest[32];
 	char serial_hex[2 * sizeof(serial) + 1], digest_hex[2 * 32 + 1];
@@ -779,7 +785,7 @@ make_cert(struct fx *fx, size_t i)
 	}
 	if (write_datum(fx, file, &pem, 0644) == -1)
 		goto out;
-	if (s->profile != P_CA && list_leaf(fx, file, crt) == -1)
+	if (list_cert(fx, file, crt) == -1)
 		goto out;
 
 	self->crt = crt;

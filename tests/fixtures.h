@@ -25,10 +25,11 @@
  * it, replacing files of the same name: certificates as X.pem, their keys
  * as X.key (PKCS#8, unencrypted, mode 0600), CRLs as X.crl, the chains
  * deep-chain.pem and pl0-chain.pem, and fixtures.txt with one line
- * "file<TAB>serial<TAB>sha256" (lower-case hex) per leaf.  Returns 0 on
- * success; on failure prints one line to stderr and returns nonzero, with
- * the directory possibly half written.  Not thread-safe (it initialises
- * GnuTLS); meant to run once, from a test's setup or from mkfixtures.
+ * "file<TAB>serial<TAB>sha256" (lower-case hex) per certificate, CAs
+ * included.  Returns 0 on success; on failure prints one line to stderr
+ * and returns nonzero, with the directory possibly half written.  Not
+ * thread-safe (it initialises GnuTLS); meant to run once, from a test's
+ * setup or from mkfixtures.
  */
 int fixtures_make(const char *dir);
 

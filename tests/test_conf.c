@@ -53,6 +53,9 @@ static const unsigned char fp_bytes[32] = {
 #define R27	"user=frank fingerprint=SHA256:" FP_UPPER
 #define R28	"user=gina fingerprint=" FP_COLON " subject=CN=Gina"
 #define R29	"from=cn issuer=\"CN=Say \\\"Hi\\\" CA\\\\Unit\""
+#define R30	"user=deploy issuer_fingerprint=" FP_HEX
+#define R31	"from=cn issuer_fingerprint=sha256:" FP_COLON \
+		" fingerprint=SHA256:" FP_UPPER
 
 static const char full_conf[] =
     "# every key mtls.conf knows\n"				/* 1 */
@@ -84,7 +87,9 @@ static const char full_conf[] =
     "map " R27 "\n"						/* 27 */
     "map " R28 "\n"						/* 28 */
     "map " R29 "\n"						/* 29 */
-    "ssh_host_key /etc/ssh/ssh_host_*_key.pub\n";		/* 30 */
+    "map " R30 "\n"						/* 30 */
+    "map " R31 "\n"						/* 31 */
+    "ssh_host_key /etc/ssh/ssh_host_*_key.pub\n";		/* 32 */
 
 struct rule_want {
 	unsigned	 line;
@@ -101,6 +106,7 @@ struct rule_want {
 	const char	*upn;
 	const char	*uri;
 	int		 has_fingerprint;
+	int		 has_issuer_fingerprint;
 	int		 allow_root;
 };
 
@@ -133,6 +139,10 @@ static const struct rule_want full_rules[] = {
 	    .subject = "CN=Gina", .has_fingerprint = 1 },
 	{ .line = 29, .text = "map " R29, .from = MTLS_FIELD_CN,
 	    .issuer = "CN=Say \"Hi\" CA\\Unit" },
+	{ .line = 30, .text = "map " R30, .user = "deploy",
+	    .has_issuer_fingerprint = 1 },
+	{ .line = 31, .text = "map " R31, .from = MTLS_FIELD_CN,
+	    .has_fingerprint = 1, .has_issuer_fingerprint = 1 },
 };
 
 /* got and want are both NULL or equal strings. */
@@ -218,6 +228,10 @@ START_TEST(test_full_rules)
 	ck_assert_int_eq(r->has_fingerprint, w->has_fingerprint);
 	if (w->has_fingerprint)
 		ck_assert_mem_eq(r->fingerprint, fp_bytes, sizeof(fp_bytes));
+	ck_assert_int_eq(r->has_issuer_fingerprint, w->has_issuer_fingerprint);
+	if (w->has_issuer_fingerprint)
+		ck_assert_mem_eq(r->issuer_fingerprint, fp_bytes,
+		    sizeof(fp_bytes));
 	ck_assert_int_eq(r->allow_root, w->allow_root);
 	mtls_conf_free(c);
 }
@@ -424,6 +438,19 @@ static const struct err_row err_rows[] = {
 	{ "map user=alice fingerprint=" FP_Q FP_Q FP_Q "0123456789abcdeg\n",
 	    0, 1, "SHA-256", NULL },
 	{ "map user=alice fingerprint=xyz\n", 0, 1, "SHA-256", NULL },
+	{ "map user=alice issuer_fingerprint=" FP_Q FP_Q FP_Q
+	    "0123456789abcde\n", 0, 1, "SHA-256", "issuer_fingerprint" },
+	{ "map from=cn issuer_fingerprint=sha1:" FP_HEX "\n", 0, 1, "SHA-256",
+	    "issuer_fingerprint" },
+	{ "map from=cn issuer_fingerprint=\n", 0, 1, "SHA-256",
+	    "issuer_fingerprint" },
+	{ "map user=alice issuer_fingerprint=" FP_HEX " issuer_fingerprint="
+	    FP_HEX "\n", 0, 1, "twice", "issuer_fingerprint" },
+	/* a CA's fingerprint does not pin one certificate: no root */
+	{ "map user=root issuer_fingerprint=" FP_HEX " allow_root\n", 0, 1,
+	    "allow_root", "needs fingerprint=" },
+	{ "map from=cn issuer_fingerprint=" FP_HEX " allow_root\n", 0, 1,
+	    "allow_root", "needs fingerprint=" },
 	{ "map user=alice issuer=CN=a issuer=CN=b\n", 0, 1, "twice",
 	    "issuer" },
 	{ "map user=alice user=bob subject=CN=a\n", 0, 1, "twice", "user" },

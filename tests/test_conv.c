@@ -179,6 +179,11 @@ static const struct row rows[] = {
 	{ "leaf-ed25519", NULL, "dave", "host.example.com", EV_NONE, 0, 1, BIND_HOST },
 	{ "leaf-good", NULL, "bob", "host.example.com", EV_NONE,
 	    MTLS_E_WRONG_USER, 0, BIND_HOST },
+	/* issuer_fingerprint=: the issuer of the path the host built */
+	{ "leaf-good", NULL, "deploy", "host.example.com", EV_NONE, 0, 1,
+	    BIND_HOST },
+	{ "leaf-good", NULL, "ops", "host.example.com", EV_NONE,
+	    MTLS_E_WRONG_USER, 0, BIND_HOST },
 	{ "leaf-revoked", NULL, "revoked", "host.example.com", EV_NONE,
 	    MTLS_E_CERT_REVOKED, 0, BIND_HOST },
 	{ "leaf-expired", NULL, "expired", "host.example.com", EV_NONE,
@@ -225,12 +230,17 @@ static const struct row rows[] = {
 	    MTLS_E_CERT_REVOKED, 0, BIND_OTHER },
 };
 
+/*
+ * Accounts from the common name, and for alice's address from the issuer
+ * of the path that was built: deploy from inter, ops from its look-alike
+ * under other-root (which this host does not trust).
+ */
 static struct mtls_conf *
 server_conf(void)
 {
-	static const char rules[] = "map from=cn\n";
 	struct mtls_conf *c = NULL;
 	struct mtls_err err = { 0, "" };
+	char inter[80], twin[80], rules[512];
 
 	ck_assert_int_eq(mtls_conf_new(&c), 0);
 	ck_assert_int_eq(mtls_conf_list_add(&c->anchors, &c->n_anchors,
@@ -241,6 +251,12 @@ server_conf(void)
 	    fx("root.crl")), 0);
 	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls,
 	    fx("inter.crl")), 0);
+	tl_fixture_fp("inter.pem", inter, sizeof(inter));
+	tl_fixture_fp("inter-twin.pem", twin, sizeof(twin));
+	snprintf(rules, sizeof(rules), "map from=cn\n"
+	    "map user=deploy email=alice@example.com issuer_fingerprint=%s\n"
+	    "map user=ops email=alice@example.com issuer_fingerprint=%s\n",
+	    inter, twin);
 	ck_assert_int_eq(mtls_conf_parse(c, "t", rules, strlen(rules), &err),
 	    0);
 	return c;

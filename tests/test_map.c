@@ -12,30 +12,6 @@
 #include "testlib.h"
 #include "verify.h"
 
-/* The fingerprint of a fixture, from fixtures.txt (lower-case hex). */
-static void
-fixture_fp(const char *file, char *out, size_t size)
-{
-	char line[512], *tab1, *tab2;
-	FILE *f = fopen(fx("fixtures.txt"), "r");
-
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		tab1 = strchr(line, '\t');
-		if (tab1 == NULL || (size_t)(tab1 - line) != strlen(file) ||
-		    strncmp(line, file, strlen(file)) != 0)
-			continue;
-		tab2 = strchr(tab1 + 1, '\t');
-		ck_assert_ptr_nonnull(tab2);
-		tab2[1 + 64] = '\0';
-		snprintf(out, size, "%s", tab2 + 1);
-		fclose(f);
-		return;
-	}
-	fclose(f);
-	ck_abort_msg("%s not in fixtures.txt", file);
-}
-
 static struct mtls_identity *
 identity(const char *file)
 {
@@ -74,7 +50,9 @@ START_TEST(test_identity_fields)
 	ck_assert_uint_eq(id->dropped, 0);
 	ck_assert_uint_eq(id->n_cn_attrs, 1);
 	ck_assert_uint_eq(id->n_uid_attrs, 1);
-	fixture_fp("leaf-good.pem", fp, sizeof(fp));
+	/* Only a verified path says who the issuer is. */
+	ck_assert_int_eq(id->has_issuer_fingerprint, 0);
+	tl_fixture_fp("leaf-good.pem", fp, sizeof(fp));
 	mtls_hex(id->fingerprint, 32, 0, hex);
 	ck_assert_str_eq(hex, fp);
 	ck_assert_uint_eq(strlen(id->fingerprint_hex), 95);
@@ -145,11 +123,21 @@ lookup(void *ctx, const char *name, uid_t *uid)
 	return MTLS_E_NOT_FOUND;
 }
 
+/*
+ * In rules, %1$s is the certificate's fingerprint, and %2$s, %3$s, %4$s
+ * those of inter, its look-alike inter-twin (the same name under
+ * other-root) and root.
+ */
 struct maprow {
 	const char	*cert;
-	const char	*rules;		/* %1$s: the cert's fingerprint */
+	const char	*rules;
 	const char	*expect;	/* accounts, space-separated; "" none */
 };
+
+static const char *const fp_files[] = {
+	NULL, "inter.pem", "inter-twin.pem", "root.pem"
+};
+#define N_FP	(sizeof(fp_files) / sizeof(fp_files[0]))
 
 static const struct maprow maprows[] = {
 	/* nothing configured maps nothing */
@@ -224,6 +212,9 @@ static const struct maprow maprows[] = {
 	{ "leaf-nul-uid-pair.pem", "map from=uid\n", "" },
 	{ "leaf-mixed-uid.pem", "map from=uid\n", "" },
 	{ "leaf-bmp-uid-first.pem", "map from=cn\n", "carol" },
+	/* without a verified path, no issuer_fingerprint= rule matches */
+	{ "leaf-good.pem", "map from=cn issuer_fingerprint=%2$s\n", "" },
+	{ "leaf-good.pem", "map user=deploy issuer_fingerprint=%2$s\n", "" },
 	/* root: only a fingerprint-pinned allow_root rule */
 	{ "leaf-root-cn.pem", "map from=cn\n", "" },
 	{ "leaf-root-cn.pem", "map from=cn fingerprint=%1$s\n", "" },
@@ -239,18 +230,20 @@ static const struct maprow maprows[] = {
 	    "alice" },
 };
 
-/* Copy rules into out with each "%1$s" replaced by fp. */
+/* Copy rules into out with each "%K$s" replaced by fp[K - 1]. */
 static void
-subst(const char *rules, const char *fp, char *out, size_t size)
+subst(const char *rules, char fp[N_FP][80], char *out, size_t size)
 {
-	const char *p;
+	const char *p, *v;
 	size_t n = 0;
 
 	for (p = rules; *p != '\0'; p++) {
-		if (strncmp(p, "%1$s", 4) == 0) {
-			ck_assert_uint_lt(n + strlen(fp), size);
-			memcpy(out + n, fp, strlen(fp));
-			n += strlen(fp);
+		if (p[0] == '%' && p[1] >= '1' && p[1] < '1' + (int)N_FP &&
+		    strncmp(p + 2, "$s", 2) == 0) {
+			v = fp[p[1] - '1'];
+			ck_assert_uint_lt(n + strlen(v), size);
+			memcpy(out + n, v, strlen(v));
+			n += strlen(v);
 			p += 3;
 			continue;
 		}
@@ -260,22 +253,24 @@ subst(const char *rules, const char *fp, char *out, size_t size)
 	out[n] = '\0';
 }
 
-START_TEST(test_map_row)
+/* Map id under row r's rules; check the accounts, in order. */
+static void
+check_map(int row, const struct maprow *r, struct mtls_identity *id)
 {
-	const struct maprow *r = &maprows[_i];
-	struct mtls_identity *id = identity(r->cert);
 	struct mtls_accounts acc = { NULL, 0 };
 	struct mtls_err err = { 0, "" };
 	struct mtls_conf *c = NULL;
-	char fp[80], text[2048], got[512] = "";
+	char fp[N_FP][80], text[2048], got[512] = "";
 	size_t i;
 	int rv;
 
-	fixture_fp(r->cert, fp, sizeof(fp));
+	tl_fixture_fp(r->cert, fp[0], sizeof(fp[0]));
+	for (i = 1; i < N_FP; i++)
+		tl_fixture_fp(fp_files[i], fp[i], sizeof(fp[i]));
 	subst(r->rules, fp, text, sizeof(text));
 	ck_assert_int_eq(mtls_conf_new(&c), 0);
 	ck_assert_msg(mtls_conf_parse(c, "t.conf", text, strlen(text), &err)
-	    == 0, "row %d: %s", _i, err.msg);
+	    == 0, "row %d: %s", row, err.msg);
 	rv = mtls_map(c, id, lookup, NULL, &acc, &err);
 	for (i = 0; i < acc.n; i++) {
 		if (i > 0)
@@ -285,7 +280,7 @@ START_TEST(test_map_row)
 		ck_assert_str_eq(acc.v[i].rule->file, "t.conf");
 	}
 	ck_assert_msg(strcmp(got, r->expect) == 0, "row %d (%s): expected "
-	    "\"%s\", got \"%s\"", _i, r->cert, r->expect, got);
+	    "\"%s\", got \"%s\"", row, r->cert, r->expect, got);
 	ck_assert_int_eq(rv, r->expect[0] != '\0' ? 0 : MTLS_E_NO_MAPPING);
 	for (i = 0; i < acc.n; i++)
 		ck_assert(mtls_accounts_has(&acc, acc.v[i].name));
@@ -293,7 +288,173 @@ START_TEST(test_map_row)
 	ck_assert(!mtls_accounts_has(&acc, NULL));
 	mtls_accounts_clear(&acc);
 	mtls_conf_free(c);
+}
+
+START_TEST(test_map_row)
+{
+	struct mtls_identity *id = identity(maprows[_i].cert);
+
+	check_map(_i, &maprows[_i], id);
 	mtls_identity_free(id);
+}
+END_TEST
+
+/*
+ * issuer_fingerprint=, on paths a verifier built: two anchors, root and
+ * other-root, each with an intermediate of the same name (inter and
+ * inter-twin).  Only a fingerprint tells the two intermediates apart; the
+ * issuer is the one in the verified path, whatever else the peer sent.
+ */
+struct chainrow {
+	const char	*certs[3];	/* presented, leaf first */
+	struct maprow	 map;
+};
+
+#define TWIN_NAME	"issuer=\"CN=Test Intermediate CA,O=mtls test\""
+
+static const struct chainrow chainrows[] = {
+	{ { "leaf-good.pem" },
+	    { "leaf-good.pem", "map from=cn issuer_fingerprint=%2$s\n",
+	    "alice" } },
+	{ { "leaf-good.pem" },
+	    { "leaf-good.pem", "map from=cn issuer_fingerprint=%3$s\n", "" } },
+	{ { "leaf-twin.pem" },
+	    { "leaf-twin.pem", "map from=cn issuer_fingerprint=%2$s\n", "" } },
+	{ { "leaf-twin.pem" },
+	    { "leaf-twin.pem", "map from=cn issuer_fingerprint=%3$s\n",
+	    "alice" } },
+	{ { "leaf-twin.pem" },
+	    { "leaf-twin.pem", "map user=deploy issuer_fingerprint=%2$s\n"
+	    "map user=bob issuer_fingerprint=%3$s\n", "bob" } },
+	/* what issuer= cannot do: the look-alike passes it */
+	{ { "leaf-twin.pem" },
+	    { "leaf-twin.pem", "map from=cn " TWIN_NAME "\n", "alice" } },
+	{ { "leaf-twin.pem" },
+	    { "leaf-twin.pem", "map from=cn " TWIN_NAME
+	    " issuer_fingerprint=%2$s\n", "" } },
+	/* the direct issuer, not any CA of the path */
+	{ { "leaf-good.pem" },
+	    { "leaf-good.pem", "map from=cn issuer_fingerprint=%4$s\n", "" } },
+	{ { "leaf-direct.pem" },
+	    { "leaf-direct.pem", "map from=cn issuer_fingerprint=%4$s\n",
+	    "erin" } },
+	{ { "leaf-direct.pem" },
+	    { "leaf-direct.pem", "map from=cn issuer_fingerprint=%2$s\n",
+	    "" } },
+	/* presented first, the look-alike is not the path's issuer */
+	{ { "leaf-good.pem", "inter-twin.pem", "inter.pem" },
+	    { "leaf-good.pem", "map from=cn issuer_fingerprint=%3$s\n", "" } },
+	{ { "leaf-good.pem", "inter-twin.pem", "inter.pem" },
+	    { "leaf-good.pem", "map from=cn issuer_fingerprint=%2$s\n",
+	    "alice" } },
+};
+
+static struct mtls_verifier *
+two_anchor_verifier(void)
+{
+	static const char *const anchors[] = { "root.pem", "other-root.pem" };
+	static const char *const inters[] = { "inter.pem", "inter-twin.pem" };
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v = NULL;
+	struct mtls_conf *c = NULL;
+	size_t i;
+
+	ck_assert_int_eq(mtls_conf_new(&c), 0);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(mtls_conf_list_add(&c->anchors, &c->n_anchors,
+		    fx(anchors[i])), 0);
+		ck_assert_int_eq(mtls_conf_list_add(&c->intermediates,
+		    &c->n_intermediates, fx(inters[i])), 0);
+	}
+	c->crl_required = 0;
+	c->crl_cache_off = 1;
+	ck_assert_msg(mtls_verifier_new(c, &v, &err) == 0, "%s", err.msg);
+	mtls_conf_free(c);
+	return v;
+}
+
+/* Load the row's certificates, verify them, and the leaf's identity. */
+static struct mtls_identity *
+verified_identity(struct mtls_verifier *v, const char *const *files,
+    size_t nfiles)
+{
+	gnutls_x509_crt_t crts[8], *got = NULL;
+	struct mtls_identity *id = NULL;
+	struct mtls_err err = { 0, "" };
+	struct mtls_chain_info info;
+	unsigned n = 0, i;
+	size_t f, total = 0;
+
+	for (f = 0; f < nfiles && files[f] != NULL; f++) {
+		ck_assert_int_eq(mtls_load_crts(fx(files[f]), "c", 0, &got, &n,
+		    &err), 0);
+		ck_assert_uint_le(total + n, 8);
+		for (i = 0; i < n; i++)
+			crts[total++] = got[i];
+		gnutls_free(got);
+	}
+	ck_assert_msg(mtls_verify_crts(v, crts, total, FX_NOW, 0, &err,
+	    &info) == 0, "%s: %s", files[0], err.msg);
+	ck_assert_int_eq(mtls_identity_from_crt(crts[0], &id, &err), 0);
+	ck_assert_int_eq(mtls_identity_set_path(id, &info, &err), 0);
+	ck_assert_int_eq(id->has_issuer_fingerprint, 1);
+	mtls_chain_info_clear(&info);
+	for (i = 0; i < total; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	return id;
+}
+
+START_TEST(test_map_chain_row)
+{
+	const struct chainrow *r = &chainrows[_i];
+	struct mtls_verifier *v = two_anchor_verifier();
+	struct mtls_identity *id = verified_identity(v, r->certs, 3);
+
+	check_map(_i, &r->map, id);
+	mtls_identity_free(id);
+	mtls_verifier_free(v);
+}
+END_TEST
+
+/* A path that does not start at the identity's certificate is refused. */
+START_TEST(test_set_path)
+{
+	static const char *const good[] = { "leaf-good.pem" };
+	static const char *const twin[] = { "leaf-twin.pem" };
+	struct mtls_verifier *v = two_anchor_verifier();
+	struct mtls_identity *a = verified_identity(v, good, 1);
+	struct mtls_identity *b = identity("leaf-twin.pem");
+	struct mtls_identity *c = verified_identity(v, twin, 1);
+	struct mtls_err err = { 0, "" };
+	struct mtls_chain_info info;
+	char hex[100], fp[80];
+
+	/* a's path recorded the fingerprint of inter.pem */
+	mtls_hex(a->issuer_fingerprint, 32, 0, hex);
+	tl_fixture_fp("inter.pem", fp, sizeof(fp));
+	ck_assert_str_eq(hex, fp);
+	memset(&info, 0, sizeof(info));
+	info.n = 2;
+	memcpy(info.fingerprint[0], a->fingerprint, 32);
+	memcpy(info.fingerprint[1], c->issuer_fingerprint, 32);
+	ck_assert_int_eq(mtls_identity_set_path(b, &info, &err),
+	    MTLS_E_INTERNAL);
+	ck_assert_int_eq(b->has_issuer_fingerprint, 0);
+	info.n = 1;
+	memcpy(info.fingerprint[0], b->fingerprint, 32);
+	ck_assert_int_eq(mtls_identity_set_path(b, &info, &err),
+	    MTLS_E_INTERNAL);
+	ck_assert_int_eq(b->has_issuer_fingerprint, 0);
+	ck_assert_int_eq(mtls_identity_set_path(b, NULL, &err),
+	    MTLS_E_INTERNAL);
+	info.n = 2;
+	ck_assert_int_eq(mtls_identity_set_path(b, &info, &err), 0);
+	ck_assert_int_eq(b->has_issuer_fingerprint, 1);
+	ck_assert_mem_eq(b->issuer_fingerprint, c->issuer_fingerprint, 32);
+	mtls_identity_free(a);
+	mtls_identity_free(b);
+	mtls_identity_free(c);
+	mtls_verifier_free(v);
 }
 END_TEST
 
@@ -355,6 +516,9 @@ suite(void)
 	tcase_add_test(tc, test_identity_fields);
 	tcase_add_loop_test(tc, test_map_row, 0,
 	    sizeof(maprows) / sizeof(maprows[0]));
+	tcase_add_loop_test(tc, test_map_chain_row, 0,
+	    sizeof(chainrows) / sizeof(chainrows[0]));
+	tcase_add_test(tc, test_set_path);
 	tcase_add_test(tc, test_map_rule_lines);
 	tcase_add_loop_test(tc, test_dn_suffix, 0,
 	    sizeof(suffixes) / sizeof(suffixes[0]));

@@ -382,6 +382,9 @@ static const struct {
 } acct_rows[] = {
 	{ "nobody", "nobody", PAM_SUCCESS },
 	{ "daemon", "nobody", PAM_PERM_DENIED },
+	/* issuer_fingerprint= rules: the issuer of the path built again */
+	{ "games", "nobody", PAM_SUCCESS },
+	{ "sys", "nobody", PAM_PERM_DENIED },
 	{ "bin", "bin", PAM_PERM_DENIED },	/* revoked */
 	{ "nobody", NULL, PAM_PERM_DENIED },
 };
@@ -486,11 +489,33 @@ service(const char *name, const char *args)
 	    module(), args, pam_permit(), module(), args, module(), args);
 }
 
+/* The SHA-256 fingerprint of the certificate in path, in hex. */
+static void
+crt_fp(const char *path, char out[2 * 32 + 1])
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t pem = { NULL, 0 };
+	unsigned char fp[32];
+	size_t sz = sizeof(fp);
+
+	if (gnutls_load_file(path, &pem) < 0 ||
+	    gnutls_x509_crt_init(&crt) < 0 ||
+	    gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0 ||
+	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp,
+	    &sz) < 0 || sz != sizeof(fp)) {
+		fprintf(stderr, "test_pam: %s: no fingerprint\n", path);
+		exit(1);
+	}
+	mtls_hex(fp, sz, 0, out);
+	gnutls_free(pem.data);
+	gnutls_x509_crt_deinit(crt);
+}
+
 static void
 prepare(void)
 {
 	const char *m = getenv("MTLS");
-	char conf[8192], arg[4200];
+	char conf[8192], arg[4200], path[4200], ca_fp[2 * 32 + 1];
 
 	if (m == NULL)
 		m = "tools/mtls";
@@ -505,13 +530,18 @@ prepare(void)
 	sh("%s ca revoke %s/ca %s/bin.pem >/dev/null", m, dir, dir);
 	sh("%s ca crl %s/ca >/dev/null", m, dir);
 	sh("mkdir -m 0755 %s/cfg %s/svc", dir, dir);
+	snprintf(path, sizeof(path), "%s/ca/ca.pem", dir);
+	crt_fp(path, ca_fp);
 
 	snprintf(conf, sizeof(conf),
 	    "trust_anchor %s/ca/ca.pem\n"
 	    "crl %s/ca/crl.pem\n"
 	    "host_certificate %s/host.pem\n"
 	    "host_key %s/host.key\n"
-	    "map from=cn\n", dir, dir, dir, dir);
+	    "map from=cn\n"
+	    "map user=games issuer_fingerprint=%s\n"
+	    "map user=sys issuer_fingerprint=%064d\n", dir, dir, dir, dir,
+	    ca_fp, 0);
 	put(at("cfg/nokeys.conf"), 0644, "%sssh_host_key %s/cfg/none-*.pub\n",
 	    conf, dir);
 	put(at("cfg/unsafekey.conf"), 0644, "%sssh_host_key %s/cfg/unsafe.pub\n",

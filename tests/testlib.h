@@ -30,6 +30,30 @@ fx(const char *name)
 	return buf;
 }
 
+/* The fingerprint of a fixture, from fixtures.txt (lower-case hex). */
+static inline void
+tl_fixture_fp(const char *file, char *out, size_t size)
+{
+	char line[512], *tab1, *tab2;
+	FILE *f = fopen(fx("fixtures.txt"), "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		tab1 = strchr(line, '\t');
+		if (tab1 == NULL || (size_t)(tab1 - line) != strlen(file) ||
+		    strncmp(line, file, strlen(file)) != 0)
+			continue;
+		tab2 = strchr(tab1 + 1, '\t');
+		ck_assert_ptr_nonnull(tab2);
+		tab2[1 + 64] = '\0';
+		snprintf(out, size, "%s", tab2 + 1);
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	ck_abort_msg("%s not in fixtures.txt", file);
+}
+
 /* A fresh private directory for one test; removed by tl_rmdir(). */
 static inline char *
 tl_mkdtemp(void)

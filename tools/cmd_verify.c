@@ -219,7 +219,8 @@ cmd_map(int argc, char **argv)
 		rc = EXIT_REJECTED;
 		goto out;
 	}
-	if (r.result == 0)
+	if (r.result == 0 && (mr = mtls_identity_set_path(r.id, &r.info,
+	    &e)) == 0)
 		mr = mtls_map(r.conf, r.id, mtls_uid_lookup_system, NULL, &acc,
 		    &e);
 	if (r.o.json) {
