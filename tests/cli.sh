@@ -243,6 +243,18 @@ map from=cn issuer_fingerprint=sha256:$fp_inter
 map user=bob issuer_fingerprint=$fp_twin
 EOF2
 chmod 0644 "$TMP/two.conf"
+expect_exit 0 "verify shows the issuer's fingerprint" -- $MTLS verify \
+    --config "$TMP/two.conf" --at $T "$F/leaf-twin.pem"
+colons=$(echo "$fp_twin" | sed 's/../&:/g; s/:$//')
+expect_in "$TMP/out" "issuer fp:   sha256:$colons" "issuer fp line"
+expect_exit 0 "verify --json shows the issuer's fingerprint" -- $MTLS verify \
+    --json --config "$TMP/two.conf" --at $T "$F/leaf-twin.pem"
+expect_in "$TMP/out" "\"issuer_fingerprint\":\"sha256:$colons\"" \
+    "issuer_fingerprint member"
+expect_exit 1 "verify --json rejected: no issuer fingerprint" -- $MTLS verify \
+    --json --config "$TMP/two.conf" --at $T "$F/leaf-revoked.pem"
+grep -q issuer_fingerprint "$TMP/out" && fail "rejected path has an issuer" ||
+    ok
 expect_exit 0 "map by the issuer's key" -- $MTLS map --config "$TMP/two.conf" \
     --at $T "$F/leaf-good.pem"
 [ "$(cut -f1 "$TMP/out")" = alice ] && ok ||

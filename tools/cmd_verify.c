@@ -106,10 +106,23 @@ run_verify(struct run *r)
 	return 0;
 }
 
+/*
+ * The SHA-256 fingerprint of the direct issuer in an accepted path, as
+ * issuer_fingerprint= takes it; NULL when there is none.
+ */
+static const char *
+issuer_fp(const struct run *r, char out[3 * 32])
+{
+	if (r->result != 0 || r->info.n < 2)
+		return NULL;
+	mtls_hex(r->info.fingerprint[1], 32, 1, out);
+	return out;
+}
+
 static void
 json_identity(FILE *f, const struct run *r)
 {
-	char t[32];
+	char t[32], fp[3 * 32];
 	size_t i;
 
 	if (r->id != NULL) {
@@ -126,6 +139,8 @@ json_identity(FILE *f, const struct run *r)
 		mtls_format_time(r->id->not_after, t, sizeof(t));
 		fprintf(f, ",\"not_after\":\"%s\"", t);
 	}
+	if (issuer_fp(r, fp) != NULL)
+		fprintf(f, ",\"issuer_fingerprint\":\"sha256:%s\"", fp);
 	fprintf(f, ",\"chain\":[");
 	for (i = 0; i < r->info.n; i++) {
 		if (i > 0)
@@ -158,7 +173,7 @@ print_verdict_json(const struct run *r)
 static void
 print_identity(const struct run *r)
 {
-	char a[32], b[32];
+	char a[32], b[32], fp[3 * 32];
 	size_t i;
 
 	if (r->id != NULL) {
@@ -169,6 +184,8 @@ print_identity(const struct run *r)
 		    "  valid:       %s to %s\n", r->id->subject, r->id->issuer,
 		    r->id->serial, r->id->fingerprint_hex, a, b);
 	}
+	if (issuer_fp(r, fp) != NULL)
+		printf("  issuer fp:   sha256:%s\n", fp);
 	for (i = 0; i < r->info.n; i++)
 		printf("  %s %s%s\n", i == 0 ? "chain:      " :
 		    "          <-", r->info.subject[i],
