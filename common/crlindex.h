@@ -3,16 +3,16 @@
  * kept in a file that a login maps read-only instead of parsing the CRL.
  *
  * An index is written only after every CRL in the file was parsed and its
- * signature verified against a configured CA (verify.c does both).  It
- * holds, per CRL, the SHA-256 fingerprint of the CA that verified it, its
- * thisUpdate and nextUpdate, and its revoked serial numbers sorted for a
- * binary search.  Its header binds it to the CRL file it came from (device,
+ * signature verified against a configured CA (verify_crl.c does both).
+ * It holds, per CRL, the SHA-256 fingerprint of the CA that verified it,
+ * its thisUpdate and nextUpdate, and its revoked serial numbers sorted for
+ * a binary search.  Its header binds it to the CRL file it came from (device,
  * inode, size, modification and change times as fstat reports them, and
  * the SHA-256 of the file's bytes) and to the security profile the
  * signatures were checked under; a header that does not match the CRL file
  * as it is now makes the index unusable, and the caller parses the CRL
- * instead.  Freshness is not decided here: verify.c judges thisUpdate and
- * nextUpdate at every verification, as for a parsed CRL.
+ * instead.  Freshness is not decided here: verify_crl.c judges thisUpdate
+ * and nextUpdate at every verification, as for a parsed CRL.
  *
  * Layout (host byte order; the file never leaves the machine that built
  * it): a 192-byte header, n section records of 80 bytes, then per section

@@ -1,0 +1,237 @@
+/*
+ * verify_cert.c - what each certificate of a path must be, on its own and
+ * as the issuer of the next: version, key strength, signature algorithm,
+ * key identifiers, the CA and end-entity profiles, and validity dates.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+#include "verify_int.h"
+
+#define OID_EKU_CLIENT	"1.3.6.1.5.5.7.3.2"
+#define OID_EKU_SERVER	"1.3.6.1.5.5.7.3.1"
+
+/* --- per-certificate checks --------------------------------------------- */
+
+static int
+check_version(gnutls_x509_crt_t c, size_t depth, struct mtls_err *err)
+{
+	if (gnutls_x509_crt_get_version(c) != 3)
+		return mtls_vfy_reject(err, MTLS_E_CERT_VERSION, c, depth,
+		    NULL);
+	return 0;
+}
+
+static int
+check_signature_alg(gnutls_x509_crt_t c, size_t depth, struct mtls_err *err)
+{
+	int sig = gnutls_x509_crt_get_signature_algorithm(c);
+	gnutls_digest_algorithm_t h;
+
+	if (sig <= 0)
+		return mtls_vfy_reject(err, MTLS_E_CERT_WEAK_SIGNATURE, c,
+		    depth, "unknown signature algorithm");
+	h = gnutls_sign_get_hash_algorithm((gnutls_sign_algorithm_t)sig);
+	if (h == GNUTLS_DIG_SHA1 || h == GNUTLS_DIG_MD5 ||
+	    h == GNUTLS_DIG_MD2 || h == GNUTLS_DIG_RMD160 ||
+	    !gnutls_sign_is_secure2((gnutls_sign_algorithm_t)sig,
+	    GNUTLS_SIGN_FLAG_SECURE_FOR_CERTS))
+		return mtls_vfy_reject(err, MTLS_E_CERT_WEAK_SIGNATURE, c,
+		    depth, gnutls_sign_get_name((gnutls_sign_algorithm_t)sig));
+	return 0;
+}
+
+int
+mtls_vfy_check_key(gnutls_x509_crt_t c, size_t depth, enum mtls_profile p,
+    struct mtls_err *err)
+{
+	static const gnutls_sec_param_t need[] = {
+		GNUTLS_SEC_PARAM_MEDIUM, GNUTLS_SEC_PARAM_MEDIUM,
+		GNUTLS_SEC_PARAM_HIGH, GNUTLS_SEC_PARAM_ULTRA,
+		GNUTLS_SEC_PARAM_FUTURE
+	};
+	unsigned bits = 0;
+	int algo = gnutls_x509_crt_get_pk_algorithm(c, &bits);
+	char extra[128];
+
+	if (algo <= 0)
+		return mtls_vfy_reject(err, MTLS_E_CERT_WEAK_KEY, c, depth,
+		    "unknown public key algorithm");
+	if (gnutls_pk_bits_to_sec_param((gnutls_pk_algorithm_t)algo, bits) <
+	    need[p]) {
+		snprintf(extra, sizeof(extra), "%s %u bits; the %s profile "
+		    "needs at least %u", gnutls_pk_get_name(
+		    (gnutls_pk_algorithm_t)algo), bits, mtls_profile_name(p),
+		    gnutls_sec_param_to_pk_bits((gnutls_pk_algorithm_t)algo,
+		    need[p]));
+		return mtls_vfy_reject(err, MTLS_E_CERT_WEAK_KEY, c, depth,
+		    extra);
+	}
+	return 0;
+}
+
+/* An anchor or intermediate: CA:TRUE, keyCertSign, a subject key id. */
+int
+mtls_vfy_check_ca(gnutls_x509_crt_t c, size_t depth, const char *role,
+    struct mtls_err *err)
+{
+	unsigned crit = 0, ca = 0, ku = 0;
+	int pathlen = -1, r;
+	unsigned char id[64];
+	size_t sz = sizeof(id);
+
+	r = gnutls_x509_crt_get_basic_constraints(c, &crit, &ca, &pathlen);
+	if (r < 0 || !ca)
+		return mtls_vfy_reject(err, MTLS_E_CERT_ISSUER_NOT_CA, c, depth,
+		    role);
+	if (gnutls_x509_crt_get_key_usage(c, &ku, &crit) < 0 ||
+	    (ku & GNUTLS_KEY_KEY_CERT_SIGN) == 0)
+		return mtls_vfy_reject(err, MTLS_E_CERT_ISSUER_NO_CERTSIGN, c,
+		    depth, role);
+	if (gnutls_x509_crt_get_subject_key_id(c, id, &sz, &crit) < 0 ||
+	    sz == 0)
+		return mtls_vfy_reject(err, MTLS_E_CERT_NO_SKI, c, depth, role);
+	return 0;
+}
+
+/* The authority key id of c (not self-signed) must match its issuer's. */
+static int
+check_akid(gnutls_x509_crt_t c, gnutls_x509_crt_t issuer, size_t depth,
+    struct mtls_err *err)
+{
+	unsigned char a[64];
+	size_t sz = sizeof(a);
+	unsigned crit;
+
+	/* RFC 5280 4.2.1.2: a CA's key id is what children point at. */
+	if (gnutls_x509_crt_get_subject_key_id(issuer, a, &sz, &crit) < 0 ||
+	    sz == 0)
+		return mtls_vfy_reject(err, MTLS_E_CERT_NO_SKI, issuer,
+		    depth + 1, NULL);
+	sz = sizeof(a);
+	if (gnutls_x509_crt_get_authority_key_id(c, a, &sz, &crit) < 0 ||
+	    sz == 0)
+		return mtls_vfy_reject(err, MTLS_E_CERT_NO_AKI, c, depth, NULL);
+	if (!mtls_vfy_akid_matches(c, issuer))
+		return mtls_vfy_reject(err, MTLS_E_CERT_AKI_MISMATCH, c, depth,
+		    NULL);
+	return 0;
+}
+
+static int
+has_purpose(gnutls_x509_crt_t c, const char *oid, int *any_eku)
+{
+	char buf[128];
+	size_t sz;
+	unsigned i, crit;
+	int r;
+
+	*any_eku = 0;
+	for (i = 0; i < 64; i++) {
+		sz = sizeof(buf);
+		r = gnutls_x509_crt_get_key_purpose_oid(c, i, buf, &sz, &crit);
+		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return 0;
+		if (r < 0)
+			return 0;
+		*any_eku = 1;
+		if (strcmp(buf, oid) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+check_leaf(gnutls_x509_crt_t c, enum mtls_purpose purpose,
+    struct mtls_err *err)
+{
+	unsigned crit = 0, ca = 0, ku = 0;
+	int pathlen = -1, any_eku = 0, r;
+	const char *oid;
+
+	r = gnutls_x509_crt_get_basic_constraints(c, &crit, &ca, &pathlen);
+	if (r >= 0 && ca)
+		return mtls_vfy_reject(err, MTLS_E_CERT_LEAF_IS_CA, c, 0, NULL);
+	r = gnutls_x509_crt_get_key_usage(c, &ku, &crit);
+	if (r >= 0) {
+		if (ku & GNUTLS_KEY_KEY_CERT_SIGN)
+			return mtls_vfy_reject(err, MTLS_E_CERT_LEAF_CERTSIGN,
+			    c, 0, NULL);
+		if ((ku & GNUTLS_KEY_DIGITAL_SIGNATURE) == 0)
+			return mtls_vfy_reject(err, MTLS_E_CERT_KEY_USAGE, c, 0,
+			    NULL);
+	} else if (r != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED, c, 0,
+		    "unreadable keyUsage");
+	if (purpose == MTLS_PURPOSE_ANY)
+		return 0;
+	oid = purpose == MTLS_PURPOSE_SERVER ? OID_EKU_SERVER : OID_EKU_CLIENT;
+	if (has_purpose(c, oid, &any_eku))
+		return 0;
+	if (!any_eku)
+		return mtls_vfy_reject(err, MTLS_E_CERT_NO_EKU, c, 0,
+		    purpose == MTLS_PURPOSE_SERVER ? "serverAuth is required" :
+		    "clientAuth is required");
+	return mtls_vfy_reject(err, MTLS_E_CERT_PURPOSE, c, 0,
+	    purpose == MTLS_PURPOSE_SERVER ? "no serverAuth" : "no clientAuth");
+}
+
+int
+mtls_vfy_check_times(gnutls_x509_crt_t *path, size_t len, time_t now,
+    struct mtls_err *err)
+{
+	char when[32], extra[64];
+	time_t nb, na;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		nb = gnutls_x509_crt_get_activation_time(path[i]);
+		na = gnutls_x509_crt_get_expiration_time(path[i]);
+		if (nb == (time_t)-1 || na == (time_t)-1)
+			return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED,
+			    path[i], i, "unreadable validity dates");
+		if (now < nb) {
+			mtls_format_time(nb, when, sizeof(when));
+			snprintf(extra, sizeof(extra), "valid from %s", when);
+			return mtls_vfy_reject(err, MTLS_E_CERT_NOT_YET_VALID,
+			    path[i], i, extra);
+		}
+		if (now > na) {
+			mtls_format_time(na, when, sizeof(when));
+			snprintf(extra, sizeof(extra), "expired at %s", when);
+			return mtls_vfy_reject(err, MTLS_E_CERT_EXPIRED,
+			    path[i], i, extra);
+		}
+	}
+	return 0;
+}
+
+/* Static checks of every certificate in the path. */
+int
+mtls_vfy_check_profile(const struct mtls_verifier *v, gnutls_x509_crt_t *path,
+    size_t len, enum mtls_purpose purpose, struct mtls_err *err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < len; i++) {
+		int anchor = i + 1 == len;
+
+		if ((r = check_version(path[i], i, err)) != 0 ||
+		    (r = mtls_vfy_check_key(path[i], i, v->profile, err)) != 0)
+			return r;
+		if (!anchor && ((r = check_signature_alg(path[i], i, err)) != 0 ||
+		    (r = mtls_vfy_check_sans(path[i], i, err)) != 0 ||
+		    (r = check_akid(path[i], path[i + 1], i, err)) != 0))
+			return r;
+		if (i == 0 && (r = check_leaf(path[i], purpose, err)) != 0)
+			return r;
+		if (i > 0 && (r = mtls_vfy_check_ca(path[i], i,
+		    anchor ? "trust anchor" : "intermediate", err)) != 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,141 @@
+/*
+ * verify_int.h - what the files of the verifier share; for them alone.
+ *
+ * The verifier is split by concern: verify.c (construction, loading
+ * certificates, the entry points), verify_path.c (path building and
+ * GnuTLS's verification of the path), verify_cert.c (the profile and
+ * structure of each certificate, and dates), verify_san.c (subject
+ * alternative names) and verify_crl.c (CRLs, their indexes and the
+ * revocation check).  Every check returns 0 or a negative MTLS_E_* code
+ * with err filled, as the entry points do.
+ */
+#ifndef MTLS_VERIFY_INT_H
+#define MTLS_VERIFY_INT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "conf.h"
+#include "crlindex.h"
+#include "errors.h"
+#include "verify.h"
+
+#define MTLS_VFY_MAX_PATH	(MTLS_MAX_INTERMEDIATES + 2)
+
+/* One CRL as the verifier holds it. */
+struct crl {
+	char		*path;
+	int		 status;	/* 0, or why it cannot be used */
+	char		*why;		/* detail for a bad status */
+	gnutls_x509_crt_t issuer;	/* borrowed: an anchor or intermediate */
+	time_t		 this_update;
+	time_t		 next_update;	/* -1: absent */
+	struct mtls_serial	*serials;	/* sorted; NULL when idx is set */
+	size_t		 n_serials;
+	const struct mtls_crlidx *idx;	/* the serials are in this index */
+	size_t		 sect;		/* as its section sect */
+};
+
+/* One `crl` file and where its content came from. */
+struct crlfile {
+	char		*path;
+	int		 source;	/* MTLS_CRL_FROM_* */
+	struct mtls_crlidx *idx;	/* when read from an index */
+};
+
+struct mtls_verifier {
+	enum mtls_purpose purpose;
+	enum mtls_profile profile;
+	unsigned	  max_inter;
+	int		  crl_required;
+	long		  crl_max_age;
+	gnutls_x509_crt_t *anchors;
+	unsigned	  n_anchors;
+	gnutls_x509_crt_t *inters;
+	unsigned	  n_inters;
+	struct crl	 *crls;
+	size_t		  n_crls;
+	struct crlfile	 *files;
+	size_t		  n_files;
+	char		 *cache;	/* index directory, or NULL */
+};
+
+/* --- verify.c ----------------------------------------------------------- */
+
+/* The subject of crt for a message, in buf; never fails. */
+void mtls_vfy_subj(gnutls_x509_crt_t crt, char *buf, size_t size);
+
+/*
+ * Set err to code, naming the certificate and its depth in the path, with
+ * extra detail when not NULL; returns code.
+ */
+int mtls_vfy_reject(struct mtls_err *err, int code, gnutls_x509_crt_t crt,
+    size_t depth, const char *extra);
+
+/* GnuTLS verification flags for the security profile p. */
+unsigned mtls_vfy_profile_flags(enum mtls_profile p);
+
+/* --- verify_path.c ------------------------------------------------------ */
+
+/*
+ * Build path[0..*len-1] from certs[0] up to a configured anchor, through
+ * certs[1..n-1] and the configured intermediates.  path has room for
+ * MTLS_VFY_MAX_PATH certificates; they are borrowed, not copied.
+ */
+int mtls_vfy_build_path(const struct mtls_verifier *v,
+    const gnutls_x509_crt_t *certs, size_t n, gnutls_x509_crt_t *path,
+    size_t *len, struct mtls_err *err);
+
+/* Nonzero when the authority key id of c equals the subject key id of ca. */
+int mtls_vfy_akid_matches(gnutls_x509_crt_t c, gnutls_x509_crt_t ca);
+
+/* GnuTLS's verification of signatures and constraints along the path. */
+int mtls_vfy_check_gnutls(const struct mtls_verifier *v,
+    gnutls_x509_crt_t *path, size_t len, struct mtls_err *err);
+
+/* --- verify_cert.c ------------------------------------------------------ */
+
+/* The profile and structure of every certificate in the path. */
+int mtls_vfy_check_profile(const struct mtls_verifier *v,
+    gnutls_x509_crt_t *path, size_t len, enum mtls_purpose purpose,
+    struct mtls_err *err);
+
+/* An anchor or intermediate at depth: a CA as the profile wants it. */
+int mtls_vfy_check_ca(gnutls_x509_crt_t c, size_t depth, const char *role,
+    struct mtls_err *err);
+
+/* The key of c is as strong as profile p requires. */
+int mtls_vfy_check_key(gnutls_x509_crt_t c, size_t depth,
+    enum mtls_profile p, struct mtls_err *err);
+
+/* Every certificate in path is within its validity at now. */
+int mtls_vfy_check_times(gnutls_x509_crt_t *path, size_t len, time_t now,
+    struct mtls_err *err);
+
+/* --- verify_san.c ------------------------------------------------------- */
+
+/* The subject alternative names of c are well-formed. */
+int mtls_vfy_check_sans(gnutls_x509_crt_t c, size_t depth,
+    struct mtls_err *err);
+
+/* --- verify_crl.c ------------------------------------------------------- */
+
+/* Load the CRLs of one `crl` file into v (from its index when it may). */
+int mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
+    struct mtls_err *err);
+
+/* Free the CRLs and CRL files of v. */
+void mtls_vfy_crl_free(struct mtls_verifier *v);
+
+/* The CRL c is current at now (thisUpdate, nextUpdate, crl_max_age). */
+int mtls_vfy_crl_fresh(const struct mtls_verifier *v, const struct crl *c,
+    time_t now, struct mtls_err *err);
+
+/* No certificate below the anchor is revoked; CRLs usable and present. */
+int mtls_vfy_check_revocation(const struct mtls_verifier *v,
+    gnutls_x509_crt_t *path, size_t len, time_t now, struct mtls_err *err);
+
+#endif /* MTLS_VERIFY_INT_H */
