@@ -59,6 +59,7 @@
 	X(MTLS_E_CERT_CONSTRAINTS, -61, "constraints", "certificate violates its issuer's name or path length constraints") \
 	X(MTLS_E_CERT_CRITICAL_EXT, -62, "unknown-critical-extension", "certificate has an unknown critical extension") \
 	X(MTLS_E_CERT_INSECURE, -63, "insecure", "certificate chain is rejected by the security profile") \
+	X(MTLS_E_CERT_ISSUER_PURPOSE, -64, "issuer-wrong-purpose", "an issuing CA's extended key usage does not include the required purpose") \
 	/* revocation lists */						\
 	X(MTLS_E_CERT_WRONG_HOST, -79, "wrong-host", "certificate does not name the host (no matching DNS name or address)") \
 	X(MTLS_E_CRL_MISSING, -80, "crl-missing", "no CRL is available for the issuer, and one is required") \

@@ -13,7 +13,9 @@
  *    hold, no unknown critical extension;
  *  - every certificate is X.509 v3 and within its validity at `now`;
  *  - anchors and intermediates are CAs (basicConstraints CA:TRUE and
- *    keyUsage keyCertSign) with a subject key identifier; every
+ *    keyUsage keyCertSign) with a subject key identifier, and an EKU
+ *    extension, when they have one, that lists the required purpose or
+ *    anyExtendedKeyUsage; every
  *    certificate but a self-signed one has an authority key identifier that
  *    matches its issuer's;
  *  - the leaf is not a CA and may not sign certificates, has

@@ -1,7 +1,8 @@
 /*
  * verify_cert.c - what each certificate of a path must be, on its own and
  * as the issuer of the next: version, key strength, signature algorithm,
- * key identifiers, the CA and end-entity profiles, and validity dates.
+ * key identifiers, the CA and end-entity profiles with the purposes CAs
+ * may issue for, and validity dates.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 
 #define OID_EKU_CLIENT	"1.3.6.1.5.5.7.3.2"
 #define OID_EKU_SERVER	"1.3.6.1.5.5.7.3.1"
+#define OID_EKU_ANY	"2.5.29.37.0"
 
 /* --- per-certificate checks --------------------------------------------- */
 
@@ -121,8 +123,13 @@ check_akid(gnutls_x509_crt_t c, gnutls_x509_crt_t issuer, size_t depth,
 	return 0;
 }
 
+/*
+ * 1 when the extended key usage of c lists oid (or, with any,
+ * anyExtendedKeyUsage), else 0; *any_eku says whether c has one at all.
+ * An unreadable extension returns -1; its purposes read up to then count.
+ */
 static int
-has_purpose(gnutls_x509_crt_t c, const char *oid, int *any_eku)
+has_purpose(gnutls_x509_crt_t c, const char *oid, int any, int *any_eku)
 {
 	char buf[128];
 	size_t sz;
@@ -136,12 +143,37 @@ has_purpose(gnutls_x509_crt_t c, const char *oid, int *any_eku)
 		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			return 0;
 		if (r < 0)
-			return 0;
+			return -1;
 		*any_eku = 1;
-		if (strcmp(buf, oid) == 0)
+		if (strcmp(buf, oid) == 0 ||
+		    (any && strcmp(buf, OID_EKU_ANY) == 0))
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * A CA whose extended key usage lists neither the purpose nor
+ * anyExtendedKeyUsage may not issue for that purpose, and neither may the
+ * CAs below it; a CA without the extension is unrestricted.
+ */
+static int
+check_issuer_purpose(gnutls_x509_crt_t c, size_t depth,
+    enum mtls_purpose purpose, struct mtls_err *err)
+{
+	const char *oid;
+	int any_eku = 0, r;
+
+	if (purpose == MTLS_PURPOSE_ANY)
+		return 0;
+	oid = purpose == MTLS_PURPOSE_SERVER ? OID_EKU_SERVER : OID_EKU_CLIENT;
+	if ((r = has_purpose(c, oid, 1, &any_eku)) < 0)
+		return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED, c, depth,
+		    "unreadable extended key usage");
+	if (r > 0 || !any_eku)
+		return 0;
+	return mtls_vfy_reject(err, MTLS_E_CERT_ISSUER_PURPOSE, c, depth,
+	    purpose == MTLS_PURPOSE_SERVER ? "no serverAuth" : "no clientAuth");
 }
 
 static int
@@ -169,7 +201,7 @@ check_leaf(gnutls_x509_crt_t c, enum mtls_purpose purpose,
 	if (purpose == MTLS_PURPOSE_ANY)
 		return 0;
 	oid = purpose == MTLS_PURPOSE_SERVER ? OID_EKU_SERVER : OID_EKU_CLIENT;
-	if (has_purpose(c, oid, &any_eku))
+	if (has_purpose(c, oid, 0, &any_eku) > 0)
 		return 0;
 	if (!any_eku)
 		return mtls_vfy_reject(err, MTLS_E_CERT_NO_EKU, c, 0,
@@ -229,8 +261,9 @@ mtls_vfy_check_profile(const struct mtls_verifier *v, gnutls_x509_crt_t *path,
 			return r;
 		if (i == 0 && (r = check_leaf(path[i], purpose, err)) != 0)
 			return r;
-		if (i > 0 && (r = mtls_vfy_check_ca(path[i], i,
-		    anchor ? "trust anchor" : "intermediate", err)) != 0)
+		if (i > 0 && ((r = mtls_vfy_check_ca(path[i], i,
+		    anchor ? "trust anchor" : "intermediate", err)) != 0 ||
+		    (r = check_issuer_purpose(path[i], i, purpose, err)) != 0))
 			return r;
 	}
 	return 0;

@@ -103,7 +103,10 @@ int mtls_vfy_check_profile(const struct mtls_verifier *v,
     gnutls_x509_crt_t *path, size_t len, enum mtls_purpose purpose,
     struct mtls_err *err);
 
-/* An anchor or intermediate at depth: a CA as the profile wants it. */
+/*
+ * An anchor or intermediate at depth: a CA as the profile wants it.  Its
+ * purposes are checked with the path (mtls_vfy_check_profile).
+ */
 int mtls_vfy_check_ca(gnutls_x509_crt_t c, size_t depth, const char *role,
     struct mtls_err *err);
 

@@ -39,6 +39,7 @@ leaf-deep.pem chain-too-long --untrusted=$F/deep-chain.pem
 leaf-impostor.pem bad-signature
 leaf-noaki.pem no-authority-key-id
 leaf-badsan.pem bad-san
+leaf-eku-server-ca.pem issuer-wrong-purpose --untrusted=$F/inter-eku-server.pem
 EOF2
 n_all=$(echo $reasons | wc -w)
 n_uniq=$(echo $reasons | tr ' ' '\n' | sort -u | wc -l)

@@ -141,6 +141,17 @@ static const struct certspec certs[] = {
 	{ CA("root-notca", "CN=Not CA Root" ORG, NULL), .quirks = Q_CA_FALSE },
 	/* inter's name, under the other root, with a key of its own */
 	{ CA("inter-twin", "CN=Test Intermediate CA" ORG, "other-root") },
+	/* CAs whose extended key usage restricts what they may issue */
+	{ CA("inter-eku-server", "CN=Server Only CA" ORG, "root"),
+	    .eku = GNUTLS_KP_TLS_WWW_SERVER },
+	{ CA("sub-eku-server", "CN=Under Server Only" ORG,
+	    "inter-eku-server") },
+	{ CA("inter-eku-client", "CN=Client Only CA" ORG, "root"),
+	    .eku = GNUTLS_KP_TLS_WWW_CLIENT },
+	{ CA("inter-eku-any", "CN=Any Purpose CA" ORG, "root"),
+	    .eku = GNUTLS_KP_ANY },
+	{ CA("root-eku-server", "CN=Server Only Root CA" ORG, NULL),
+	    .eku = GNUTLS_KP_TLS_WWW_SERVER },
 
 	{ LEAF("leaf-good", "CN=alice,UID=alice" ORG, "inter"),
 	    .san = S_ALICE },
@@ -218,6 +229,19 @@ static const struct certspec certs[] = {
 	/* alice's name under the look-alike intermediate */
 	{ LEAF("leaf-twin", "CN=alice,UID=alice" ORG, "inter-twin"),
 	    .san = S_ALICE },
+	{ LEAF("leaf-eku-server-ca", "CN=eku-server-ca" ORG,
+	    "inter-eku-server") },
+	{ LEAF("leaf-eku-server-sub", "CN=eku-server-sub" ORG,
+	    "sub-eku-server") },
+	{ LEAF("leaf-eku-client-ca", "CN=eku-client-ca" ORG,
+	    "inter-eku-client") },
+	{ LEAF("leaf-eku-any-ca", "CN=eku-any-ca" ORG, "inter-eku-any") },
+	{ LEAF("leaf-eku-server-root", "CN=eku-server-root" ORG,
+	    "root-eku-server") },
+	{ .name = "server-eku-server-ca", .dn = "CN=host.example.com" ORG,
+	    .issuer = "inter-eku-server", .profile = P_SERVER },
+	{ .name = "server-eku-client-ca", .dn = "CN=host.example.com" ORG,
+	    .issuer = "inter-eku-client", .profile = P_SERVER },
 	{ .name = "server-good", .dn = "CN=host.example.com" ORG,
 	    .issuer = "inter", .profile = P_SERVER },
 };

@@ -54,6 +54,15 @@ static const struct row rows[] = {
 	{ "leaf-good.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, FX_CRL_NEXT, 0 },
 	{ "leaf-other.pem", { NULL }, { "other-root.crl" }, "other-root.pem",
 	    0, 0, 0, 0, 0, 0 },
+	/* CAs whose extended key usage allows the purpose, or any */
+	{ "leaf-eku-client-ca.pem", { "inter-eku-client.pem" }, { "root.crl" },
+	    0, 0, 1, 0, 0, 0, 0 },
+	{ "leaf-eku-any-ca.pem", { "inter-eku-any.pem" }, { "root.crl" }, 0, 0,
+	    1, 0, 0, 0, 0 },
+	{ "server-eku-server-ca.pem", { "inter-eku-server.pem" },
+	    { "root.crl" }, 0, MTLS_PURPOSE_SERVER, 1, 0, 0, 0, 0 },
+	{ "leaf-eku-server-ca.pem", { "inter-eku-server.pem" }, { "root.crl" },
+	    0, MTLS_PURPOSE_ANY, 1, 0, 0, 0, 0 },
 
 	/* the certificate itself */
 	{ "leaf-expired.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
@@ -115,6 +124,17 @@ static const struct row rows[] = {
 	    0, 1, 0, 0, 0, MTLS_E_CERT_NO_SKI },
 	{ "leaf-notca-root.pem", { NULL }, { NULL }, "root-notca.pem", 0, 1,
 	    0, 0, 0, MTLS_E_CERT_ISSUER_NOT_CA },
+	/* an EKU without the purpose on a CA binds everything below it */
+	{ "leaf-eku-server-ca.pem", { "inter-eku-server.pem" }, { "root.crl" },
+	    0, 0, 1, 0, 0, 0, MTLS_E_CERT_ISSUER_PURPOSE },
+	{ "leaf-eku-server-sub.pem", { "inter-eku-server.pem",
+	    "sub-eku-server.pem" }, { "root.crl" }, 0, 0, 1, 0, 0, 0,
+	    MTLS_E_CERT_ISSUER_PURPOSE },
+	{ "server-eku-client-ca.pem", { "inter-eku-client.pem" },
+	    { "root.crl" }, 0, MTLS_PURPOSE_SERVER, 1, 0, 0, 0,
+	    MTLS_E_CERT_ISSUER_PURPOSE },
+	{ "leaf-eku-server-root.pem", { NULL }, { NULL },
+	    "root-eku-server.pem", 0, 1, 0, 0, 0, MTLS_E_CERT_ISSUER_PURPOSE },
 
 	/* revocation */
 	{ "leaf-revoked.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
