@@ -60,6 +60,14 @@
 	X(MTLS_E_CERT_CRITICAL_EXT, -62, "unknown-critical-extension", "certificate has an unknown critical extension") \
 	X(MTLS_E_CERT_INSECURE, -63, "insecure", "certificate chain is rejected by the security profile") \
 	X(MTLS_E_CERT_ISSUER_PURPOSE, -64, "issuer-wrong-purpose", "an issuing CA's extended key usage does not include the required purpose") \
+	X(MTLS_E_CERT_AKI_CRITICAL, -65, "critical-authority-key-id", "certificate's authority key identifier is marked critical") \
+	X(MTLS_E_CERT_CA_EMPTY_SUBJECT, -66, "ca-empty-subject", "CA certificate has an empty subject") \
+	X(MTLS_E_CERT_AIA_CRITICAL, -67, "critical-authority-info-access", "certificate's authority information access is marked critical") \
+	X(MTLS_E_CERT_BC_NOT_CRITICAL, -68, "basic-constraints-not-critical", "CA certificate's basic constraints are not marked critical") \
+	X(MTLS_E_CERT_IP_AS_DNS, -69, "ip-as-dns-name", "certificate has an IP address written as a DNS name") \
+	X(MTLS_E_CERT_SAN_NOT_CRITICAL, -70, "san-not-critical", "certificate with an empty subject lacks a critical subject alternative name") \
+	X(MTLS_E_CERT_POLICY_NOT_CRITICAL, -71, "policy-constraints-not-critical", "certificate's policy constraints are not marked critical") \
+	X(MTLS_E_CERT_BAD_SERIAL, -72, "bad-serial", "certificate serial number is zero or negative") \
 	/* revocation lists */						\
 	X(MTLS_E_CERT_WRONG_HOST, -79, "wrong-host", "certificate does not name the host (no matching DNS name or address)") \
 	X(MTLS_E_CRL_MISSING, -80, "crl-missing", "no CRL is available for the issuer, and one is required") \

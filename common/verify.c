@@ -43,6 +43,17 @@ mtls_vfy_subj(gnutls_x509_crt_t crt, char *buf, size_t size)
 	gnutls_free(d.data);
 }
 
+int
+mtls_vfy_subject_empty(gnutls_x509_crt_t crt)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	int empty;
+
+	empty = gnutls_x509_crt_get_dn3(crt, &d, 0) < 0 || d.size == 0;
+	gnutls_free(d.data);
+	return empty;
+}
+
 /* Fail with code, naming the certificate and its place in the path. */
 int
 mtls_vfy_reject(struct mtls_err *err, int code, gnutls_x509_crt_t crt,

@@ -12,16 +12,21 @@
  *  - every signature verifies (GnuTLS), path length and name constraints
  *    hold, no unknown critical extension;
  *  - every certificate is X.509 v3 and within its validity at `now`;
- *  - anchors and intermediates are CAs (basicConstraints CA:TRUE and
- *    keyUsage keyCertSign) with a subject key identifier, and an EKU
- *    extension, when they have one, that lists the required purpose or
- *    anyExtendedKeyUsage; every
+ *  - anchors and intermediates are CAs (critical basicConstraints CA:TRUE
+ *    and keyUsage keyCertSign) with a subject key identifier and a
+ *    non-empty subject, and an EKU extension, when they have one, that
+ *    lists the required purpose or anyExtendedKeyUsage; every
  *    certificate but a self-signed one has an authority key identifier that
  *    matches its issuer's;
+ *  - every certificate below the anchor has a positive serial number and
+ *    marks its extensions as RFC 5280 requires (authorityKeyIdentifier and
+ *    authorityInfoAccess not critical, policyConstraints critical, the
+ *    SAN critical when the subject is empty);
  *  - the leaf is not a CA and may not sign certificates, has
  *    digitalSignature when it has a keyUsage, and has an EKU extension with
  *    the required purpose (no EKU is a rejection, unlike GnuTLS's default);
- *  - subject alternative names are well-formed;
+ *  - subject alternative names are well-formed, and no DNS name is an IP
+ *    address;
  *  - keys meet the security profile and no signature uses SHA-1 or weaker;
  *  - revocation: every configured CRL verified against its issuer when the
  *    verifier is built (a CRL that does not verify fails every

@@ -1,8 +1,9 @@
 /*
  * verify_cert.c - what each certificate of a path must be, on its own and
  * as the issuer of the next: version, key strength, signature algorithm,
- * key identifiers, the CA and end-entity profiles with the purposes CAs
- * may issue for, and validity dates.
+ * key identifiers, the structure rules of RFC 5280 (serial number,
+ * criticality of extensions, CA subjects), the CA and end-entity profiles
+ * with the purposes CAs may issue for, and validity dates.
  */
 #include "config.h"
 
@@ -15,6 +16,9 @@
 #define OID_EKU_CLIENT	"1.3.6.1.5.5.7.3.2"
 #define OID_EKU_SERVER	"1.3.6.1.5.5.7.3.1"
 #define OID_EKU_ANY	"2.5.29.37.0"
+#define OID_AKI		"2.5.29.35"
+#define OID_POLICY_CONS	"2.5.29.36"
+#define OID_AIA		"1.3.6.1.5.5.7.1.1"
 
 /* --- per-certificate checks --------------------------------------------- */
 
@@ -75,7 +79,11 @@ mtls_vfy_check_key(gnutls_x509_crt_t c, size_t depth, enum mtls_profile p,
 	return 0;
 }
 
-/* An anchor or intermediate: CA:TRUE, keyCertSign, a subject key id. */
+/*
+ * An anchor or intermediate: CA:TRUE in critical basic constraints,
+ * keyCertSign, a subject key id, and a subject (RFC 5280 4.1.2.6,
+ * 4.2.1.9).
+ */
 int
 mtls_vfy_check_ca(gnutls_x509_crt_t c, size_t depth, const char *role,
     struct mtls_err *err)
@@ -89,6 +97,9 @@ mtls_vfy_check_ca(gnutls_x509_crt_t c, size_t depth, const char *role,
 	if (r < 0 || !ca)
 		return mtls_vfy_reject(err, MTLS_E_CERT_ISSUER_NOT_CA, c, depth,
 		    role);
+	if (!crit)
+		return mtls_vfy_reject(err, MTLS_E_CERT_BC_NOT_CRITICAL, c,
+		    depth, role);
 	if (gnutls_x509_crt_get_key_usage(c, &ku, &crit) < 0 ||
 	    (ku & GNUTLS_KEY_KEY_CERT_SIGN) == 0)
 		return mtls_vfy_reject(err, MTLS_E_CERT_ISSUER_NO_CERTSIGN, c,
@@ -96,6 +107,89 @@ mtls_vfy_check_ca(gnutls_x509_crt_t c, size_t depth, const char *role,
 	if (gnutls_x509_crt_get_subject_key_id(c, id, &sz, &crit) < 0 ||
 	    sz == 0)
 		return mtls_vfy_reject(err, MTLS_E_CERT_NO_SKI, c, depth, role);
+	/* Children name it as their issuer, which may not be empty. */
+	if (mtls_vfy_subject_empty(c))
+		return mtls_vfy_reject(err, MTLS_E_CERT_CA_EMPTY_SUBJECT, c,
+		    depth, role);
+	return 0;
+}
+
+/*
+ * Whether c has the extension oid: 1 with its criticality in *crit, 0
+ * when it has none, or a negative GnuTLS code when it cannot be read.
+ */
+static int
+ext_critical(gnutls_x509_crt_t c, const char *oid, unsigned *crit)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	int r;
+
+	*crit = 0;
+	r = gnutls_x509_crt_get_extension_by_oid2(c, oid, 0, &d, crit);
+	gnutls_free(d.data);
+	if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+/* A positive serial number (RFC 5280 4.1.2.2). */
+static int
+check_serial(gnutls_x509_crt_t c, size_t depth, struct mtls_err *err)
+{
+	unsigned char buf[64];
+	size_t sz = sizeof(buf), i;
+
+	if (gnutls_x509_crt_get_serial(c, buf, &sz) < 0 || sz == 0)
+		return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED, c, depth,
+		    "unreadable serial number");
+	/* The octets of a two's complement INTEGER, as encoded. */
+	if (buf[0] & 0x80)
+		return mtls_vfy_reject(err, MTLS_E_CERT_BAD_SERIAL, c, depth,
+		    "negative");
+	for (i = 0; i < sz; i++)
+		if (buf[i] != 0)
+			return 0;
+	return mtls_vfy_reject(err, MTLS_E_CERT_BAD_SERIAL, c, depth, "zero");
+}
+
+/*
+ * Criticality RFC 5280 prescribes, for extensions mtls does not check
+ * otherwise: authorityKeyIdentifier and authorityInfoAccess never
+ * critical (4.2.1.1, 4.2.2.1), policyConstraints always (4.2.1.11).
+ */
+static int
+check_criticality(gnutls_x509_crt_t c, size_t depth, struct mtls_err *err)
+{
+	static const struct {
+		const char	*oid;
+		const char	*name;
+		unsigned	 must;	/* the criticality required */
+		int		 code;
+	} rules[] = {
+		{ OID_AKI, "authorityKeyIdentifier", 0,
+		    MTLS_E_CERT_AKI_CRITICAL },
+		{ OID_AIA, "authorityInfoAccess", 0,
+		    MTLS_E_CERT_AIA_CRITICAL },
+		{ OID_POLICY_CONS, "policyConstraints", 1,
+		    MTLS_E_CERT_POLICY_NOT_CRITICAL },
+	};
+	char extra[64];
+	unsigned crit;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		r = ext_critical(c, rules[i].oid, &crit);
+		if (r < 0) {
+			snprintf(extra, sizeof(extra), "unreadable %s",
+			    rules[i].name);
+			return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED, c,
+			    depth, extra);
+		}
+		if (r > 0 && (crit != 0) != rules[i].must)
+			return mtls_vfy_reject(err, rules[i].code, c, depth,
+			    NULL);
+	}
 	return 0;
 }
 
@@ -241,6 +335,22 @@ mtls_vfy_check_times(gnutls_x509_crt_t *path, size_t len, time_t now,
 	return 0;
 }
 
+/* A certificate below the anchor, c at depth, issued by issuer. */
+static int
+check_issued(gnutls_x509_crt_t c, gnutls_x509_crt_t issuer, size_t depth,
+    struct mtls_err *err)
+{
+	int r;
+
+	if ((r = check_signature_alg(c, depth, err)) != 0 ||
+	    (r = check_serial(c, depth, err)) != 0 ||
+	    (r = check_criticality(c, depth, err)) != 0 ||
+	    (r = mtls_vfy_check_sans(c, depth, err)) != 0 ||
+	    (r = check_akid(c, issuer, depth, err)) != 0)
+		return r;
+	return 0;
+}
+
 /* Static checks of every certificate in the path. */
 int
 mtls_vfy_check_profile(const struct mtls_verifier *v, gnutls_x509_crt_t *path,
@@ -255,9 +365,8 @@ mtls_vfy_check_profile(const struct mtls_verifier *v, gnutls_x509_crt_t *path,
 		if ((r = check_version(path[i], i, err)) != 0 ||
 		    (r = mtls_vfy_check_key(path[i], i, v->profile, err)) != 0)
 			return r;
-		if (!anchor && ((r = check_signature_alg(path[i], i, err)) != 0 ||
-		    (r = mtls_vfy_check_sans(path[i], i, err)) != 0 ||
-		    (r = check_akid(path[i], path[i + 1], i, err)) != 0))
+		if (!anchor &&
+		    (r = check_issued(path[i], path[i + 1], i, err)) != 0)
 			return r;
 		if (i == 0 && (r = check_leaf(path[i], purpose, err)) != 0)
 			return r;

@@ -68,6 +68,9 @@ struct mtls_verifier {
 /* The subject of crt for a message, in buf; never fails. */
 void mtls_vfy_subj(gnutls_x509_crt_t crt, char *buf, size_t size);
 
+/* Nonzero when crt's subject is empty (or cannot be read). */
+int mtls_vfy_subject_empty(gnutls_x509_crt_t crt);
+
 /*
  * Set err to code, naming the certificate and its depth in the path, with
  * extra detail when not NULL; returns code.
@@ -120,7 +123,11 @@ int mtls_vfy_check_times(gnutls_x509_crt_t *path, size_t len, time_t now,
 
 /* --- verify_san.c ------------------------------------------------------- */
 
-/* The subject alternative names of c are well-formed. */
+/*
+ * The subject alternative names of c are well-formed, none is an IP
+ * address written as a DNS name, and the extension is critical when the
+ * subject is empty.
+ */
 int mtls_vfy_check_sans(gnutls_x509_crt_t c, size_t depth,
     struct mtls_err *err);
 

@@ -1,9 +1,11 @@
 /*
  * verify_san.c - the syntax of subject alternative names: what a name of
- * each type may hold before mapping rules ever look at it.
+ * each type may hold before mapping rules ever look at it, and the
+ * criticality of the extension when it is all that names the subject.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "verify_int.h"
@@ -51,6 +53,36 @@ valid_dns(const unsigned char *p, size_t n)
 			return 0;
 	}
 	return lab > 0 && p[n - 1] != '-';
+}
+
+/*
+ * Nonzero when a valid DNS name is an IPv4 address as a URL parser reads
+ * one: its last label is a number, decimal or "0x" hexadecimal (the
+ * WHATWG URL standard's "ends in a number").  No top-level domain is
+ * numeric (RFC 3696 2), so such a name can only mean an address, which
+ * belongs in an iPAddress name where IP name constraints apply.
+ */
+static int
+dns_is_ip(const unsigned char *p, size_t n)
+{
+	size_t i = n;
+
+	while (i > 0 && p[i - 1] != '.')
+		i--;
+	p += i;
+	n -= i;
+	if (n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		for (i = 2; i < n; i++)
+			if (!((p[i] >= '0' && p[i] <= '9') ||
+			    (p[i] >= 'a' && p[i] <= 'f') ||
+			    (p[i] >= 'A' && p[i] <= 'F')))
+				return 0;
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return n > 0;
 }
 
 /* local@domain, printable ASCII, one '@', a valid domain. */
@@ -105,13 +137,19 @@ mtls_vfy_check_sans(gnutls_x509_crt_t c, size_t depth, struct mtls_err *err)
 {
 	unsigned char buf[1024];
 	gnutls_datum_t ext = { NULL, 0 };
-	unsigned idx, type, crit = 0;
+	unsigned idx, type, crit = 0, san_crit = 0;
+	char extra[300];
 	size_t sz;
 	int r, ok, present;
 
 	present = gnutls_x509_crt_get_extension_by_oid2(c, OID_SAN, 0, &ext,
-	    &crit) >= 0;
+	    &san_crit) >= 0;
 	gnutls_free(ext.data);
+	/* RFC 5280 4.1.2.6: then the names are the subject. */
+	if (mtls_vfy_subject_empty(c) && (!present || !san_crit))
+		return mtls_vfy_reject(err, MTLS_E_CERT_SAN_NOT_CRITICAL, c,
+		    depth, present ? "the extension is not critical" :
+		    "there is none");
 	for (idx = 0; idx < 256; idx++) {
 		sz = sizeof(buf);
 		r = gnutls_x509_crt_get_subject_alt_name2(c, idx, buf, &sz,
@@ -154,6 +192,12 @@ mtls_vfy_check_sans(gnutls_x509_crt_t c, size_t depth, struct mtls_err *err)
 			    r == GNUTLS_SAN_URI ? "bad URI" :
 			    r == GNUTLS_SAN_IPADDRESS ? "bad IP address" :
 			    "bad user principal name");
+		if (r == GNUTLS_SAN_DNSNAME && dns_is_ip(buf, sz)) {
+			snprintf(extra, sizeof(extra), "DNS name \"%.*s\"",
+			    (int)sz, (const char *)buf);
+			return mtls_vfy_reject(err, MTLS_E_CERT_IP_AS_DNS, c,
+			    depth, extra);
+		}
 	}
 	return mtls_vfy_reject(err, MTLS_E_CERT_BAD_SAN, c, depth,
 	    "too many names");

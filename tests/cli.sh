@@ -39,7 +39,15 @@ leaf-deep.pem chain-too-long --untrusted=$F/deep-chain.pem
 leaf-impostor.pem bad-signature
 leaf-noaki.pem no-authority-key-id
 leaf-badsan.pem bad-san
+leaf-aki-crit.pem critical-authority-key-id
+leaf-aia-crit.pem critical-authority-info-access
+leaf-ip-dns.pem ip-as-dns-name
+leaf-empty-dn-san-noncrit.pem san-not-critical
+leaf-serial-zero.pem bad-serial
 leaf-eku-server-ca.pem issuer-wrong-purpose --untrusted=$F/inter-eku-server.pem
+leaf-empty-dn-issuer.pem ca-empty-subject --untrusted=$F/inter-empty-dn.pem
+leaf-bc-noncrit-issuer.pem basic-constraints-not-critical --untrusted=$F/inter-bc-noncrit.pem
+leaf-policy-noncrit-issuer.pem policy-constraints-not-critical --untrusted=$F/inter-policy-noncrit.pem
 EOF2
 n_all=$(echo $reasons | wc -w)
 n_uniq=$(echo $reasons | tr ' ' '\n' | sort -u | wc -l)

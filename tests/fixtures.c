@@ -28,6 +28,10 @@
 #define ORG		",O=mtls test"
 #define OID_UPN		"1.3.6.1.4.1.311.20.2.3"
 #define OID_SAN		"2.5.29.17"
+#define OID_BC		"2.5.29.19"
+#define OID_AKI		"2.5.29.35"
+#define OID_POLICY_CONS	"2.5.29.36"
+#define OID_AIA		"1.3.6.1.5.5.7.1.1"
 #define OID_UNKNOWN	"1.3.6.1.4.1.55555.1"
 
 #define SERIAL_LEN	16
@@ -50,7 +54,8 @@ enum keytype {
 enum san {
 	S_NONE,
 	S_ALICE,		/* email, UPN, URI and DNS name */
-	S_BOB			/* email only */
+	S_BOB,			/* email only */
+	S_IP_DNS		/* "192.0.2.1" as a DNS name */
 };
 
 /* Ways a row departs from its profile. */
@@ -67,6 +72,16 @@ enum san {
 #define Q_CRIT_EXT	0x0400	/* an unknown critical extension */
 #define Q_FORGED	0x0800	/* issuer's name and AKI, someone else's key */
 #define Q_NUL_CN	0x1000	/* CN "ali\0ce" after the DN */
+#define Q_AKI_CRIT	0x2000	/* authorityKeyIdentifier critical */
+#define Q_BC_NONCRIT	0x4000	/* basicConstraints not critical */
+#define Q_AIA		0x8000	/* authorityInfoAccess (caIssuers) */
+#define Q_AIA_CRIT	0x10000	/* ...marked critical */
+#define Q_SAN_CRIT	0x20000	/* the SAN extension marked critical */
+#define Q_POLICY_CONS	0x40000	/* policyConstraints, critical */
+#define Q_POLICY_NONCRIT 0x80000 /* policyConstraints, not critical */
+#define Q_SERIAL_ZERO	0x100000 /* serial number 0 (patched DER) */
+#define Q_SERIAL_NEG	0x200000 /* a negative serial number */
+#define Q_PATCHED	Q_SERIAL_ZERO
 
 /*
  * One subject attribute given as DER (tag, length, value), to write string
@@ -152,6 +167,15 @@ static const struct certspec certs[] = {
 	    .eku = GNUTLS_KP_ANY },
 	{ CA("root-eku-server", "CN=Server Only Root CA" ORG, NULL),
 	    .eku = GNUTLS_KP_TLS_WWW_SERVER },
+	/* CAs that break a structure rule of RFC 5280 */
+	{ CA("inter-empty-dn", "", "root"), .san = S_BOB,
+	    .quirks = Q_SAN_CRIT },
+	{ CA("inter-bc-noncrit", "CN=Noncritical BC CA" ORG, "root"),
+	    .quirks = Q_BC_NONCRIT },
+	{ CA("inter-policy", "CN=Policy Constraints CA" ORG, "root"),
+	    .quirks = Q_POLICY_CONS },
+	{ CA("inter-policy-noncrit", "CN=Noncritical Policy CA" ORG, "root"),
+	    .quirks = Q_POLICY_NONCRIT },
 
 	{ LEAF("leaf-good", "CN=alice,UID=alice" ORG, "inter"),
 	    .san = S_ALICE },
@@ -242,6 +266,27 @@ static const struct certspec certs[] = {
 	    .issuer = "inter-eku-server", .profile = P_SERVER },
 	{ .name = "server-eku-client-ca", .dn = "CN=host.example.com" ORG,
 	    .issuer = "inter-eku-client", .profile = P_SERVER },
+	{ LEAF("leaf-aki-crit", "CN=aki-crit" ORG, "inter"),
+	    .quirks = Q_AKI_CRIT },
+	{ LEAF("leaf-empty-dn-issuer", "CN=empty-dn-issuer" ORG,
+	    "inter-empty-dn") },
+	{ LEAF("leaf-aia", "CN=aia" ORG, "inter"), .quirks = Q_AIA },
+	{ LEAF("leaf-aia-crit", "CN=aia-crit" ORG, "inter"),
+	    .quirks = Q_AIA | Q_AIA_CRIT },
+	{ LEAF("leaf-bc-noncrit-issuer", "CN=bc-noncrit-issuer" ORG,
+	    "inter-bc-noncrit") },
+	{ LEAF("leaf-ip-dns", "CN=ip-dns" ORG, "inter"), .san = S_IP_DNS },
+	/* an empty subject is allowed with a critical SAN only */
+	{ LEAF("leaf-empty-dn", "", "inter"), .san = S_BOB,
+	    .quirks = Q_SAN_CRIT },
+	{ LEAF("leaf-empty-dn-san-noncrit", "", "inter"), .san = S_BOB },
+	{ LEAF("leaf-policy-issuer", "CN=policy-issuer" ORG, "inter-policy") },
+	{ LEAF("leaf-policy-noncrit-issuer", "CN=policy-noncrit-issuer" ORG,
+	    "inter-policy-noncrit") },
+	{ LEAF("leaf-serial-zero", "CN=serial-zero" ORG, "inter"),
+	    .quirks = Q_SERIAL_ZERO },
+	{ LEAF("leaf-serial-neg", "CN=serial-neg" ORG, "inter"),
+	    .quirks = Q_SERIAL_NEG },
 	{ .name = "server-good", .dn = "CN=host.example.com" ORG,
 	    .issuer = "inter", .profile = P_SERVER },
 };
@@ -288,6 +333,9 @@ static const unsigned char bad_san[] = {
 	'a', 'l', 'i', 'c', 'e', 0x00, '@',
 	'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm'
 };
+
+/* PolicyConstraints ::= SEQUENCE { requireExplicitPolicy [0] 0 } */
+static const unsigned char policy_cons[] = { 0x30, 0x03, 0x80, 0x01, 0x00 };
 
 static const unsigned char der_null[] = { 0x05, 0x00 };
 
@@ -542,12 +590,15 @@ out:
 
 /*
  * 16 random bytes, top bit clear so the INTEGER is positive, and first
- * byte nonzero so its DER encoding is minimal and 16 bytes long.
+ * byte nonzero so its DER encoding is minimal and 16 bytes long; or, as
+ * quirks say, a negative one (top bit set), or 1 to be patched into 0
+ * (GnuTLS refuses to write a zero serial number).
  */
 static int
-set_serial(struct fx *fx, gnutls_x509_crt_t crt)
+set_serial(struct fx *fx, gnutls_x509_crt_t crt, unsigned int quirks)
 {
 	unsigned char serial[SERIAL_LEN];
+	size_t len = sizeof(serial);
 	int ret;
 
 	if ((ret = gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial))) < 0)
@@ -555,8 +606,13 @@ set_serial(struct fx *fx, gnutls_x509_crt_t crt)
 	serial[0] &= 0x7f;
 	if (serial[0] == 0)
 		serial[0] = 1;
-	if ((ret = gnutls_x509_crt_set_serial(crt, serial,
-	    sizeof(serial))) < 0)
+	if ((quirks & Q_SERIAL_NEG) != 0)
+		serial[0] |= 0x80;
+	if ((quirks & Q_SERIAL_ZERO) != 0) {
+		serial[0] = 1;
+		len = 1;
+	}
+	if ((ret = gnutls_x509_crt_set_serial(crt, serial, len)) < 0)
 		return fx_fail(fx, "set serial", ret);
 	return 0;
 }
@@ -568,7 +624,9 @@ set_subject(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s)
 	size_t i;
 	int ret;
 
-	if ((ret = gnutls_x509_crt_set_dn(crt, s->dn, &errpos)) < 0)
+	/* Not set at all, the subject is an empty sequence of RDNs. */
+	if (s->dn[0] != '\0' &&
+	    (ret = gnutls_x509_crt_set_dn(crt, s->dn, &errpos)) < 0)
 		return fx_fail(fx, "set dn", ret);
 	for (i = 0; i < MAX_RAW && s->raw[i].oid != NULL; i++)
 		if ((ret = gnutls_x509_crt_set_dn_by_oid(crt, s->raw[i].oid, 1,
@@ -579,6 +637,30 @@ set_subject(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s)
 	    (ret = gnutls_x509_crt_set_dn_by_oid(crt,
 	    GNUTLS_OID_X520_COMMON_NAME, 0, "ali\0ce", 6)) < 0)
 		return fx_fail(fx, "set nul cn", ret);
+	return 0;
+}
+
+/*
+ * Mark the extension oid of crt critical or not.  GnuTLS chooses the
+ * criticality of the extensions it writes; setting one again by its OID
+ * replaces it.
+ */
+static int
+set_critical(struct fx *fx, gnutls_x509_crt_t crt, const char *oid,
+    unsigned int critical)
+{
+	gnutls_datum_t der = { NULL, 0 };
+	unsigned int was;
+	int ret;
+
+	if ((ret = gnutls_x509_crt_get_extension_by_oid2(crt, oid, 0, &der,
+	    &was)) < 0 ||
+	    (ret = gnutls_x509_crt_set_extension_by_oid(crt, oid, der.data,
+	    der.size, critical)) < 0) {
+		gnutls_free(der.data);
+		return fx_fail(fx, oid, ret);
+	}
+	gnutls_free(der.data);
 	return 0;
 }
 
@@ -609,6 +691,8 @@ set_san(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s)
 			return fx_fail(fx, "set san", ret);
 	} else if (s->san == S_BOB)
 		ret = add_san(crt, GNUTLS_SAN_RFC822NAME, "bob@example.com");
+	else if (s->san == S_IP_DNS)
+		ret = add_san(crt, GNUTLS_SAN_DNSNAME, "192.0.2.1");
 	if (ret == 0 && s->profile == P_SERVER)
 		ret = add_san(crt, GNUTLS_SAN_DNSNAME, "host.example.com");
 	if (ret == 0 && (s->quirks & Q_BAD_SAN) != 0)
@@ -616,6 +700,8 @@ set_san(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s)
 		    bad_san, sizeof(bad_san), 0);
 	if (ret < 0)
 		return fx_fail(fx, "set san", ret);
+	if ((s->quirks & Q_SAN_CRIT) != 0)
+		return set_critical(fx, crt, OID_SAN, 1);
 	return 0;
 }
 
@@ -651,6 +737,23 @@ set_key_ids(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s,
 	return 0;
 }
 
+/* An authorityInfoAccess naming where the issuer's certificate is. */
+static int
+set_aia(struct fx *fx, gnutls_x509_crt_t crt, unsigned int quirks)
+{
+	static const char uri[] = "http://ca.example.com/inter.crt";
+	gnutls_datum_t d = { (unsigned char *)uri, sizeof(uri) - 1 };
+	int ret;
+
+	if ((quirks & Q_AIA) == 0)
+		return 0;
+	if ((ret = gnutls_x509_crt_set_authority_info_access(crt,
+	    GNUTLS_IA_CAISSUERS_URI, &d)) < 0)
+		return fx_fail(fx, "set aia", ret);
+	return (quirks & Q_AIA_CRIT) != 0 ? set_critical(fx, crt, OID_AIA, 1) :
+	    0;
+}
+
 static int
 set_extensions(struct fx *fx, gnutls_x509_crt_t crt,
     const struct certspec *s, struct made *self, const struct made *issuer)
@@ -667,6 +770,9 @@ set_extensions(struct fx *fx, gnutls_x509_crt_t crt,
 	if ((ret = gnutls_x509_crt_set_basic_constraints(crt, ca,
 	    (s->quirks & Q_PATHLEN0) != 0 ? 0 : -1)) < 0)
 		return fx_fail(fx, "set basic constraints", ret);
+	if ((s->quirks & Q_BC_NONCRIT) != 0 &&
+	    set_critical(fx, crt, OID_BC, 0) == -1)
+		return -1;
 
 	ku = s->ku;
 	if (ku == 0)
@@ -687,28 +793,34 @@ set_extensions(struct fx *fx, gnutls_x509_crt_t crt,
 	if (set_san(fx, crt, s) == -1 ||
 	    set_key_ids(fx, crt, s, self, issuer) == -1)
 		return -1;
+	if ((s->quirks & Q_AKI_CRIT) != 0 &&
+	    set_critical(fx, crt, OID_AKI, 1) == -1)
+		return -1;
 
 	if ((s->quirks & Q_CRIT_EXT) != 0 &&
 	    (ret = gnutls_x509_crt_set_extension_by_oid(crt, OID_UNKNOWN,
 	    der_null, sizeof(der_null), 1)) < 0)
 		return fx_fail(fx, "set critical extension", ret);
-	return 0;
+	if ((s->quirks & (Q_POLICY_CONS | Q_POLICY_NONCRIT)) != 0 &&
+	    (ret = gnutls_x509_crt_set_extension_by_oid(crt, OID_POLICY_CONS,
+	    policy_cons, sizeof(policy_cons),
+	    (s->quirks & Q_POLICY_CONS) != 0)) < 0)
+		return fx_fail(fx, "set policy constraints", ret);
+	return set_aia(fx, crt, s->quirks);
 }
 
-/* Append "file serial sha256" of a certificate to fixtures.txt. */
+/* Append "file serial sha256" of a certificate (crt, written as der). */
 static int
-list_cert(struct fx *fx, const char *file, gnutls_x509_crt_t crt)
+list_cert(struct fx *fx, const char *file, gnutls_x509_crt_t crt,
+    const gnutls_datum_t *der)
 {
 	unsigned char serial[64], digest[32];
 	char serial_hex[2 * sizeof(serial) + 1], digest_hex[2 * 32 + 1];
-	gnutls_datum_t der = { NULL, 0 };
 	size_t serial_len = sizeof(serial);
 	int ret, r = -1;
 
 	if ((ret = gnutls_x509_crt_get_serial(crt, serial, &serial_len)) < 0 ||
-	    (ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER,
-	    &der)) < 0 ||
-	    (ret = gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size,
+	    (ret = gnutls_hash_fast(GNUTLS_DIG_SHA256, der->data, der->size,
 	    digest)) < 0) {
 		fx_fail(fx, "fingerprint", ret);
 		goto out;
@@ -722,7 +834,128 @@ list_cert(struct fx *fx, const char *file, gnutls_x509_crt_t crt)
 	}
 	r = 0;
 out:
-	gnutls_free(der.data);
+	return r;
+}
+
+/*
+ * The header of the DER element at p (len bytes available): its header
+ * length in *hdr and its whole length in *total.  Short and long forms of
+ * up to three length octets, which is all a certificate needs.
+ */
+static int
+der_elem(const unsigned char *p, size_t len, size_t *hdr, size_t *total)
+{
+	size_t body = 0, n = 2, i;
+
+	if (len < 2)
+		return -1;
+	if (p[1] < 0x80)
+		body = p[1];
+	else {
+		n += p[1] & 0x7f;
+		if (n == 2 || n > 5 || len < n)
+			return -1;
+		for (i = 2; i < n; i++)
+			body = body << 8 | p[i];
+	}
+	if (body > len - n)
+		return -1;
+	*hdr = n;
+	*total = n + body;
+	return 0;
+}
+
+/* Write the header of an element of tag and len bytes; its length. */
+static size_t
+der_header(unsigned char *out, unsigned char tag, size_t len)
+{
+	out[0] = tag;
+	if (len < 0x80) {
+		out[1] = (unsigned char)len;
+		return 2;
+	}
+	if (len < 0x100) {
+		out[1] = 0x81;
+		out[2] = (unsigned char)len;
+		return 3;
+	}
+	out[1] = 0x82;
+	out[2] = (unsigned char)(len >> 8);
+	out[3] = (unsigned char)len;
+	return 4;
+}
+
+/*
+ * What GnuTLS will not write: a zero serial number (from 1).  The
+ * certificate der is patched and signed again by key with algo, so that
+ * only the patch is wrong with it.
+ */
+static int
+patch_der(struct fx *fx, unsigned int quirks, gnutls_datum_t *der,
+    gnutls_sign_algorithm_t algo, gnutls_privkey_t key)
+{
+	unsigned char *tbs, *out = NULL, bits[4];
+	const unsigned char *alg;
+	gnutls_datum_t data, sig = { NULL, 0 };
+	size_t hdr, total, tbs_hdr, tbs_len, alg_len, ver_len, bits_len, body;
+	size_t n, i;
+	int ret, r = -1;
+
+	/* Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signature } */
+	if (der_elem(der->data, der->size, &hdr, &total) == -1 ||
+	    total != der->size)
+		goto bad;
+	tbs = der->data + hdr;
+	if (der_elem(tbs, total - hdr, &tbs_hdr, &tbs_len) == -1)
+		goto bad;
+	alg = tbs + tbs_len;
+	if (der_elem(alg, total - hdr - tbs_len, &n, &alg_len) == -1)
+		goto bad;
+	/* TBSCertificate ::= SEQUENCE { [0] version, serialNumber, ... } */
+	if ((quirks & Q_SERIAL_ZERO) != 0) {
+		i = tbs_hdr;
+		if (der_elem(tbs + i, tbs_len - i, &n, &ver_len) == -1 ||
+		    tbs[i] != 0xa0 || tbs_len - i - ver_len < 3 ||
+		    memcmp(tbs + i + ver_len, "\x02\x01\x01", 3) != 0)
+			goto bad;
+		tbs[i + ver_len + 2] = 0;
+	}
+	data.data = tbs;
+	data.size = (unsigned int)tbs_len;
+	if ((ret = gnutls_privkey_sign_data2(key, algo, 0, &data,
+	    &sig)) < 0) {
+		fx_fail(fx, "sign again", ret);
+		goto out;
+	}
+	/* SEQUENCE { tbs, alg, BIT STRING { no unused bits, sig } } */
+	bits_len = der_header(bits, 0x03, sig.size + 1);
+	body = tbs_len + alg_len + bits_len + 1 + sig.size;
+	if ((out = gnutls_malloc(body + 4)) == NULL) {
+		fx_fail(fx, "malloc", GNUTLS_E_MEMORY_ERROR);
+		goto out;
+	}
+	n = der_header(out, 0x30, body);
+	memcpy(out + n, tbs, tbs_len);
+	n += tbs_len;
+	memcpy(out + n, alg, alg_len);
+	n += alg_len;
+	memcpy(out + n, bits, bits_len);
+	n += bits_len;
+	out[n++] = 0;
+	memcpy(out + n, sig.data, sig.size);
+	n += sig.size;
+	gnutls_free(der->data);
+	der->data = out;
+	der->size = (unsigned int)n;
+	out = NULL;
+	r = 0;
+	goto out;
+bad:
+	fprintf(stderr, "fixtures: %s/%s: cannot patch the DER\n", fx->dir,
+	    fx->cur);
+out:
+	gnutls_free(out);
+	gnutls_free(sig.data);
 	return r;
 }
 
@@ -740,7 +973,7 @@ make_cert(struct fx *fx, size_t i)
 	gnutls_x509_privkey_t xkey = NULL;
 	gnutls_privkey_t key = NULL, forged = NULL, signer;
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t pem = { NULL, 0 };
+	gnutls_datum_t pem = { NULL, 0 }, der = { NULL, 0 };
 	char file[256];
 	int ret, idx, r = -1;
 
@@ -767,7 +1000,8 @@ make_cert(struct fx *fx, size_t i)
 		fx_fail(fx, "set fields", ret);
 		goto out;
 	}
-	if (set_serial(fx, crt) == -1 || set_subject(fx, crt, s) == -1)
+	if (set_serial(fx, crt, s->quirks) == -1 ||
+	    set_subject(fx, crt, s) == -1)
 		goto out;
 	if ((s->quirks & Q_V1) == 0 &&
 	    set_extensions(fx, crt, s, self, issuer) == -1)
@@ -802,14 +1036,24 @@ make_cert(struct fx *fx, size_t i)
 		fx_fail(fx, "sign", ret);
 		goto out;
 	}
-	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
+	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER,
+	    &der)) < 0) {
+		fx_fail(fx, "export", ret);
+		goto out;
+	}
+	/* self->crt stays unpatched: only leaves are patched */
+	if ((s->quirks & Q_PATCHED) != 0 && patch_der(fx, s->quirks, &der,
+	    (gnutls_sign_algorithm_t)gnutls_x509_crt_get_signature_algorithm(
+	    crt), signer) == -1)
+		goto out;
+	if ((ret = gnutls_pem_base64_encode2("CERTIFICATE", &der,
 	    &pem)) < 0) {
 		fx_fail(fx, "export", ret);
 		goto out;
 	}
 	if (write_datum(fx, file, &pem, 0644) == -1)
 		goto out;
-	if (list_cert(fx, file, crt) == -1)
+	if (list_cert(fx, file, crt, &der) == -1)
 		goto out;
 
 	self->crt = crt;
@@ -819,6 +1063,7 @@ make_cert(struct fx *fx, size_t i)
 	r = 0;
 out:
 	gnutls_free(pem.data);
+	gnutls_free(der.data);
 	gnutls_x509_crt_deinit(crt);
 	gnutls_privkey_deinit(key);
 	gnutls_privkey_deinit(forged);

@@ -63,6 +63,9 @@ static const struct row rows[] = {
 	    { "root.crl" }, 0, MTLS_PURPOSE_SERVER, 1, 0, 0, 0, 0 },
 	{ "leaf-eku-server-ca.pem", { "inter-eku-server.pem" }, { "root.crl" },
 	    0, MTLS_PURPOSE_ANY, 1, 0, 0, 0, 0 },
+	/* a non-critical authorityInfoAccess; an empty subject, critical SAN */
+	{ "leaf-aia.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0, 0 },
+	{ "leaf-empty-dn.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0, 0 },
 
 	/* the certificate itself */
 	{ "leaf-expired.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
@@ -109,6 +112,18 @@ static const struct row rows[] = {
 	    MTLS_E_CERT_VERSION },
 	{ "leaf-critext.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
 	    MTLS_E_CERT_CRITICAL_EXT },
+	{ "leaf-aki-crit.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_AKI_CRITICAL },
+	{ "leaf-aia-crit.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_AIA_CRITICAL },
+	{ "leaf-ip-dns.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_IP_AS_DNS },
+	{ "leaf-empty-dn-san-noncrit.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_SAN_NOT_CRITICAL },
+	{ "leaf-serial-zero.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_BAD_SERIAL },
+	{ "leaf-serial-neg.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_BAD_SERIAL },
 
 	/* the chain */
 	{ "leaf-deep.pem", { "deep-chain.pem" }, { "root.crl", "deep-a.crl",
@@ -135,6 +150,15 @@ static const struct row rows[] = {
 	    MTLS_E_CERT_ISSUER_PURPOSE },
 	{ "leaf-eku-server-root.pem", { NULL }, { NULL },
 	    "root-eku-server.pem", 0, 1, 0, 0, 0, MTLS_E_CERT_ISSUER_PURPOSE },
+	{ "leaf-empty-dn-issuer.pem", { "inter-empty-dn.pem" }, { "root.crl" },
+	    0, 0, 1, 0, 0, 0, MTLS_E_CERT_CA_EMPTY_SUBJECT },
+	{ "leaf-bc-noncrit-issuer.pem", { "inter-bc-noncrit.pem" },
+	    { "root.crl" }, 0, 0, 1, 0, 0, 0, MTLS_E_CERT_BC_NOT_CRITICAL },
+	{ "leaf-policy-noncrit-issuer.pem", { "inter-policy-noncrit.pem" },
+	    { "root.crl" }, 0, 0, 1, 0, 0, 0, MTLS_E_CERT_POLICY_NOT_CRITICAL },
+	/* critical, it is still not processed: GnuTLS refuses it */
+	{ "leaf-policy-issuer.pem", { "inter-policy.pem" }, { "root.crl" }, 0,
+	    0, 1, 0, 0, 0, MTLS_E_CERT_CRITICAL_EXT },
 
 	/* revocation */
 	{ "leaf-revoked.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
@@ -332,6 +356,36 @@ START_TEST(test_presented_chain)
 	gnutls_free(der[1].data);
 	mtls_crts_free(leaf, nl);
 	mtls_crts_free(inter, ni);
+	mtls_verifier_free(v);
+}
+END_TEST
+
+static void
+count_problem(void *ctx, int code, const char *msg)
+{
+	int *codes = ctx;
+	size_t i;
+
+	(void)msg;
+	for (i = 0; codes[i] != 0; i++)
+		;
+	codes[i] = code;
+}
+
+/* `mtls config check` names the CAs that break a CA structure rule. */
+START_TEST(test_problems_ca)
+{
+	static const struct row r = { "leaf-good.pem", { "inter.pem",
+	    "inter-bc-noncrit.pem", "inter-empty-dn.pem" }, { "root.crl" }, 0,
+	    0, 1, 0, 0, 0, 0 };
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v = make_verifier(&r, &err);
+	int codes[8] = { 0 };
+
+	ck_assert_uint_eq(mtls_verifier_problems(v, FX_NOW, count_problem,
+	    codes), 2);
+	ck_assert_int_eq(codes[0], MTLS_E_CERT_BC_NOT_CRITICAL);
+	ck_assert_int_eq(codes[1], MTLS_E_CERT_CA_EMPTY_SUBJECT);
 	mtls_verifier_free(v);
 }
 END_TEST
@@ -682,6 +736,7 @@ suite(void)
 	    sizeof(rows) / sizeof(rows[0]));
 	tcase_add_unchecked_fixture(tc, tl_case_setup, tl_case_teardown);
 	tcase_add_test(tc, test_presented_chain);
+	tcase_add_test(tc, test_problems_ca);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_index_binding);
 	tcase_add_loop_test(tc, test_index_lookup, 0, 7);
