@@ -79,6 +79,30 @@ mtls_crts_free(gnutls_x509_crt_t *crts, unsigned n)
 	gnutls_free(crts);
 }
 
+/*
+ * Nonzero when buf holds a certificate, parsable or not: a PEM
+ * certificate block, or DER that starts as a v2 or v3 certificate does
+ * (SEQUENCE { SEQUENCE { [0] version ...).  A CRL or a key is not one.
+ */
+static int
+holds_certificate(const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	size_t i, k;
+
+	if (strstr(buf, "-----BEGIN") != NULL)
+		return strstr(buf, "-----BEGIN CERTIFICATE-----") != NULL ||
+		    strstr(buf, "-----BEGIN X509 CERTIFICATE-----") != NULL;
+	for (i = k = 0; k < 2; k++) {
+		if (len - i < 2 || p[i] != 0x30)
+			return 0;
+		i += 2 + (p[i + 1] & 0x80 ? p[i + 1] & 0x7f : 0);
+		if (i >= len)
+			return 0;
+	}
+	return p[i] == 0xa0;
+}
+
 int
 mtls_load_crts(const char *path, const char *what, int trusted,
     gnutls_x509_crt_t **out, unsigned *n, struct mtls_err *err)
@@ -105,6 +129,15 @@ mtls_load_crts(const char *path, const char *what, int trusted,
 	else
 		r = gnutls_x509_crt_list_import2(out, n, &d,
 		    GNUTLS_X509_FMT_DER, 0);
+	if ((r < 0 || *n == 0) && !trusted && holds_certificate(buf, len)) {
+		/* Presented, so a rejection, not a configuration error. */
+		*out = NULL;
+		*n = 0;
+		r = mtls_err_set(err, MTLS_E_CERT_MALFORMED, "%s: %s %s: %s",
+		    mtls_strerror(MTLS_E_CERT_MALFORMED), what, path,
+		    r < 0 ? gnutls_strerror(r) : "empty");
+		goto out;
+	}
 	if (r < 0 || *n == 0) {
 		*out = NULL;
 		*n = 0;

@@ -27,6 +27,8 @@
  *    the required purpose (no EKU is a rejection, unlike GnuTLS's default);
  *  - subject alternative names are well-formed, and no DNS name is an IP
  *    address;
+ *  - a presented certificate that GnuTLS cannot parse is a rejection
+ *    (MTLS_E_CERT_MALFORMED), not an error;
  *  - keys meet the security profile and no signature uses SHA-1 or weaker;
  *  - revocation: every configured CRL verified against its issuer when the
  *    verifier is built (a CRL that does not verify fails every
@@ -132,7 +134,11 @@ size_t mtls_verifier_problems(const struct mtls_verifier *v, time_t now,
 /*
  * Load every certificate in a PEM (or single DER) file.  trusted: apply
  * the ownership test.  *out is a gnutls_malloc'd array that the caller
- * frees with mtls_crts_free().
+ * frees with mtls_crts_free().  A file that holds no certificate is
+ * MTLS_E_BAD_PEM; one that holds a certificate GnuTLS cannot parse
+ * (a bad encoding, a duplicated extension, signature algorithms that
+ * differ...) is MTLS_E_BAD_PEM when trusted, else MTLS_E_CERT_MALFORMED:
+ * a presented certificate that is malformed is rejected.
  */
 int mtls_load_crts(const char *path, const char *what, int trusted,
     gnutls_x509_crt_t **out, unsigned *n, struct mtls_err *err);

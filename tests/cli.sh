@@ -48,10 +48,23 @@ leaf-eku-server-ca.pem issuer-wrong-purpose --untrusted=$F/inter-eku-server.pem
 leaf-empty-dn-issuer.pem ca-empty-subject --untrusted=$F/inter-empty-dn.pem
 leaf-bc-noncrit-issuer.pem basic-constraints-not-critical --untrusted=$F/inter-bc-noncrit.pem
 leaf-policy-noncrit-issuer.pem policy-constraints-not-critical --untrusted=$F/inter-policy-noncrit.pem
+leaf-dup-san.pem malformed
 EOF2
 n_all=$(echo $reasons | wc -w)
 n_uniq=$(echo $reasons | tr ' ' '\n' | sort -u | wc -l)
 [ "$n_all" -eq "$n_uniq" ] && ok || fail "reasons are not distinct: $reasons"
+
+# A certificate that GnuTLS cannot parse is rejected (1), never an error
+# of usage or configuration (2), as PEM or DER.
+for file in leaf-san-garbage.pem leaf-dup-san.pem leaf-sig-mismatch.pem; do
+	expect_exit 1 "$file" -- $MTLS verify $V "$F/$file"
+	expect_in "$TMP/err" "rejected (malformed)" "$file reason"
+	expect_exit 1 "$file, json" -- $MTLS verify $V --json "$F/$file"
+	expect_in "$TMP/out" '"reason":"malformed"' "$file json reason"
+	sed '/^-----/d' "$F/$file" | base64 -d >"$TMP/malformed.der"
+	expect_exit 1 "$file as DER" -- $MTLS verify $V "$TMP/malformed.der"
+	expect_in "$TMP/err" "rejected (malformed)" "$file as DER reason"
+done
 
 # CRL problems.
 expect_exit 1 "stale CRL" -- $MTLS verify --ca "$F/root.pem" \
@@ -162,6 +175,10 @@ expect_exit 1 "map revoked" -- $MTLS map --config "$TMP/mtls.conf" --at $T \
     "$F/leaf-revoked.pem"
 expect_in "$TMP/err" "rejected (revoked)" "revoked is not mapped"
 expect_empty "$TMP/out" "revoked prints no account"
+expect_exit 1 "map malformed" -- $MTLS map --config "$TMP/mtls.conf" --at $T \
+    "$F/leaf-dup-san.pem"
+expect_in "$TMP/err" "rejected (malformed)" "malformed is not mapped"
+expect_empty "$TMP/out" "malformed prints no account"
 expect_exit 0 "verify with config" -- $MTLS verify --config "$TMP/mtls.conf" \
     --at $T "$F/leaf-good.pem"
 

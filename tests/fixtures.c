@@ -33,6 +33,8 @@
 #define OID_POLICY_CONS	"2.5.29.36"
 #define OID_AIA		"1.3.6.1.5.5.7.1.1"
 #define OID_UNKNOWN	"1.3.6.1.4.1.55555.1"
+/* Stands for a second SAN until the DER is patched (same encoded length). */
+#define OID_SAN_TWIN	"2.5.29.99"
 
 #define SERIAL_LEN	16
 #define KEYID_MAX	64	/* SHA-1 key ids are 20 bytes; room to spare */
@@ -81,7 +83,11 @@ enum san {
 #define Q_POLICY_NONCRIT 0x80000 /* policyConstraints, not critical */
 #define Q_SERIAL_ZERO	0x100000 /* serial number 0 (patched DER) */
 #define Q_SERIAL_NEG	0x200000 /* a negative serial number */
-#define Q_PATCHED	Q_SERIAL_ZERO
+#define Q_SAN_GARBAGE	0x400000 /* a SAN extension that is not DER */
+#define Q_DUP_SAN	0x800000 /* two SAN extensions (patched DER) */
+#define Q_SIG_MISMATCH	0x1000000 /* outer signature algorithm is not the
+				   * one in tbsCertificate (patched DER) */
+#define Q_PATCHED	(Q_DUP_SAN | Q_SIG_MISMATCH | Q_SERIAL_ZERO)
 
 /*
  * One subject attribute given as DER (tag, length, value), to write string
@@ -287,6 +293,13 @@ static const struct certspec certs[] = {
 	    .quirks = Q_SERIAL_ZERO },
 	{ LEAF("leaf-serial-neg", "CN=serial-neg" ORG, "inter"),
 	    .quirks = Q_SERIAL_NEG },
+	/* GnuTLS cannot parse these three */
+	{ LEAF("leaf-san-garbage", "CN=san-garbage" ORG, "inter"),
+	    .quirks = Q_SAN_GARBAGE },
+	{ LEAF("leaf-dup-san", "CN=dup-san" ORG, "inter"), .san = S_BOB,
+	    .quirks = Q_DUP_SAN },
+	{ LEAF("leaf-sig-mismatch", "CN=sig-mismatch" ORG, "inter"),
+	    .quirks = Q_SIG_MISMATCH },
 	{ .name = "server-good", .dn = "CN=host.example.com" ORG,
 	    .issuer = "inter", .profile = P_SERVER },
 };
@@ -334,8 +347,28 @@ static const unsigned char bad_san[] = {
 	'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm'
 };
 
+/* SubjectAltName ::= SEQUENCE { dNSName [2] of 16 bytes, but 4 follow } */
+static const unsigned char garbage_san[] = {
+	0x30, 0x06, 0x82, 0x10, 'a', '.', 'e', 'x'
+};
+
 /* PolicyConstraints ::= SEQUENCE { requireExplicitPolicy [0] 0 } */
 static const unsigned char policy_cons[] = { 0x30, 0x03, 0x80, 0x01, 0x00 };
+
+/* The second SAN of leaf-dup-san, SEQUENCE { rfc822Name "a@example.com" } */
+static const unsigned char twin_san[] = {
+	0x30, 0x0f, 0x81, 0x0d,
+	'a', '@', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm'
+};
+
+/* The OIDs of OID_SAN_TWIN and OID_SAN as DER, to patch one into the other */
+static const unsigned char oid_san_twin[] = { 0x06, 0x03, 0x55, 0x1d, 0x63 };
+static const unsigned char oid_san[] = { 0x06, 0x03, 0x55, 0x1d, 0x11 };
+
+/* AlgorithmIdentifier { ecdsa-with-SHA384 } */
+static const unsigned char alg_ecdsa_sha384[] = {
+	0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03
+};
 
 static const unsigned char der_null[] = { 0x05, 0x00 };
 
@@ -698,6 +731,12 @@ set_san(struct fx *fx, gnutls_x509_crt_t crt, const struct certspec *s)
 	if (ret == 0 && (s->quirks & Q_BAD_SAN) != 0)
 		ret = gnutls_x509_crt_set_extension_by_oid(crt, OID_SAN,
 		    bad_san, sizeof(bad_san), 0);
+	if (ret == 0 && (s->quirks & Q_SAN_GARBAGE) != 0)
+		ret = gnutls_x509_crt_set_extension_by_oid(crt, OID_SAN,
+		    garbage_san, sizeof(garbage_san), 0);
+	if (ret == 0 && (s->quirks & Q_DUP_SAN) != 0)
+		ret = gnutls_x509_crt_set_extension_by_oid(crt, OID_SAN_TWIN,
+		    twin_san, sizeof(twin_san), 0);
 	if (ret < 0)
 		return fx_fail(fx, "set san", ret);
 	if ((s->quirks & Q_SAN_CRIT) != 0)
@@ -886,9 +925,12 @@ der_header(unsigned char *out, unsigned char tag, size_t len)
 }
 
 /*
- * What GnuTLS will not write: a zero serial number (from 1).  The
+ * What GnuTLS will not write: a zero serial number (from 1), a second SAN
+ * extension (OID_SAN_TWIN's OID turned into OID_SAN's), or an outer
+ * signatureAlgorithm other than the one in tbsCertificate.  The
  * certificate der is patched and signed again by key with algo, so that
- * only the patch is wrong with it.
+ * only the patch is wrong with it: leaf-sig-mismatch's signature is good
+ * under its outer algorithm (ECDSA with SHA-384).
  */
 static int
 patch_der(struct fx *fx, unsigned int quirks, gnutls_datum_t *der,
@@ -919,6 +961,19 @@ patch_der(struct fx *fx, unsigned int quirks, gnutls_datum_t *der,
 		    memcmp(tbs + i + ver_len, "\x02\x01\x01", 3) != 0)
 			goto bad;
 		tbs[i + ver_len + 2] = 0;
+	}
+	if ((quirks & Q_DUP_SAN) != 0) {
+		for (i = 0; i + sizeof(oid_san) <= tbs_len; i++)
+			if (memcmp(tbs + i, oid_san_twin, sizeof(oid_san)) == 0)
+				break;
+		if (i + sizeof(oid_san) > tbs_len)
+			goto bad;
+		memcpy(tbs + i, oid_san, sizeof(oid_san));
+	}
+	if ((quirks & Q_SIG_MISMATCH) != 0) {
+		alg = alg_ecdsa_sha384;
+		alg_len = sizeof(alg_ecdsa_sha384);
+		algo = GNUTLS_SIGN_ECDSA_SHA384;
 	}
 	data.data = tbs;
 	data.size = (unsigned int)tbs_len;

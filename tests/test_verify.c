@@ -12,6 +12,7 @@
 #include "crlindex.h"
 #include "fixtures.h"
 #include "testlib.h"
+#include "util.h"
 #include "verify.h"
 
 #define MAXF 6
@@ -124,6 +125,13 @@ static const struct row rows[] = {
 	    MTLS_E_CERT_BAD_SERIAL },
 	{ "leaf-serial-neg.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
 	    MTLS_E_CERT_BAD_SERIAL },
+	/* GnuTLS cannot parse them: rejected, not an error */
+	{ "leaf-san-garbage.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_MALFORMED },
+	{ "leaf-dup-san.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_MALFORMED },
+	{ "leaf-sig-mismatch.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_MALFORMED },
 
 	/* the chain */
 	{ "leaf-deep.pem", { "deep-chain.pem" }, { "root.crl", "deep-a.crl",
@@ -229,10 +237,12 @@ check_row(int _i, struct mtls_verifier *v)
 	unsigned n = 0;
 	int got;
 
-	ck_assert_int_eq(mtls_load_crts(fx(r->leaf), "certificate", 0, &crts,
-	    &n, &err), 0);
-	got = mtls_verify_crts(v, crts, n, r->at != 0 ? r->at : FX_NOW,
-	    r->purpose, &err, &info);
+	memset(&info, 0, sizeof(info));
+	/* A certificate GnuTLS cannot parse is rejected as it is loaded. */
+	got = mtls_load_crts(fx(r->leaf), "certificate", 0, &crts, &n, &err);
+	if (got == 0)
+		got = mtls_verify_crts(v, crts, n, r->at != 0 ? r->at : FX_NOW,
+		    r->purpose, &err, &info);
 	ck_assert_msg(got == r->expect, "row %d %s: expected %s, got %s (%s)",
 	    _i, r->leaf, mtls_errname(r->expect), mtls_errname(got),
 	    err.msg);
@@ -356,6 +366,52 @@ START_TEST(test_presented_chain)
 	gnutls_free(der[1].data);
 	mtls_crts_free(leaf, nl);
 	mtls_crts_free(inter, ni);
+	mtls_verifier_free(v);
+}
+END_TEST
+
+/* Certificates GnuTLS cannot parse, each for its own reason. */
+static const char *const malformed[] = {
+	"leaf-san-garbage.pem",		/* a SAN that is not DER */
+	"leaf-dup-san.pem",		/* two SAN extensions */
+	"leaf-sig-mismatch.pem"		/* two signature algorithms */
+};
+
+/*
+ * Presented by a TLS peer, such a certificate is a rejection; configured
+ * as a trust anchor, an error of the configuration.
+ */
+START_TEST(test_malformed_der)
+{
+	static const struct row r = { "leaf-good.pem", INTER, STD_CRLS, 0, 0,
+	    0, 0, 0, 0, 0 };
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v = make_verifier(&r, &err);
+	gnutls_datum_t pem = { NULL, 0 }, der = { NULL, 0 };
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0;
+	char *buf = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(mtls_file_read_any(fx(malformed[_i]), "c", 65536,
+	    &buf, &len, &err), 0);
+	pem.data = (unsigned char *)buf;
+	pem.size = (unsigned)len;
+	ck_assert_int_eq(gnutls_pem_base64_decode2("CERTIFICATE", &pem,
+	    &der), 0);
+	ck_assert_int_eq(mtls_verify_der(v, &der, 1, FX_NOW, 0, &err, NULL),
+	    MTLS_E_CERT_MALFORMED);
+	ck_assert_int_eq(mtls_load_crts(fx(malformed[_i]), "c", 0, &crts, &n,
+	    &err), MTLS_E_CERT_MALFORMED);
+	ck_assert_ptr_nonnull(strstr(err.msg, malformed[_i]));
+	ck_assert_int_eq(mtls_load_crts(fx(malformed[_i]), "trust anchor", 1,
+	    &crts, &n, &err), MTLS_E_BAD_PEM);
+	ck_assert_ptr_null(crts);
+	/* A file with no certificate at all is not a rejection either. */
+	ck_assert_int_eq(mtls_load_crts(fx("root.crl"), "c", 0, &crts, &n,
+	    &err), MTLS_E_BAD_PEM);
+	gnutls_free(der.data);
+	free(buf);
 	mtls_verifier_free(v);
 }
 END_TEST
@@ -736,6 +792,8 @@ suite(void)
 	    sizeof(rows) / sizeof(rows[0]));
 	tcase_add_unchecked_fixture(tc, tl_case_setup, tl_case_teardown);
 	tcase_add_test(tc, test_presented_chain);
+	tcase_add_loop_test(tc, test_malformed_der, 0,
+	    sizeof(malformed) / sizeof(malformed[0]));
 	tcase_add_test(tc, test_problems_ca);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_index_binding);

@@ -179,26 +179,31 @@ cli_conf(const struct cli_opts *o)
 	return c;
 }
 
-unsigned
-cli_chain(const struct cli_opts *o, gnutls_x509_crt_t **out)
+int
+cli_chain(const struct cli_opts *o, gnutls_x509_crt_t **out, unsigned *n,
+    struct mtls_err *err)
 {
-	struct mtls_err e = { 0, "" };
 	gnutls_x509_crt_t *crts = NULL;
-	unsigned n = 0;
+	unsigned got = 0;
+	int r;
 
 	*out = NULL;
-	if (mtls_load_crts(o->cert, "certificate", 0, &crts, &n, &e) != 0) {
-		fprintf(stderr, "mtls: %s\n", mtls_err_msg(&e));
-		return 0;
+	*n = 0;
+	if ((r = mtls_load_crts(o->cert, "certificate", 0, &crts, &got,
+	    err)) != 0) {
+		if (r != MTLS_E_CERT_MALFORMED)
+			fprintf(stderr, "mtls: %s\n", mtls_err_msg(err));
+		return r;
 	}
-	if (n > MTLS_MAX_CHAIN_IN) {
+	if (got > MTLS_MAX_CHAIN_IN) {
 		fprintf(stderr, "mtls: %s: more than %d certificates\n",
 		    o->cert, MTLS_MAX_CHAIN_IN);
-		mtls_crts_free(crts, n);
-		return 0;
+		mtls_crts_free(crts, got);
+		return MTLS_E_TOO_LARGE;
 	}
 	*out = crts;
-	return n;
+	*n = got;
+	return 0;
 }
 
 void

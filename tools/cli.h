@@ -107,10 +107,14 @@ struct mtls_conf *cli_conf(const struct cli_opts *o);
 
 /*
  * Load the certificate operand (a leaf, optionally followed by its
- * intermediates; --untrusted files count as configured intermediates).  Returns a count, or 0 after
- * printing why nothing could be loaded.
+ * intermediates; --untrusted files count as configured intermediates)
+ * into *out and *n.  Returns 0; MTLS_E_CERT_MALFORMED, with err set and
+ * nothing printed, when the operand holds a certificate that cannot be
+ * parsed (a verdict, not an error); or another code after printing why
+ * nothing could be loaded.
  */
-unsigned cli_chain(const struct cli_opts *o, gnutls_x509_crt_t **out);
+int cli_chain(const struct cli_opts *o, gnutls_x509_crt_t **out, unsigned *n,
+    struct mtls_err *err);
 
 /* Print s as a JSON string (with quotes). */
 void json_str(FILE *f, const char *s);

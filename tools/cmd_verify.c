@@ -85,8 +85,9 @@ run_verify(struct run *r)
 		fprintf(stderr, "mtls: %s\n", mtls_err_msg(&e));
 		return EXIT_USAGE;
 	}
-	if ((r->n = cli_chain(&r->o, &r->crts)) == 0)
-		return EXIT_USAGE;
+	/* A certificate that cannot be parsed is rejected as malformed. */
+	if ((r->result = cli_chain(&r->o, &r->crts, &r->n, &r->err)) != 0)
+		return r->result == MTLS_E_CERT_MALFORMED ? 0 : EXIT_USAGE;
 	r->result = mtls_verify_crts(r->v, r->crts, r->n, r->o.at,
 	    r->o.purpose, &r->err, &r->info);
 	/* What mtls ssh checks of a host, after the policy. */
