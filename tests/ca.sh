@@ -133,6 +133,14 @@ for u in Alice ../x 'a b' ''; do
 done
 expect_exit 2 "bad host" -- $MTLS ca issue "$D" --host "-x.example.com" \
     --out "$TMP/bad"
+# An IP address is no DNS name: mtls verify refuses it (ip-as-dns-name).
+for h in 192.0.2.1 host.0x1f 10.1; do
+	expect_exit 2 "IP address $h as --host" -- $MTLS ca issue "$D" \
+	    --host "$h" --out "$TMP/bad"
+	expect_in "$TMP/err" "not a DNS name" "IP address $h message"
+	expect_exit 2 "IP address $h as --dns" -- $MTLS ca issue "$D" \
+	    --host h.example.com --dns "$h" --out "$TMP/bad"
+done
 expect_exit 2 "bad email" -- $MTLS ca issue "$D" --user bob \
     --email "bob" --out "$TMP/bad"
 expect_exit 2 "user and host" -- $MTLS ca issue "$D" --user bob \
@@ -144,6 +152,10 @@ expect_exit 2 "bad reason" -- $MTLS ca revoke "$D" "$serial" --reason oops
 expect_exit 2 "option of another subcommand" -- $MTLS ca list "$D" --days 3
 [ "$(sum "$D")" = "$before" ] && ok || fail "refusals changed the CA"
 [ ! -e "$TMP/bad.key" ] && ok || fail "a refused issue wrote a key"
+expect_exit 0 "digits in labels" -- $MTLS ca issue "$D" \
+    --host 1e100.example.com --dns 192-0-2-1.example.com --out "$TMP/digits"
+expect_exit 0 "digits in labels verify" -- $MTLS verify $V --purpose server \
+    "$TMP/digits.pem"
 expect_exit 1 "missing DIR" -- $MTLS ca list "$TMP/none"
 expect_in "$TMP/err" "not a CA directory" "missing DIR message"
 expect_exit 1 "issue, missing DIR" -- $MTLS ca issue "$TMP/none" --user bob \

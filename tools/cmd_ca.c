@@ -178,6 +178,24 @@ dns_valid(const char *s)
 	return 1;
 }
 
+/*
+ * A DNS name for a host, and not an IP address written as one: the last
+ * label is no number (decimal, or 0x hexadecimal), or mtls verify would
+ * refuse the certificate (ip-as-dns-name).
+ */
+static int
+host_valid(const char *s)
+{
+	const char *last = strrchr(s, '.');
+
+	last = last != NULL ? last + 1 : s;
+	if (last[0] == '0' && (last[1] == 'x' || last[1] == 'X'))
+		last += 2 + strspn(last + 2, "0123456789abcdefABCDEF");
+	else
+		last += strspn(last, "0123456789");
+	return dns_valid(s) && *last != '\0';
+}
+
 /* local@domain: printable local part without spaces, a DNS domain. */
 static int
 email_valid(const char *s)
@@ -749,14 +767,14 @@ ident_check(const struct opts *o)
 	    !mtls_name_valid(o->uid, strlen(o->uid))))
 		return bad("%s: --uid %s: only with --user, and a valid "
 		    "user name", s, o->uid);
-	if (o->host != NULL && !dns_valid(o->host))
+	if (o->host != NULL && !host_valid(o->host))
 		return bad("%s: --host %s: not a DNS name", s, o->host);
 	if (o->host != NULL && o->n_email > 0)
 		return bad("%s: --email is for --user certificates", s);
 	if (o->user != NULL && o->n_dns > 0)
 		return bad("%s: --dns is for --host certificates", s);
 	for (i = 0; i < o->n_dns; i++)
-		if (!dns_valid(o->dns[i]))
+		if (!host_valid(o->dns[i]))
 			return bad("%s: --dns %s: not a DNS name", s,
 			    o->dns[i]);
 	for (i = 0; i < o->n_email; i++)
