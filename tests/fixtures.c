@@ -24,6 +24,7 @@
 #include <gnutls/x509.h>
 
 #include "fixtures.h"
+#include "fixtures_nc.h"
 
 #define ORG		",O=mtls test"
 #define OID_UPN		"1.3.6.1.4.1.311.20.2.3"
@@ -114,6 +115,7 @@ struct certspec {
 	unsigned int	 quirks;
 	time_t		 from;		/* validity; 0: the profile's */
 	time_t		 to;
+	const char	*nc;		/* fixtures_nc.h extensions, or NULL */
 };
 
 /* Subject attribute values, DER-encoded. */
@@ -302,6 +304,103 @@ static const struct certspec certs[] = {
 	    .quirks = Q_SIG_MISMATCH },
 	{ .name = "server-good", .dn = "CN=host.example.com" ORG,
 	    .issuer = "inter", .profile = P_SERVER },
+
+	/*
+	 * Name constraints: CAs that constrain (or whose constraints are
+	 * wrong), CAs below them, and leaves inside and outside.
+	 */
+	{ CA("nc-dn", "CN=Partner CA,O=Partner Inc", "root"),
+	    .nc = "p:dn:O=Partner Inc" },
+	{ CA("nc-dn-sub", "CN=Sub CA,O=Example Corp", "nc-dn") },
+	{ CA("nc-dnx", "CN=Guard CA" ORG, "root"), .nc = "x:dn8:O=Evil Corp" },
+	{ CA("nc-root", "CN=NC Root CA,O=Partner Inc", NULL),
+	    .nc = "p:dn:O=Partner Inc" },
+	{ CA("nc-names", "CN=Names CA" ORG, "root"),
+	    .nc = "p:dns:example.com;p:email:example.com;"
+	    "p:ip:10.0.0.0/255.0.0.0;p:uri:.example.com;x:dns:bad.example.com" },
+	{ CA("nc-names-sub-dns", "CN=Sub DNS CA" ORG, "nc-names"),
+	    .nc = "san:dns:ca.evil.org" },
+	{ CA("nc-names-sub-email", "CN=Sub Email CA" ORG, "nc-names"),
+	    .nc = "san:email:ca@evil.org" },
+	{ CA("nc-names-sub-ip", "CN=Sub IP CA" ORG, "nc-names"),
+	    .nc = "san:ip:192.168.0.1" },
+	{ CA("nc-names-sub-excl", "CN=Sub Excluded CA" ORG, "nc-names"),
+	    .nc = "san:dns:ca.bad.example.com" },
+	{ CA("nc-upn", "CN=UPN CA" ORG, "root"),
+	    .nc = "p:upn:alice@EXAMPLE.COM" },
+	{ CA("nc-noncrit", "CN=Noncritical CA" ORG, "root"),
+	    .nc = "noncrit;p:dns:example.com" },
+	{ CA("nc-bad-dot", "CN=Leading Dot CA" ORG, "root"),
+	    .nc = "p:dns:.example.com" },
+	{ CA("nc-bad-empty", "CN=Empty DNS CA" ORG, "root"), .nc = "x:dns:" },
+	{ CA("nc-bad-mask", "CN=Bad Mask CA" ORG, "root"),
+	    .nc = "p:ip:10.0.0.0/255.0.255.0" },
+	{ CA("nc-bad-min", "CN=Minimum CA" ORG, "root"),
+	    .nc = "min;p:dns:example.com" },
+	{ CA("nc-bad-none", "CN=No Subtrees CA" ORG, "root"), .nc = "empty" },
+	{ CA("nc-many", "CN=Many CA" ORG, "root"), .nc = "p:many:65" },
+	{ CA("nc-64", "CN=Sixty-four CA" ORG, "root"), .nc = "p:many:64" },
+	{ CA("nc-prod-a", "CN=Product A CA" ORG, "root"), .nc = "p:many:16" },
+	{ CA("nc-prod-b", "CN=Product B CA" ORG, "nc-prod-a"),
+	    .nc = "p:many:16" },
+
+	{ LEAF("nc-dn-ok", "CN=alice,O=Partner Inc", "nc-dn") },
+	{ LEAF("nc-dn-case", "CN=alice,O=PARTNER   INC", "nc-dn") },
+	{ LEAF("nc-dn-deeper", "CN=alice,OU=People,O=Partner Inc", "nc-dn") },
+	{ LEAF("nc-dn-out", "CN=alice,O=Example Corp", "nc-dn") },
+	{ LEAF("nc-dn-notprefix", "CN=alice,O=Partner Inc,C=US", "nc-dn") },
+	{ LEAF("nc-dn-san", "CN=alice,O=Partner Inc", "nc-dn"),
+	    .nc = "san:dn:O=Example Corp" },
+	{ LEAF("nc-dn-sub-leaf", "CN=alice,O=Partner Inc", "nc-dn-sub") },
+	{ LEAF("nc-dnx-evil", "CN=alice,O=Evil Corp", "nc-dnx") },
+	{ LEAF("nc-dnx-case", "CN=alice,O=EVIL  CORP", "nc-dnx") },
+	/* full-width letters: "Evil" once NFKC-normalized */
+	{ LEAF("nc-dnx-wide", "CN=alice,O=\xef\xbc\xa5\xef\xbd\x96"
+	    "\xef\xbd\x89\xef\xbd\x8c Corp", "nc-dnx") },
+	{ LEAF("nc-dnx-good", "CN=alice,O=Good Corp", "nc-dnx") },
+	{ LEAF("nc-root-ok", "CN=alice,O=Partner Inc", "nc-root") },
+	{ LEAF("nc-root-out", "CN=alice,O=Example Corp", "nc-root") },
+	{ LEAF("nc-names-ok", "CN=alice" ORG, "nc-names"),
+	    .nc = "san:dns:alice.example.com;san:email:alice@example.com;"
+	    "san:ip:10.1.2.3;san:uri:https://id.example.com/users/alice" },
+	{ LEAF("nc-names-dns", "CN=alice" ORG, "nc-names"),
+	    .nc = "san:dns:alice.example.org" },
+	{ LEAF("nc-names-excl", "CN=alice" ORG, "nc-names"),
+	    .nc = "san:dns:x.bad.example.com" },
+	{ LEAF("nc-names-wild", "CN=alice" ORG, "nc-names"),
+	    .nc = "san:dns:*.example.com" },
+	{ LEAF("nc-names-ip6", "CN=alice" ORG, "nc-names"),
+	    .nc = "san:ip:2001:db8::1" },
+	{ LEAF("nc-names-email", "CN=alice" ORG, "nc-names"),
+	    .nc = "san:email:alice@example.org" },
+	{ LEAF("nc-names-dnmail", "CN=alice,EMAIL=alice@evil.org" ORG,
+	    "nc-names") },
+	{ LEAF("nc-names-urn", "CN=alice" ORG, "nc-names"),
+	    .nc = "san:uri:urn:example:alice" },
+	/* a host certificate named by its CN alone */
+	{ LEAF("nc-names-server", "CN=host.evil.org" ORG, "nc-names"),
+	    .eku = GNUTLS_KP_TLS_WWW_SERVER },
+	{ LEAF("nc-names-sub-dns-leaf", "CN=alice" ORG, "nc-names-sub-dns") },
+	{ LEAF("nc-names-sub-email-leaf", "CN=alice" ORG,
+	    "nc-names-sub-email") },
+	{ LEAF("nc-names-sub-ip-leaf", "CN=alice" ORG, "nc-names-sub-ip") },
+	{ LEAF("nc-names-sub-excl-leaf", "CN=alice" ORG,
+	    "nc-names-sub-excl") },
+	{ LEAF("nc-upn-leaf", "CN=alice" ORG, "nc-upn"), .san = S_ALICE },
+	{ LEAF("nc-in-leaf", "CN=alice" ORG, "inter"),
+	    .nc = "p:dns:example.com" },
+	{ LEAF("nc-noncrit-leaf", "CN=alice" ORG, "nc-noncrit") },
+	{ LEAF("nc-bad-dot-leaf", "CN=alice" ORG, "nc-bad-dot") },
+	{ LEAF("nc-bad-empty-leaf", "CN=alice" ORG, "nc-bad-empty") },
+	{ LEAF("nc-bad-mask-leaf", "CN=alice" ORG, "nc-bad-mask") },
+	{ LEAF("nc-bad-min-leaf", "CN=alice" ORG, "nc-bad-min") },
+	{ LEAF("nc-bad-none-leaf", "CN=alice" ORG, "nc-bad-none") },
+	{ LEAF("nc-many-leaf", "CN=alice" ORG, "nc-many"),
+	    .nc = "san:dns:dns1.example.com" },
+	{ LEAF("nc-64-leaf", "CN=alice" ORG, "nc-64"), .nc = "san:many:64" },
+	{ LEAF("nc-65-leaf", "CN=alice" ORG, "nc-64"), .nc = "san:many:65" },
+	{ LEAF("nc-prod-leaf", "CN=alice" ORG, "nc-prod-b"),
+	    .nc = "san:dns:dns1.example.com" },
 };
 
 #define NCERTS	(sizeof(certs) / sizeof(certs[0]))
@@ -797,7 +896,7 @@ static int
 set_extensions(struct fx *fx, gnutls_x509_crt_t crt,
     const struct certspec *s, struct made *self, const struct made *issuer)
 {
-	const char *eku;
+	const char *eku, *what;
 	unsigned int ku;
 	int ca, ret;
 
@@ -836,6 +935,9 @@ set_extensions(struct fx *fx, gnutls_x509_crt_t crt,
 	    set_critical(fx, crt, OID_AKI, 1) == -1)
 		return -1;
 
+	if (s->nc != NULL && (ret = fixtures_nc_extensions(crt, s->nc,
+	    &what)) < 0)
+		return fx_fail(fx, what, ret);
 	if ((s->quirks & Q_CRIT_EXT) != 0 &&
 	    (ret = gnutls_x509_crt_set_extension_by_oid(crt, OID_UNKNOWN,
 	    der_null, sizeof(der_null), 1)) < 0)
