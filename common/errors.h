@@ -68,6 +68,14 @@
 	X(MTLS_E_CERT_SAN_NOT_CRITICAL, -70, "san-not-critical", "certificate with an empty subject lacks a critical subject alternative name") \
 	X(MTLS_E_CERT_POLICY_NOT_CRITICAL, -71, "policy-constraints-not-critical", "certificate's policy constraints are not marked critical") \
 	X(MTLS_E_CERT_BAD_SERIAL, -72, "bad-serial", "certificate serial number is zero or negative") \
+	/* name constraints (verify_nc.c) */				\
+	X(MTLS_E_CERT_NAME_NOT_PERMITTED, -73, "name-not-permitted", "a name in the certificate is outside the permitted subtrees of a CA above it") \
+	X(MTLS_E_CERT_NAME_EXCLUDED, -74, "name-excluded", "a name in the certificate is within an excluded subtree of a CA above it") \
+	X(MTLS_E_CERT_NAME_UNVERIFIABLE, -75, "name-unverifiable", "a name in the certificate is of a form that a CA above constrains and that cannot be checked") \
+	X(MTLS_E_CERT_NC_BAD, -76, "bad-name-constraints", "a CA's name constraints extension is malformed or holds a malformed subtree") \
+	X(MTLS_E_CERT_NC_NOT_CRITICAL, -77, "name-constraints-not-critical", "a CA's name constraints extension is not marked critical") \
+	X(MTLS_E_CERT_NC_IN_LEAF, -78, "name-constraints-in-leaf", "end-entity certificate has a name constraints extension") \
+	X(MTLS_E_CERT_NC_TOO_LARGE, -96, "name-constraints-too-large", "name constraints, or the names under them, exceed the limits of the check") \
 	/* revocation lists */						\
 	X(MTLS_E_CERT_WRONG_HOST, -79, "wrong-host", "certificate does not name the host (no matching DNS name or address)") \
 	X(MTLS_E_CRL_MISSING, -80, "crl-missing", "no CRL is available for the issuer, and one is required") \

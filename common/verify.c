@@ -311,6 +311,7 @@ mtls_verify_crts(const struct mtls_verifier *v, const gnutls_x509_crt_t *certs,
 		goto out;
 	fill_info(info, path, len);
 	if ((r = mtls_vfy_check_profile(v, path, len, purpose, err)) != 0 ||
+	    (r = mtls_vfy_check_nc(path, len, err)) != 0 ||
 	    (r = mtls_vfy_check_gnutls(v, path, len, err)) != 0 ||
 	    (r = mtls_vfy_check_times(path, len, now, err)) != 0 ||
 	    (r = mtls_vfy_check_revocation(v, path, len, now, err)) != 0)

@@ -9,8 +9,10 @@
  * What is checked (DESIGN.md "Security rules" and RFC 5280):
  *  - the chain is built from the leaf to a configured trust anchor through
  *    the presented and configured intermediates, at most max_intermediates;
- *  - every signature verifies (GnuTLS), path length and name constraints
- *    hold, no unknown critical extension;
+ *  - every signature verifies (GnuTLS), path length constraints hold, no
+ *    unknown critical extension;
+ *  - name constraints hold for every certificate below a constraining CA,
+ *    directoryName subtrees included, within bounds on the work;
  *  - every certificate is X.509 v3 and within its validity at `now`;
  *  - anchors and intermediates are CAs (critical basicConstraints CA:TRUE
  *    and keyUsage keyCertSign) with a subject key identifier and a

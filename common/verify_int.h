@@ -5,8 +5,8 @@
  * certificates, the entry points), verify_path.c (path building and
  * GnuTLS's verification of the path), verify_cert.c (the profile and
  * structure of each certificate, and dates), verify_san.c (subject
- * alternative names) and verify_crl.c (CRLs, their indexes and the
- * revocation check).  Every check returns 0 or a negative MTLS_E_* code
+ * alternative names), verify_nc.c (name constraints) and verify_crl.c
+ * (CRLs, their indexes and the revocation check).  Every check returns 0 or a negative MTLS_E_* code
  * with err filled, as the entry points do.
  */
 #ifndef MTLS_VERIFY_INT_H
@@ -130,6 +130,24 @@ int mtls_vfy_check_times(gnutls_x509_crt_t *path, size_t len, time_t now,
  */
 int mtls_vfy_check_sans(gnutls_x509_crt_t c, size_t depth,
     struct mtls_err *err);
+
+/* --- verify_nc.c -------------------------------------------------------- */
+
+/*
+ * The name constraints of every CA in path hold for every certificate
+ * below it; the extensions are well-formed, critical, in CAs only, and
+ * within the bounds of the check.  Runs before mtls_vfy_check_gnutls().
+ */
+int mtls_vfy_check_nc(gnutls_x509_crt_t *path, size_t len,
+    struct mtls_err *err);
+
+/*
+ * For tests and fuzzing: the names of san (a subjectAltName extension's
+ * DER) against nc (a NameConstraints extension's DER), as for a
+ * certificate right below the CA holding nc.  0 or an MTLS_E_* code.
+ */
+int mtls_vfy_nc_match(const unsigned char *nc, size_t nc_len,
+    const unsigned char *san, size_t san_len);
 
 /* --- verify_crl.c ------------------------------------------------------- */
 

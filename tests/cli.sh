@@ -302,6 +302,29 @@ expect_exit 0 "map with a look-alike sent along" -- $MTLS map \
     --config "$TMP/two.conf" --at $T "$TMP/sent.pem"
 [ "$(cut -f1 "$TMP/out")" = alice ] && ok ||
     fail "the path's issuer decides: $(cat "$TMP/out")"
+# A partner CA constrained to its own organization (a permitted
+# directoryName subtree, which GnuTLS ignores) issues a certificate in
+# another organization's name: refused, so no subject_suffix rule sees it.
+cat >"$TMP/partner.conf" <<EOF2
+trust_anchor $F/root.pem
+intermediate $F/nc-dn.pem
+crl $F/root.crl
+crl_required no
+map from=cn subject_suffix="O=Example Corp"
+map from=cn subject_suffix="O=Partner Inc"
+EOF2
+chmod 0644 "$TMP/partner.conf"
+expect_exit 1 "partner CA outside its subtree" -- $MTLS map \
+    --config "$TMP/partner.conf" --at $T "$F/nc-dn-out.pem"
+expect_in "$TMP/err" "rejected (name-not-permitted)" "partner CA's subtree"
+expect_empty "$TMP/out" "nothing mapped outside the subtree"
+expect_exit 0 "partner CA inside its subtree" -- $MTLS map \
+    --config "$TMP/partner.conf" --at $T "$F/nc-dn-ok.pem"
+expect_in "$TMP/out" "$(printf 'alice\t%s:6:' "$TMP/partner.conf")" \
+    "mapped inside the subtree"
+expect_exit 1 "verify, name constraints" -- $MTLS verify --json \
+    --config "$TMP/partner.conf" --at $T "$F/nc-dn-out.pem"
+expect_in "$TMP/out" '"reason":"name-not-permitted"' "json name-not-permitted"
 
 expect_exit 0 "config check" -- $MTLS config check --config "$TMP/mtls.conf" \
     --at $T

@@ -14,6 +14,7 @@
 #include "testlib.h"
 #include "util.h"
 #include "verify.h"
+#include "verify_int.h"
 
 #define MAXF 6
 
@@ -781,6 +782,298 @@ START_TEST(test_index_binding)
 }
 END_TEST
 
+/* --- name constraints ---------------------------------------------------- */
+
+/* A leaf under a constraining CA, CRLs optional, intermediates i1, i2. */
+#define NC(l, i1, i2, e) { l, { i1, i2 }, { "root.crl" }, 0, 0, 1, 0, 0, 0, e }
+
+static void
+nc_rows(const struct row *t, size_t n)
+{
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v;
+	gnutls_x509_crt_t *crts;
+	unsigned nc;
+	size_t i;
+	int got;
+
+	for (i = 0; i < n; i++) {
+		const struct row *r = &t[i];
+
+		v = make_verifier(r, &err);
+		crts = NULL;
+		nc = 0;
+		ck_assert_int_eq(mtls_load_crts(fx(r->leaf), "certificate", 0,
+		    &crts, &nc, &err), 0);
+		got = mtls_verify_crts(v, crts, nc, FX_NOW, r->purpose, &err,
+		    NULL);
+		ck_assert_msg(got == r->expect, "%s: expected %s, got %s (%s)",
+		    r->leaf, mtls_errname(r->expect), mtls_errname(got),
+		    err.msg);
+		if (got != 0)
+			ck_assert_ptr_nonnull(strstr(err.msg,
+			    mtls_strerror(got)));
+		mtls_crts_free(crts, nc);
+		mtls_verifier_free(v);
+	}
+}
+
+/*
+ * directoryName subtrees, which GnuTLS ignores: the subject and directory
+ * names of the subject alternative names, RDN by RDN, values compared as
+ * RFC 4518 prepares them (case and spaces ignored, across string types:
+ * the excluded subtree is a UTF8String, the subjects PrintableStrings),
+ * and an excluded name this code cannot compare is taken as excluded.
+ */
+START_TEST(test_nc_dirname)
+{
+	static const struct row t[] = {
+		NC("nc-dn-ok.pem", "nc-dn.pem", NULL, 0),
+		NC("nc-dn-case.pem", "nc-dn.pem", NULL, 0),
+		NC("nc-dn-deeper.pem", "nc-dn.pem", NULL, 0),
+		NC("nc-dn-out.pem", "nc-dn.pem", NULL,
+		    MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-dn-notprefix.pem", "nc-dn.pem", NULL,
+		    MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-dn-san.pem", "nc-dn.pem", NULL,
+		    MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-dnx-evil.pem", "nc-dnx.pem", NULL,
+		    MTLS_E_CERT_NAME_EXCLUDED),
+		NC("nc-dnx-case.pem", "nc-dnx.pem", NULL,
+		    MTLS_E_CERT_NAME_EXCLUDED),
+		NC("nc-dnx-wide.pem", "nc-dnx.pem", NULL,
+		    MTLS_E_CERT_NAME_EXCLUDED),
+		/* the trust anchor's constraints hold too */
+		{ "nc-root-ok.pem", { NULL }, { NULL }, "nc-root.pem", 0, 1, 0,
+		    0, 0, 0 },
+		{ "nc-root-out.pem", { NULL }, { NULL }, "nc-root.pem", 0, 1,
+		    0, 0, 0, MTLS_E_CERT_NAME_NOT_PERMITTED },
+	};
+
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v;
+	int got;
+
+	nc_rows(t, sizeof(t) / sizeof(t[0]));
+	/*
+	 * Outside the excluded subtree, so not ours to refuse; but GnuTLS
+	 * 3.7 refuses everything below an excluded directoryName subtree.
+	 */
+	v = make_verifier(&t[6], &err);
+	got = verify_leaf(v, "nc-dnx-good.pem");
+	ck_assert_msg(got == 0 || got == MTLS_E_CERT_CONSTRAINTS, "%s",
+	    mtls_errname(got));
+	mtls_verifier_free(v);
+}
+END_TEST
+
+/*
+ * Every certificate below a constraining CA, intermediates included
+ * (GnuTLS checks the leaf alone): their subjects and subject alternative
+ * names of every form.
+ */
+START_TEST(test_nc_intermediates)
+{
+	static const struct row t[] = {
+		NC("nc-dn-sub-leaf.pem", "nc-dn.pem", "nc-dn-sub.pem",
+		    MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-names-sub-dns-leaf.pem", "nc-names.pem",
+		    "nc-names-sub-dns.pem", MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-names-sub-email-leaf.pem", "nc-names.pem",
+		    "nc-names-sub-email.pem", MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-names-sub-ip-leaf.pem", "nc-names.pem",
+		    "nc-names-sub-ip.pem", MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-names-sub-excl-leaf.pem", "nc-names.pem",
+		    "nc-names-sub-excl.pem", MTLS_E_CERT_NAME_EXCLUDED),
+	};
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v;
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0;
+
+	nc_rows(t, sizeof(t) / sizeof(t[0]));
+	/* the message names the intermediate, its depth and its name */
+	v = make_verifier(&t[1], &err);
+	ck_assert_int_eq(mtls_load_crts(fx("nc-names-sub-dns-leaf.pem"), "c",
+	    0, &crts, &n, &err), 0);
+	ck_assert_int_eq(mtls_verify_crts(v, crts, n, FX_NOW, 0, &err, NULL),
+	    MTLS_E_CERT_NAME_NOT_PERMITTED);
+	ck_assert_msg(strstr(err.msg, "Sub DNS CA") != NULL &&
+	    strstr(err.msg, "(depth 1)") != NULL &&
+	    strstr(err.msg, "\"ca.evil.org\"") != NULL, "%s", err.msg);
+	mtls_crts_free(crts, n);
+	mtls_verifier_free(v);
+}
+END_TEST
+
+/* The other forms, where GnuTLS is lax or silent. */
+START_TEST(test_nc_forms)
+{
+	static const struct row t[] = {
+		NC("nc-names-ok.pem", "nc-names.pem", NULL, 0),
+		NC("nc-names-dns.pem", "nc-names.pem", NULL,
+		    MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-names-excl.pem", "nc-names.pem", NULL,
+		    MTLS_E_CERT_NAME_EXCLUDED),
+		/* "*.example.com" stands for bad.example.com too */
+		NC("nc-names-wild.pem", "nc-names.pem", NULL,
+		    MTLS_E_CERT_NAME_EXCLUDED),
+		/* only IPv4 subtrees: an IPv6 address is outside them */
+		NC("nc-names-ip6.pem", "nc-names.pem", NULL,
+		    MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-names-email.pem", "nc-names.pem", NULL,
+		    MTLS_E_CERT_NAME_NOT_PERMITTED),
+		NC("nc-names-dnmail.pem", "nc-names.pem", NULL,
+		    MTLS_E_CERT_NAME_NOT_PERMITTED),
+		/* URI subtrees, and a URI without a host */
+		NC("nc-names-urn.pem", "nc-names.pem", NULL,
+		    MTLS_E_CERT_NAME_UNVERIFIABLE),
+		/* otherName subtrees are not evaluated: a UPN is refused */
+		NC("nc-upn-leaf.pem", "nc-upn.pem", NULL,
+		    MTLS_E_CERT_NAME_UNVERIFIABLE),
+		/* a host certificate's CN, when it has no dNSName */
+		{ "nc-names-server.pem", { "nc-names.pem" }, { "root.crl" }, 0,
+		    MTLS_PURPOSE_SERVER, 1, 0, 0, 0,
+		    MTLS_E_CERT_NAME_NOT_PERMITTED },
+	};
+
+	nc_rows(t, sizeof(t) / sizeof(t[0]));
+}
+END_TEST
+
+/*
+ * Name constraints belong in CAs, marked critical (RFC 5280 4.2.1.10);
+ * mtls refuses them elsewhere or not critical rather than guess.
+ */
+START_TEST(test_nc_placement)
+{
+	static const struct row t[] = {
+		{ "nc-in-leaf.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+		    MTLS_E_CERT_NC_IN_LEAF },
+		NC("nc-noncrit-leaf.pem", "nc-noncrit.pem", NULL,
+		    MTLS_E_CERT_NC_NOT_CRITICAL),
+	};
+
+	nc_rows(t, sizeof(t) / sizeof(t[0]));
+}
+END_TEST
+
+/* Malformed constraints, which GnuTLS takes as written or not at all. */
+START_TEST(test_nc_malformed)
+{
+	static const struct row t[] = {
+		NC("nc-bad-dot-leaf.pem", "nc-bad-dot.pem", NULL,
+		    MTLS_E_CERT_NC_BAD),
+		NC("nc-bad-empty-leaf.pem", "nc-bad-empty.pem", NULL,
+		    MTLS_E_CERT_NC_BAD),
+		NC("nc-bad-mask-leaf.pem", "nc-bad-mask.pem", NULL,
+		    MTLS_E_CERT_NC_BAD),
+		NC("nc-bad-min-leaf.pem", "nc-bad-min.pem", NULL,
+		    MTLS_E_CERT_NC_BAD),
+		NC("nc-bad-none-leaf.pem", "nc-bad-none.pem", NULL,
+		    MTLS_E_CERT_NC_BAD),
+	};
+
+	nc_rows(t, sizeof(t) / sizeof(t[0]));
+}
+END_TEST
+
+/*
+ * The bounds: 64 subtrees and 64 names pass, one more of either is
+ * refused, and so are two CAs whose 16 permitted subtrees each would
+ * intersect into 256.
+ */
+START_TEST(test_nc_bounds)
+{
+	static const struct row t[] = {
+		NC("nc-64-leaf.pem", "nc-64.pem", NULL, 0),
+		NC("nc-65-leaf.pem", "nc-64.pem", NULL,
+		    MTLS_E_CERT_NC_TOO_LARGE),
+		NC("nc-many-leaf.pem", "nc-many.pem", NULL,
+		    MTLS_E_CERT_NC_TOO_LARGE),
+		NC("nc-prod-leaf.pem", "nc-prod-a.pem", "nc-prod-b.pem",
+		    MTLS_E_CERT_NC_TOO_LARGE),
+	};
+
+	nc_rows(t, sizeof(t) / sizeof(t[0]));
+}
+END_TEST
+
+/* Append tag, DER length and content to buf at *n. */
+static void
+der_put(unsigned char *buf, size_t *n, unsigned char tag, const void *p,
+    size_t len)
+{
+	buf[(*n)++] = tag;
+	if (len >= 0x100) {
+		buf[(*n)++] = 0x82;
+		buf[(*n)++] = (unsigned char)(len >> 8);
+	} else if (len >= 0x80)
+		buf[(*n)++] = 0x81;
+	buf[(*n)++] = (unsigned char)len;
+	memmove(buf + *n, p, len);
+	*n += len;
+}
+
+/* A directoryName O=value, as GeneralName [4], appended to buf. */
+static void
+put_dirname(unsigned char *buf, size_t *n, const char *value)
+{
+	static const unsigned char o[] = { 0x55, 0x04, 0x0a };
+	unsigned char a[512], b[512];
+	size_t na = 0, nb = 0;
+
+	der_put(a, &na, 0x06, o, sizeof(o));
+	der_put(a, &na, 0x13, value, strlen(value));
+	der_put(b, &nb, 0x30, a, na);		/* AttributeTypeAndValue */
+	na = 0;
+	der_put(a, &na, 0x31, b, nb);		/* RDN */
+	nb = 0;
+	der_put(b, &nb, 0x30, a, na);		/* Name */
+	der_put(buf, n, 0xa4, b, nb);
+}
+
+/*
+ * 64 names against 64 excluded directoryName subtrees: within the bounds
+ * on names and subtrees, the octets compared decide.  Short values pass;
+ * values of 200 octets are refused before a megabyte is read.
+ */
+START_TEST(test_nc_work)
+{
+	static unsigned char nc[65536], san[65536], tmp[65536];
+	char value[256];
+	size_t len[] = { 2, 200 }, k, i, nn, ns, nt;
+	int want[] = { 0, MTLS_E_CERT_NC_TOO_LARGE };
+
+	for (k = 0; k < 2; k++) {
+		nt = ns = nn = 0;
+		for (i = 0; i < 64; i++) {
+			size_t one = 0;
+			unsigned char st[512];
+
+			memset(value, 'A', len[k]);
+			snprintf(value + len[k], sizeof(value) - len[k], "%zu",
+			    i);
+			put_dirname(st, &one, value);
+			der_put(tmp, &nt, 0x30, st, one);	/* subtree */
+			memset(value, 'b', len[k]);
+			value[len[k]] = '\0';
+			put_dirname(san + 4, &ns, value);
+		}
+		der_put(nc + 4, &nn, 0xa1, tmp, nt);	/* excluded */
+		nt = 0;
+		der_put(tmp, &nt, 0x30, nc + 4, nn);
+		memcpy(nc, tmp, nt);
+		nn = nt;
+		nt = 0;
+		der_put(tmp, &nt, 0x30, san + 4, ns);
+		memcpy(san, tmp, nt);
+		ns = nt;
+		ck_assert_int_eq(mtls_vfy_nc_match(nc, nn, san, ns), want[k]);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -798,6 +1091,15 @@ suite(void)
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_index_binding);
 	tcase_add_loop_test(tc, test_index_lookup, 0, 7);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("name constraints");
+	tcase_add_test(tc, test_nc_dirname);
+	tcase_add_test(tc, test_nc_intermediates);
+	tcase_add_test(tc, test_nc_forms);
+	tcase_add_test(tc, test_nc_placement);
+	tcase_add_test(tc, test_nc_malformed);
+	tcase_add_test(tc, test_nc_bounds);
+	tcase_add_test(tc, test_nc_work);
 	suite_add_tcase(s, tc);
 	return s;
 }
