@@ -371,6 +371,7 @@ mtls_verifier_problems(const struct mtls_verifier *v, time_t now,
 		memset(&e, 0, sizeof(e));
 		if (mtls_vfy_check_ca(v->anchors[i], 0, "trust anchor",
 		    &e) != 0 ||
+		    mtls_vfy_check_nc_ca(v->anchors[i], 0, &e) != 0 ||
 		    mtls_vfy_check_key(v->anchors[i], 0, v->profile, &e) != 0 ||
 		    mtls_vfy_check_times(&v->anchors[i], 1, now, &e) != 0) {
 			fn(ctx, e.code, e.msg);
@@ -381,6 +382,7 @@ mtls_verifier_problems(const struct mtls_verifier *v, time_t now,
 		memset(&e, 0, sizeof(e));
 		if (mtls_vfy_check_ca(v->inters[i], 0, "intermediate",
 		    &e) != 0 ||
+		    mtls_vfy_check_nc_ca(v->inters[i], 0, &e) != 0 ||
 		    mtls_vfy_check_key(v->inters[i], 0, v->profile, &e) != 0 ||
 		    mtls_vfy_check_times(&v->inters[i], 1, now, &e) != 0) {
 			fn(ctx, e.code, e.msg);

@@ -141,6 +141,10 @@ int mtls_vfy_check_sans(gnutls_x509_crt_t c, size_t depth,
 int mtls_vfy_check_nc(gnutls_x509_crt_t *path, size_t len,
     struct mtls_err *err);
 
+/* The name constraints extension of the CA c, if any, is one we enforce. */
+int mtls_vfy_check_nc_ca(gnutls_x509_crt_t c, size_t depth,
+    struct mtls_err *err);
+
 /*
  * For tests and fuzzing: the names of san (a subjectAltName extension's
  * DER) against nc (a NameConstraints extension's DER), as for a

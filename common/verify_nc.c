@@ -1115,6 +1115,19 @@ mtls_vfy_check_nc(gnutls_x509_crt_t *path, size_t len, struct mtls_err *err)
 }
 
 int
+mtls_vfy_check_nc_ca(gnutls_x509_crt_t c, size_t depth, struct mtls_err *err)
+{
+	struct nc_path np;
+	int r;
+
+	memset(&np, 0, sizeof(np));
+	np.combined = 1;
+	r = nc_load(&np, c, depth, err);
+	nc_free(&np);
+	return r;
+}
+
+int
 mtls_vfy_nc_match(const unsigned char *nc, size_t nc_len,
     const unsigned char *san, size_t san_len)
 {

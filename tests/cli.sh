@@ -325,6 +325,13 @@ expect_in "$TMP/out" "$(printf 'alice\t%s:6:' "$TMP/partner.conf")" \
 expect_exit 1 "verify, name constraints" -- $MTLS verify --json \
     --config "$TMP/partner.conf" --at $T "$F/nc-dn-out.pem"
 expect_in "$TMP/out" '"reason":"name-not-permitted"' "json name-not-permitted"
+# config check reports a configured CA whose constraints would refuse all.
+sed "s#^intermediate .*#intermediate $F/nc-noncrit.pem#" \
+    "$TMP/partner.conf" >"$TMP/noncrit.conf"
+expect_exit 1 "config check, non-critical name constraints" -- \
+    $MTLS config check --config "$TMP/noncrit.conf" --at $T
+expect_in "$TMP/out" "problem (name-constraints-not-critical)" \
+    "config check names non-critical name constraints"
 
 expect_exit 0 "config check" -- $MTLS config check --config "$TMP/mtls.conf" \
     --at $T
