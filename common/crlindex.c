@@ -20,7 +20,7 @@
 
 #define IDX_MAGIC	"MTLSCRX1"
 #define IDX_ENDIAN	0x01020304u
-#define IDX_VERSION	1u
+#define IDX_VERSION	2u
 
 struct idx_head {
 	char		magic[8];

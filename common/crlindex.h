@@ -4,9 +4,10 @@
  *
  * An index is written only after every CRL in the file was parsed and its
  * signature verified against a configured CA (verify_crl.c does both).
- * It holds, per CRL, the SHA-256 fingerprint of the CA that verified it,
- * its thisUpdate and nextUpdate, and its revoked serial numbers sorted for
- * a binary search.  Its header binds it to the CRL file it came from (device,
+ * It holds, per CRL, the identity of the CA that verified it (its name
+ * and key, not one certificate of it: see mtls_crlidx_sect), its
+ * thisUpdate and nextUpdate, and its revoked serial numbers sorted for a
+ * binary search.  Its header binds it to the CRL file it came from (device,
  * inode, size, modification and change times as fstat reports them, and
  * the SHA-256 of the file's bytes) and to the security profile the
  * signatures were checked under; a header that does not match the CRL file
@@ -53,7 +54,12 @@ int mtls_serial_cmp(const void *a, const void *b);
 
 /* One CRL of a file. */
 struct mtls_crlidx_sect {
-	unsigned char		  issuer[32];	/* SHA-256 of the CA's DER */
+	/*
+	 * The CA, by name and key: SHA-256 of its subject DN (DER) followed
+	 * by the SHA-256 of its SubjectPublicKeyInfo, so that every
+	 * certificate of that CA (reissued, cross-certified) matches.
+	 */
+	unsigned char		  issuer[32];
 	int64_t			  this_update;
 	int64_t			  next_update;	/* -1: absent */
 	const struct mtls_serial *serials;	/* sorted; for writing only */

@@ -3,6 +3,11 @@
  * issuers when the verifier is built (or taken from a revocation index
  * written after the same verification), and the check of a path against
  * them (freshness, crl_required, revoked serials).
+ *
+ * A CRL speaks for its issuer's name and key, not for one certificate of
+ * that CA: it applies to every certificate whose issuer in the path has
+ * the same subject DN and public key (mtls_vfy_ca_id), whichever copy of
+ * the CA (reissued, cross-certified) the client presented.
  */
 #include "config.h"
 
@@ -34,6 +39,35 @@ serial_norm(const unsigned char *in, size_t len, struct mtls_serial *out)
 	out->len = (unsigned char)len;
 	memcpy(out->b, in, len);
 	return 0;
+}
+
+/* --- the identity of a CA ---------------------------------------------- */
+
+int
+mtls_vfy_ca_id(gnutls_x509_crt_t crt, unsigned char out[32])
+{
+	gnutls_datum_t dn = { NULL, 0 };
+	gnutls_hash_hd_t h = NULL;
+	unsigned char kid[32];
+	size_t ksz = sizeof(kid);
+	int r = -1;
+
+	if (gnutls_x509_crt_get_raw_dn(crt, &dn) < 0 ||
+	    gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, kid,
+	    &ksz) < 0 || ksz != sizeof(kid) ||
+	    gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		goto out;
+	/* The DN is one DER element: the two cannot run into each other. */
+	if (gnutls_hash(h, dn.data, dn.size) < 0 ||
+	    gnutls_hash(h, kid, sizeof(kid)) < 0) {
+		gnutls_hash_deinit(h, NULL);
+		goto out;
+	}
+	gnutls_hash_deinit(h, out);
+	r = 0;
+ out:
+	gnutls_free(dn.data);
+	return r;
 }
 
 /* --- loading ------------------------------------------------------------ */
@@ -75,7 +109,8 @@ crl_find_issuer(struct mtls_verifier *v, gnutls_x509_crl_t crl, struct crl *c)
 			/* Dates are judged at verification time, not here. */
 			st &= ~timebits;
 			if (st == 0 || st == GNUTLS_CERT_INVALID) {
-				c->issuer = lists[l][i];
+				if (mtls_vfy_ca_id(lists[l][i], c->ca) != 0)
+					continue;
 				c->status = 0;
 				return;
 			}
@@ -179,19 +214,9 @@ crl_add(struct mtls_verifier *v, const char *path, gnutls_x509_crl_t crl,
 	return 0;
 }
 
-/* The SHA-256 fingerprint of crt, which names a CA in an index. */
+/* Nonzero when a configured trust anchor or intermediate has the CA id. */
 static int
-ca_fingerprint(gnutls_x509_crt_t crt, unsigned char out[32])
-{
-	size_t sz = 32;
-
-	return gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, out,
-	    &sz) == 0 && sz == 32 ? 0 : -1;
-}
-
-/* The configured CA whose SHA-256 fingerprint is fp, or NULL. */
-static gnutls_x509_crt_t
-ca_by_fingerprint(const struct mtls_verifier *v, const unsigned char fp[32])
+ca_configured(const struct mtls_verifier *v, const unsigned char id[32])
 {
 	const gnutls_x509_crt_t *lists[2] = { v->anchors, v->inters };
 	unsigned counts[2] = { v->n_anchors, v->n_inters };
@@ -200,10 +225,10 @@ ca_by_fingerprint(const struct mtls_verifier *v, const unsigned char fp[32])
 
 	for (l = 0; l < 2; l++)
 		for (i = 0; i < counts[l]; i++)
-			if (ca_fingerprint(lists[l][i], h) == 0 &&
-			    memcmp(h, fp, 32) == 0)
-				return lists[l][i];
-	return NULL;
+			if (mtls_vfy_ca_id(lists[l][i], h) == 0 &&
+			    memcmp(h, id, 32) == 0)
+				return 1;
+	return 0;
 }
 
 /*
@@ -216,7 +241,6 @@ crl_from_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
     const struct stat *st)
 {
 	const struct mtls_crlidx_sect *s;
-	gnutls_x509_crt_t issuers[MTLS_CRLIDX_MAX_SECTIONS];
 	struct mtls_crlidx *idx = NULL;
 	struct mtls_err e;
 	struct crl *c;
@@ -234,7 +258,7 @@ crl_from_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 	n = mtls_crlidx_count(idx);
 	for (i = 0; i < n; i++) {
 		s = mtls_crlidx_sect(idx, i);
-		if ((issuers[i] = ca_by_fingerprint(v, s->issuer)) == NULL) {
+		if (!ca_configured(v, s->issuer)) {
 			mtls_crlidx_close(idx);
 			return 0;
 		}
@@ -245,7 +269,7 @@ crl_from_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 			mtls_crlidx_close(idx);
 			return MTLS_E_NOMEM;
 		}
-		c->issuer = issuers[i];
+		memcpy(c->ca, s->issuer, sizeof(c->ca));
 		c->this_update = (time_t)s->this_update;
 		c->next_update = (time_t)s->next_update;
 		c->n_serials = s->n;
@@ -280,9 +304,9 @@ crl_write_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 	for (i = 0; i < n; i++) {
 		const struct crl *c = &v->crls[first + i];
 
-		if (c->status != 0 ||
-		    ca_fingerprint(c->issuer, sects[i].issuer) != 0)
+		if (c->status != 0)
 			return;
+		memcpy(sects[i].issuer, c->ca, sizeof(sects[i].issuer));
 		sects[i].this_update = (int64_t)c->this_update;
 		sects[i].next_update = (int64_t)c->next_update;
 		sects[i].serials = c->serials;
@@ -451,7 +475,7 @@ int
 mtls_vfy_check_revocation(const struct mtls_verifier *v,
     gnutls_x509_crt_t *path, size_t len, time_t now, struct mtls_err *err)
 {
-	unsigned char buf[64];
+	unsigned char buf[64], ca[32];
 	struct mtls_serial key;
 	size_t i, k, sz, applicable;
 	int r;
@@ -470,11 +494,16 @@ mtls_vfy_check_revocation(const struct mtls_verifier *v,
 			return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED,
 			    path[i], i, "bad serial number (empty, or longer "
 			    "than 20 octets)");
+		/* The issuer by name and key, whichever copy is in path. */
+		if (mtls_vfy_ca_id(path[i + 1], ca) != 0)
+			return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED,
+			    path[i + 1], i + 1, "its name or key cannot be "
+			    "read");
 		applicable = 0;
 		for (k = 0; k < v->n_crls; k++) {
 			const struct crl *c = &v->crls[k];
 
-			if (!gnutls_x509_crt_equals(c->issuer, path[i + 1]))
+			if (memcmp(c->ca, ca, sizeof(ca)) != 0)
 				continue;
 			applicable++;
 			if ((r = mtls_vfy_crl_fresh(v, c, now, err)) != 0)

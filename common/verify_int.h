@@ -30,7 +30,7 @@ struct crl {
 	char		*path;
 	int		 status;	/* 0, or why it cannot be used */
 	char		*why;		/* detail for a bad status */
-	gnutls_x509_crt_t issuer;	/* borrowed: an anchor or intermediate */
+	unsigned char	 ca[32];	/* its issuer: mtls_vfy_ca_id() */
 	time_t		 this_update;
 	time_t		 next_update;	/* -1: absent */
 	struct mtls_serial	*serials;	/* sorted; NULL when idx is set */
@@ -169,5 +169,12 @@ int mtls_vfy_crl_fresh(const struct mtls_verifier *v, const struct crl *c,
 /* No certificate below the anchor is revoked; CRLs usable and present. */
 int mtls_vfy_check_revocation(const struct mtls_verifier *v,
     gnutls_x509_crt_t *path, size_t len, time_t now, struct mtls_err *err);
+
+/*
+ * The identity of a CA for revocation: SHA-256 of its subject DN (DER)
+ * and of the SHA-256 of its SubjectPublicKeyInfo, the same for every
+ * certificate of that name and key.  0, or -1 when either cannot be read.
+ */
+int mtls_vfy_ca_id(gnutls_x509_crt_t crt, unsigned char out[32]);
 
 #endif /* MTLS_VERIFY_INT_H */

@@ -81,6 +81,11 @@ expect_in "$TMP/err" "rejected (crl-missing)" "missing CRL reason"
 expect_exit 1 "now, CRL past nextUpdate" -- $MTLS verify --ca "$F/root.pem" \
     --untrusted "$F/inter.pem" --crl "$TMP/crl.pem" "$F/leaf-good.pem"
 expect_in "$TMP/err" "crl-stale" "real clock uses nextUpdate"
+# The intermediate's CRL applies to the intermediate's name and key: a
+# client presenting another certificate of it (reissued) is still refused.
+expect_exit 1 "revoked, reissued issuer" -- $MTLS verify $V \
+    "$F/leaf-revoked-reissue.pem"
+expect_in "$TMP/err" "rejected (revoked)" "reissued issuer: revoked"
 
 # Purposes.
 expect_exit 0 "server purpose" -- $MTLS verify $V --purpose server \
@@ -343,6 +348,10 @@ sed "s#$F/inter.crl#$F/inter-forged.crl#" "$TMP/mtls.conf" >"$TMP/forged.conf"
 expect_exit 1 "config check forged CRL" -- $MTLS config check \
     --config "$TMP/forged.conf" --at $T
 expect_in "$TMP/out" "crl-bad-signature" "config check names forged CRL"
+{ cat "$TMP/mtls.conf"; echo "crl_required no"; } >"$TMP/optional.conf"
+expect_exit 1 "revoked, reissued issuer, crl_required no" -- $MTLS verify \
+    --config "$TMP/optional.conf" --at $T "$F/leaf-revoked-reissue.pem"
+expect_in "$TMP/err" "rejected (revoked)" "crl_required no: revoked"
 # Host certificate and key, and the SSH host keys logins are bound to
 # (made with ssh-keygen; without it, one ready-made key).
 mkdir "$TMP/ssh"

@@ -80,6 +80,14 @@ expect_exit 1 "forged verify" -- $MTLS verify --config "$D/mtls.conf" \
 expect_in "$TMP/err" "crl-bad-signature" "forged refuses logins"
 cp "$FIXTURES/inter.crl" "$D/inter.crl"
 
+# The index is bound to the intermediate's name and key: a client that
+# presents another certificate of it is refused as revoked.
+expect_exit 0 "reindexed" -- $MTLS crl update --config "$D/mtls.conf" \
+    --at $AT
+expect_exit 1 "revoked, reissued issuer, via index" -- $MTLS verify \
+    --config "$D/mtls.conf" --at $AT "$FIXTURES/leaf-revoked-reissue.pem"
+expect_in "$TMP/err" "rejected (revoked)" "reissued issuer: revoked"
+
 # Directories and settings that cannot be used.
 chmod 0777 "$D/cache"
 expect_exit 2 "loose directory" -- $MTLS crl update --config "$D/mtls.conf" \

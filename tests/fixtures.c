@@ -116,6 +116,7 @@ struct certspec {
 	time_t		 from;		/* validity; 0: the profile's */
 	time_t		 to;
 	const char	*nc;		/* fixtures_nc.h extensions, or NULL */
+	const char	*same_key;	/* an earlier row whose key it reuses */
 };
 
 /* Subject attribute values, DER-encoded. */
@@ -150,10 +151,16 @@ static const unsigned char printable_alice[] = { /* PrintableString */
 static const struct certspec certs[] = {
 	{ CA("root", "CN=Test Root CA" ORG, NULL) },
 	{ CA("inter", "CN=Test Intermediate CA" ORG, "root") },
+	/* the same CA again: its name and key, a new serial and validity */
+	{ CA("inter-reissue", "CN=Test Intermediate CA" ORG, "root"),
+	    .same_key = "inter", .from = 1748736000, .to = 2082758400 },
 	{ CA("other-root", "CN=Other Root CA,O=elsewhere", NULL) },
 	{ CA("inter-a", "CN=Deep A" ORG, "root") },
 	{ CA("inter-b", "CN=Deep B" ORG, "inter-a") },
 	{ CA("inter-c", "CN=Deep C" ORG, "inter-b") },
+	/* a cross-certificate for inter, from another CA under the root */
+	{ CA("inter-cross", "CN=Test Intermediate CA" ORG, "inter-a"),
+	    .same_key = "inter" },
 	{ CA("inter-pl0", "CN=Pathlen Zero CA" ORG, "root"),
 	    .quirks = Q_PATHLEN0 },
 	{ CA("sub-pl0", "CN=Under Pathlen Zero" ORG, "inter-pl0") },
@@ -433,6 +440,12 @@ static const struct crlspec crls[] = {
 
 static const char *const deep_chain[] = { "inter-a", "inter-b", "inter-c" };
 static const char *const pl0_chain[] = { "sub-pl0", "inter-pl0" };
+/* leaves presented with another copy of their issuer */
+static const char *const good_reissue[] = { "leaf-good", "inter-reissue" };
+static const char *const revoked_reissue[] = { "leaf-revoked",
+    "inter-reissue" };
+static const char *const revoked_cross[] = { "leaf-revoked", "inter-cross",
+    "inter-a" };
 
 /*
  * SubjectAltName ::= SEQUENCE { rfc822Name [1] IA5String }, the name being
@@ -718,6 +731,25 @@ forged_key(struct fx *fx, gnutls_privkey_t *out)
 out:
 	gnutls_x509_privkey_deinit(xkey);
 	return r;
+}
+
+/* A copy of the key of row name, made earlier than row i. */
+static int
+copy_key(struct fx *fx, const char *name, size_t i,
+    gnutls_x509_privkey_t *out)
+{
+	int idx, ret;
+
+	*out = NULL;
+	if ((idx = cert_index(name)) == -1 || (size_t)idx >= i ||
+	    fx->made[idx].key == NULL) {
+		fprintf(stderr, "fixtures: %s: no key %s made before it\n",
+		    fx->cur, name);
+		return -1;
+	}
+	if ((ret = gnutls_privkey_export_x509(fx->made[idx].key, out)) < 0)
+		return fx_fail(fx, "copy key", ret);
+	return 0;
 }
 
 /*
@@ -1144,7 +1176,8 @@ make_cert(struct fx *fx, size_t i)
 		}
 		issuer = &fx->made[idx];
 	}
-	if (gen_key(fx, s->key, &xkey) == -1)
+	if (s->same_key != NULL ? copy_key(fx, s->same_key, i, &xkey) == -1 :
+	    gen_key(fx, s->key, &xkey) == -1)
 		goto out;
 	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
 	    (ret = gnutls_x509_crt_set_version(crt,
@@ -1343,7 +1376,13 @@ fixtures_make(const char *dir)
 	if (write_certs(&fx, "deep-chain.pem", deep_chain,
 	    sizeof(deep_chain) / sizeof(deep_chain[0])) == -1 ||
 	    write_certs(&fx, "pl0-chain.pem", pl0_chain,
-	    sizeof(pl0_chain) / sizeof(pl0_chain[0])) == -1)
+	    sizeof(pl0_chain) / sizeof(pl0_chain[0])) == -1 ||
+	    write_certs(&fx, "leaf-good-reissue.pem", good_reissue,
+	    sizeof(good_reissue) / sizeof(good_reissue[0])) == -1 ||
+	    write_certs(&fx, "leaf-revoked-reissue.pem", revoked_reissue,
+	    sizeof(revoked_reissue) / sizeof(revoked_reissue[0])) == -1 ||
+	    write_certs(&fx, "leaf-revoked-cross.pem", revoked_cross,
+	    sizeof(revoked_cross) / sizeof(revoked_cross[0])) == -1)
 		goto out;
 	ret = fclose(fx.list);
 	fx.list = NULL;

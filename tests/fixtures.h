@@ -24,7 +24,9 @@
  * Create dir (mode 0755) if it does not exist and write every fixture into
  * it, replacing files of the same name: certificates as X.pem, their keys
  * as X.key (PKCS#8, unencrypted, mode 0600), CRLs as X.crl, the chains
- * deep-chain.pem and pl0-chain.pem, and fixtures.txt with one line
+ * deep-chain.pem and pl0-chain.pem, leaves followed by another certificate
+ * of their issuer (leaf-good-reissue.pem, leaf-revoked-reissue.pem,
+ * leaf-revoked-cross.pem), and fixtures.txt with one line
  * "file<TAB>serial<TAB>sha256" (lower-case hex) per certificate, CAs
  * included.  Returns 0 on success; on failure prints one line to stderr
  * and returns nonzero, with the directory possibly half written.  Not

@@ -194,6 +194,23 @@ static const struct row rows[] = {
 	    "inter-forged.crl" }, 0, 0, 1, 0, 0, 0, MTLS_E_CRL_SIGNATURE },
 	{ "leaf-good.pem", INTER, { "root.crl", "inter.crl", "other-root.crl" },
 	    0, 0, 0, 0, 0, 0, MTLS_E_CRL_NO_ISSUER },
+
+	/*
+	 * The leaf presented with another certificate of its CA (same name
+	 * and key): reissued, or cross-certified by Deep A.  The CA's CRL
+	 * applies whichever copy the path goes through.
+	 */
+	{ "leaf-good-reissue.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0, 0 },
+	{ "leaf-revoked-reissue.pem", INTER, STD_CRLS, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_REVOKED },
+	{ "leaf-revoked-reissue.pem", INTER, STD_CRLS, 0, 0, 1, 0, 0, 0,
+	    MTLS_E_CERT_REVOKED },
+	{ "leaf-revoked-cross.pem", { "inter.pem", "inter-a.pem" },
+	    { "root.crl", "deep-a.crl", "inter.crl" }, 0, 0, 0, 0, 0, 0,
+	    MTLS_E_CERT_REVOKED },
+	{ "leaf-revoked-cross.pem", { "inter.pem", "inter-a.pem" },
+	    { "root.crl", "deep-a.crl", "inter.crl" }, 0, 0, 1, 0, 0, 0,
+	    MTLS_E_CERT_REVOKED },
 };
 
 /* The crl_cache directory of the verifiers made; NULL: crl_cache none. */
@@ -1074,6 +1091,36 @@ START_TEST(test_nc_work)
 }
 END_TEST
 
+/*
+ * An index names the CA of each CRL by name and key, not by one of its
+ * certificates: with the CA reissued in the configuration, the index
+ * still serves, and applies to both certificates of the CA.
+ */
+START_TEST(test_index_ca_identity)
+{
+	char *dir = tl_row_dir("identity", 0), cache[PATH_MAX], crl[PATH_MAX];
+	struct mtls_verifier *v;
+
+	mtls_crlidx_settle = 0;
+	snprintf(crl, sizeof(crl), "%s/x.crl", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	ck_assert_int_eq(mkdir(cache, 0755), 0);
+	install_crl(dir, "inter.crl", crl);
+	v = index_verifier(cache, "inter.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+	v = index_verifier(cache, "inter-reissue.pem", crl, 0);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_INDEX);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), 0);
+	ck_assert_int_eq(verify_leaf(v, "leaf-revoked.pem"),
+	    MTLS_E_CERT_REVOKED);
+	ck_assert_int_eq(verify_leaf(v, "leaf-revoked-reissue.pem"),
+	    MTLS_E_CERT_REVOKED);
+	mtls_verifier_free(v);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1090,6 +1137,7 @@ suite(void)
 	tcase_add_test(tc, test_problems_ca);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_index_binding);
+	tcase_add_test(tc, test_index_ca_identity);
 	tcase_add_loop_test(tc, test_index_lookup, 0, 7);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("name constraints");
