@@ -269,6 +269,9 @@ make_crl(size_t n, const char *path)
 	static const unsigned char ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08,
 	    0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
 	static const unsigned char v2[] = { 0x02, 0x01, 0x01 };
+	/* [0] crlExtensions: a cRLNumber of 1, which RFC 5280 requires */
+	static const unsigned char number[] = { 0xa0, 0x0e, 0x30, 0x0c, 0x30,
+	    0x0a, 0x06, 0x03, 0x55, 0x1d, 0x14, 0x04, 0x03, 0x02, 0x01, 0x01 };
 	struct buf entries = { 0 }, tbs = { 0 }, body = { 0 }, crl = { 0 };
 	struct buf tmp = { 0 };
 	gnutls_x509_crt_t ca;
@@ -311,6 +314,7 @@ make_crl(size_t n, const char *path)
 	put_time(&body, now + 7 * 86400);
 	if (n > 0)
 		put_tlv(&body, 0x30, entries.p, entries.len);
+	put(&body, number, sizeof(number));
 	put_tlv(&tbs, 0x30, body.p, body.len);
 
 	data.data = tbs.p;
