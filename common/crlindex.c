@@ -20,7 +20,7 @@
 
 #define IDX_MAGIC	"MTLSCRX1"
 #define IDX_ENDIAN	0x01020304u
-#define IDX_VERSION	2u
+#define IDX_VERSION	3u
 
 struct idx_head {
 	char		magic[8];
@@ -44,6 +44,8 @@ struct idx_head {
 
 struct idx_sect {
 	unsigned char	issuer[32];
+	uint32_t	scope;
+	uint32_t	reserved;
 	int64_t		this_update;
 	int64_t		next_update;
 	uint64_t	offset;		/* of the serials, from the file's start */
@@ -54,7 +56,7 @@ struct idx_sect {
 };
 
 _Static_assert(sizeof(struct idx_head) == 192, "index header layout");
-_Static_assert(sizeof(struct idx_sect) == 80, "index section layout");
+_Static_assert(sizeof(struct idx_sect) == 88, "index section layout");
 _Static_assert(sizeof(struct mtls_serial) == 21, "serial record layout");
 
 /* Where a section's serials are, beside what crlindex.h shows of it. */
@@ -319,7 +321,13 @@ mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
 			    "file");
 			goto fail;
 		}
+		if ((x->scope & ~(uint32_t)MTLS_CRL_SCOPE_ALL) != 0 ||
+		    x->reserved != 0) {
+			unusable(err, idx_path, "a section's scope is unknown");
+			goto fail;
+		}
 		memcpy(idx->sects[i].issuer, x->issuer, 32);
+		idx->sects[i].scope = x->scope;
 		idx->sects[i].this_update = x->this_update;
 		idx->sects[i].next_update = x->next_update;
 		idx->sects[i].n = (size_t)x->count;
@@ -498,6 +506,7 @@ mtls_crlidx_write(const char *idx_path, const struct stat *crl_st,
 		cnt = sects[i].n;
 		stride = stride_for(cnt);
 		memcpy(t[i].issuer, sects[i].issuer, 32);
+		t[i].scope = sects[i].scope;
 		t[i].this_update = sects[i].this_update;
 		t[i].next_update = sects[i].next_update;
 		t[i].offset = off;

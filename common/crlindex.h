@@ -2,21 +2,22 @@
  * crlindex.h - revocation indexes: the verified content of a CRL file,
  * kept in a file that a login maps read-only instead of parsing the CRL.
  *
- * An index is written only after every CRL in the file was parsed and its
- * signature verified against a configured CA (verify_crl.c does both).
- * It holds, per CRL, the identity of the CA that verified it (its name
- * and key, not one certificate of it: see mtls_crlidx_sect), its
- * thisUpdate and nextUpdate, and its revoked serial numbers sorted for a
- * binary search.  Its header binds it to the CRL file it came from (device,
- * inode, size, modification and change times as fstat reports them, and
- * the SHA-256 of the file's bytes) and to the security profile the
- * signatures were checked under; a header that does not match the CRL file
- * as it is now makes the index unusable, and the caller parses the CRL
- * instead.  Freshness is not decided here: verify_crl.c judges thisUpdate
- * and nextUpdate at every verification, as for a parsed CRL.
+ * An index is written only after every CRL in the file was parsed, its
+ * signature verified against a configured CA and its extensions found
+ * usable (verify_crl.c does all three).  It holds, per CRL, the identity
+ * of the CA that verified it (its name and key, not one certificate of
+ * it: see mtls_crlidx_sect), its scope, thisUpdate and nextUpdate, and
+ * its revoked serial numbers sorted for a binary search.  Its header
+ * binds it to the CRL file it came from (device, inode, size,
+ * modification and change times as fstat reports them, and the SHA-256
+ * of the file's bytes) and to the security profile the signatures were
+ * checked under; a header that does not match the CRL file as it is now
+ * makes the index unusable, and the caller parses the CRL instead.
+ * Freshness is not decided here: verify_crl.c judges thisUpdate and
+ * nextUpdate at every verification, as for a parsed CRL.
  *
  * Layout (host byte order; the file never leaves the machine that built
- * it): a 192-byte header, n section records of 80 bytes, then per section
+ * it): a 192-byte header, n section records of 88 bytes, then per section
  * its sorted serials and a summary holding every stride-th of them (stride
  * a power of two near the square root of the count, 64 to 4096), each
  * serial a 21-byte record (length, then up to 20 octets without leading
@@ -52,6 +53,21 @@ struct mtls_serial {
 /* Order of the serial arrays: shorter first, then memcmp. */
 int mtls_serial_cmp(const void *a, const void *b);
 
+/*
+ * What a CRL covers, as its issuingDistributionPoint and deltaCRLIndicator
+ * say (RFC 5280 5.2.4, 5.2.5): 0 for a complete CRL, that lists every
+ * revoked certificate its issuer signed; otherwise each limit found.
+ * verify_crl.c decides what a limited CRL counts for.
+ */
+#define MTLS_CRL_SCOPE_USERS	 0x01	/* onlyContainsUserCerts */
+#define MTLS_CRL_SCOPE_CAS	 0x02	/* onlyContainsCACerts */
+#define MTLS_CRL_SCOPE_REASONS	 0x04	/* onlySomeReasons */
+#define MTLS_CRL_SCOPE_INDIRECT	 0x08	/* indirectCRL */
+#define MTLS_CRL_SCOPE_ATTRS	 0x10	/* onlyContainsAttributeCerts */
+#define MTLS_CRL_SCOPE_PARTITION 0x20	/* a distributionPoint name */
+#define MTLS_CRL_SCOPE_DELTA	 0x40	/* deltaCRLIndicator */
+#define MTLS_CRL_SCOPE_ALL	 0x7f
+
 /* One CRL of a file. */
 struct mtls_crlidx_sect {
 	/*
@@ -60,6 +76,7 @@ struct mtls_crlidx_sect {
 	 * certificate of that CA (reissued, cross-certified) matches.
 	 */
 	unsigned char		  issuer[32];
+	unsigned		  scope;	/* MTLS_CRL_SCOPE_* */
 	int64_t			  this_update;
 	int64_t			  next_update;	/* -1: absent */
 	const struct mtls_serial *serials;	/* sorted; for writing only */

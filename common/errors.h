@@ -85,6 +85,9 @@
 	X(MTLS_E_CRL_NO_ISSUER, -84, "crl-unknown-issuer", "a CRL was issued by no configured CA") \
 	X(MTLS_E_CRL_MALFORMED, -85, "crl-malformed", "a CRL cannot be parsed") \
 	X(MTLS_E_CRL_INDEX, -86, "crl-index-unusable", "a revocation index does not match its CRL or is damaged") \
+	X(MTLS_E_CRL_CRITICAL_EXT, -87, "crl-unknown-critical-extension", "a CRL or one of its entries has an unknown critical extension") \
+	X(MTLS_E_CRL_NUMBER, -88, "crl-number", "a CRL has no cRLNumber, or a critical or malformed one (not RFC 5280)") \
+	X(MTLS_E_CRL_SCOPE, -89, "crl-partial-scope", "a CRL covers only part of its issuer's certificates (issuingDistributionPoint or delta CRL): it clears none") \
 	/* mapping */							\
 	X(MTLS_E_NO_MAPPING, -100, "no-mapping", "certificate maps to no account") \
 	X(MTLS_E_BAD_NAME, -101, "bad-name", "not a valid POSIX user name") \

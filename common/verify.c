@@ -389,20 +389,5 @@ mtls_verifier_problems(const struct mtls_verifier *v, time_t now,
 			count++;
 		}
 	}
-	for (i = 0; i < v->n_crls; i++) {
-		const struct crl *c = &v->crls[i];
-
-		memset(&e, 0, sizeof(e));
-		if (c->status != 0) {
-			snprintf(e.msg, sizeof(e.msg), "%s: %s: %s",
-			    mtls_strerror(c->status), c->path,
-			    c->why != NULL ? c->why : "");
-			fn(ctx, c->status, e.msg);
-			count++;
-		} else if (mtls_vfy_crl_fresh(v, c, now, &e) != 0) {
-			fn(ctx, e.code, e.msg);
-			count++;
-		}
-	}
-	return count;
+	return count + mtls_vfy_crl_problems(v, now, fn, ctx);
 }

@@ -33,9 +33,10 @@
  *    (MTLS_E_CERT_MALFORMED), not an error;
  *  - keys meet the security profile and no signature uses SHA-1 or weaker;
  *  - revocation: every configured CRL verified against its issuer when the
- *    verifier is built (a CRL that does not verify fails every
- *    verification), fresh at `now` (nextUpdate, crl_max_age), applied to
- *    every certificate issued under its issuer's name and key, and required
+ *    verifier is built (a CRL that does not verify, or that has an unknown
+ *    critical extension or no cRLNumber, fails every verification), fresh
+ *    at `now` (nextUpdate, crl_max_age), applied to every certificate
+ *    issued under its issuer's name and key, and a complete one required
  *    for every issuer in the chain when crl_required is set.  A CRL file
  *    whose revocation index (crlindex.h, in the crl_cache directory)
  *    matches it is not parsed: the index, written after the same

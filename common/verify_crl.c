@@ -7,7 +7,13 @@
  * A CRL speaks for its issuer's name and key, not for one certificate of
  * that CA: it applies to every certificate whose issuer in the path has
  * the same subject DN and public key (mtls_vfy_ca_id), whichever copy of
- * the CA (reissued, cross-certified) the client presented.
+ * the CA (reissued, cross-certified) the client presented.  Only complete
+ * CRLs vouch that a certificate is not revoked: one whose
+ * issuingDistributionPoint limits it (onlyContainsUserCerts excepted, for
+ * end-entity certificates) or that is a delta CRL counts for no
+ * certificate, though a serial it lists is still refused.  A CRL with an
+ * unknown critical extension, in itself or in an entry, or without a
+ * proper cRLNumber, cannot be used at all.
  */
 #include "config.h"
 
@@ -68,6 +74,350 @@ mtls_vfy_ca_id(gnutls_x509_crt_t crt, unsigned char out[32])
  out:
 	gnutls_free(dn.data);
 	return r;
+}
+
+/* --- the extensions of a CRL and of its entries ------------------------- */
+
+/*
+ * GnuTLS parses a CRL's structure but shows neither the extensions of its
+ * entries nor the content of issuingDistributionPoint, so this walks the
+ * DER itself: definite lengths of at most four octets, one-octet tags,
+ * nothing read past the element that holds it.
+ */
+
+/* One DER element: its tag and its content. */
+struct der {
+	unsigned char		 tag;
+	const unsigned char	*p;
+	size_t			 len;
+};
+
+/* The elements left in a constructed one. */
+struct derseq {
+	const unsigned char	*p;
+	size_t			 left;
+};
+
+#define TAG_BOOLEAN	0x01
+#define TAG_INTEGER	0x02
+#define TAG_OCTETS	0x04
+#define TAG_OID		0x06
+#define TAG_UTCTIME	0x17
+#define TAG_GENTIME	0x18
+#define TAG_SEQUENCE	0x30
+#define TAG_EXPLICIT0	0xa0
+
+/* id-ce-* (2.5.29.n) of the extensions known here. */
+#define CE_ISSUER_ALT_NAME	18
+#define CE_CRL_NUMBER		20
+#define CE_REASON_CODE		21
+#define CE_INVALIDITY_DATE	24
+#define CE_DELTA_CRL		27
+#define CE_IDP			28
+#define CE_AKI			35
+
+/* Take the next element of s into e; 0, or -1 when malformed. */
+static int
+der_get(struct derseq *s, struct der *e)
+{
+	const unsigned char *p = s->p;
+	size_t n = s->left, len, k;
+
+	if (n < 2 || (p[0] & 0x1f) == 0x1f)
+		return -1;
+	e->tag = p[0];
+	len = p[1];
+	p += 2;
+	n -= 2;
+	if ((len & 0x80) != 0) {
+		k = len & 0x7f;
+		if (k == 0 || k > 4 || k > n)
+			return -1;
+		for (len = 0; k > 0; k--, n--)
+			len = (len << 8) | *p++;
+	}
+	if (len > n)
+		return -1;
+	e->p = p;
+	e->len = len;
+	s->p = p + len;
+	s->left = n - len;
+	return 0;
+}
+
+/* The next element of s, which must carry tag. */
+static int
+der_want(struct derseq *s, unsigned char tag, struct der *e)
+{
+	return der_get(s, e) == 0 && e->tag == tag ? 0 : -1;
+}
+
+/* The elements inside e. */
+static struct derseq
+der_in(const struct der *e)
+{
+	struct derseq s = { e->p, e->len };
+
+	return s;
+}
+
+static int
+is_time(const struct der *e)
+{
+	return e->tag == TAG_UTCTIME || e->tag == TAG_GENTIME;
+}
+
+/* n for the OID 2.5.29.n (n < 128), else -1. */
+static int
+id_ce(const struct der *oid)
+{
+	if (oid->len == 3 && oid->p[0] == 0x55 && oid->p[1] == 0x1d &&
+	    oid->p[2] < 0x80)
+		return oid->p[2];
+	return -1;
+}
+
+/* A non-negative INTEGER of at most 20 octets, alone in an extnValue. */
+static int
+ext_uint(const struct der *value)
+{
+	struct derseq s = der_in(value);
+	struct der e;
+
+	if (der_want(&s, TAG_INTEGER, &e) != 0 || s.left != 0 || e.len == 0 ||
+	    (e.p[0] & 0x80) != 0)
+		return -1;
+	if (e.len > 1 && e.p[0] == 0 && (e.p[1] & 0x80) == 0)
+		return -1;		/* not minimal */
+	return e.len - (e.p[0] == 0) <= 20 ? 0 : -1;
+}
+
+/* Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue } */
+struct ext {
+	int		 ce;		/* id_ce() of extnID */
+	int		 critical;
+	struct der	 value;		/* the content of the OCTET STRING */
+};
+
+static int
+ext_read(struct derseq *list, struct ext *x)
+{
+	struct der e, oid, b;
+	struct derseq s;
+
+	if (der_want(list, TAG_SEQUENCE, &e) != 0)
+		return -1;
+	s = der_in(&e);
+	if (der_want(&s, TAG_OID, &oid) != 0 || der_get(&s, &b) != 0)
+		return -1;
+	x->ce = id_ce(&oid);
+	x->critical = 0;
+	if (b.tag == TAG_BOOLEAN) {
+		if (b.len != 1)
+			return -1;
+		x->critical = b.p[0] != 0;
+		if (der_get(&s, &b) != 0)
+			return -1;
+	}
+	if (b.tag != TAG_OCTETS || s.left != 0)
+		return -1;
+	x->value = b;
+	return 0;
+}
+
+/*
+ * IssuingDistributionPoint ::= SEQUENCE { distributionPoint [0],
+ * onlyContainsUserCerts [1] BOOLEAN, onlyContainsCACerts [2] BOOLEAN,
+ * onlySomeReasons [3] ReasonFlags, indirectCRL [4] BOOLEAN,
+ * onlyContainsAttributeCerts [5] BOOLEAN }, each optional, in order.
+ */
+static int
+idp_read(const struct der *value, unsigned *scope)
+{
+	static const unsigned flag[6] = { MTLS_CRL_SCOPE_PARTITION,
+	    MTLS_CRL_SCOPE_USERS, MTLS_CRL_SCOPE_CAS, MTLS_CRL_SCOPE_REASONS,
+	    MTLS_CRL_SCOPE_INDIRECT, MTLS_CRL_SCOPE_ATTRS };
+	struct derseq s = der_in(value);
+	struct der seq, e;
+	int n, last = -1;
+
+	if (der_want(&s, TAG_SEQUENCE, &seq) != 0 || s.left != 0)
+		return -1;
+	s = der_in(&seq);
+	while (s.left > 0) {
+		if (der_get(&s, &e) != 0 || (e.tag & 0xc0) != 0x80)
+			return -1;
+		n = e.tag & 0x1f;
+		if (n > 5 || n <= last)
+			return -1;
+		last = n;
+		/* [0] is a CHOICE, so constructed; the others are not. */
+		if (((e.tag & 0x20) != 0) != (n == 0))
+			return -1;
+		if (n == 0 || n == 3) {
+			if (e.len == 0)
+				return -1;
+			*scope |= flag[n];
+		} else if (e.len != 1)
+			return -1;
+		else if (e.p[0] != 0)
+			*scope |= flag[n];
+	}
+	return 0;
+}
+
+/* The crlExtensions, [0] EXPLICIT SEQUENCE OF Extension. */
+static int
+scan_crl_exts(const struct der *tagged, unsigned *scope, const char **why)
+{
+	struct derseq s = der_in(tagged);
+	struct der list;
+	struct ext x;
+	unsigned seen = 0;
+
+	if (der_want(&s, TAG_SEQUENCE, &list) != 0 || s.left != 0)
+		goto malformed;
+	s = der_in(&list);
+	while (s.left > 0) {
+		if (ext_read(&s, &x) != 0)
+			goto malformed;
+		switch (x.ce) {
+		case CE_CRL_NUMBER:
+		case CE_DELTA_CRL:
+		case CE_IDP:
+			if ((seen & (1u << x.ce)) != 0) {
+				*why = "an extension appears twice";
+				return MTLS_E_CRL_MALFORMED;
+			}
+			seen |= 1u << x.ce;
+			break;
+		case CE_AKI:
+		case CE_ISSUER_ALT_NAME:
+			continue;
+		default:
+			if (!x.critical)
+				continue;
+			*why = "it has a critical extension that mtls does not "
+			    "know";
+			return MTLS_E_CRL_CRITICAL_EXT;
+		}
+		if (x.ce == CE_CRL_NUMBER && x.critical) {
+			*why = "its cRLNumber is marked critical";
+			return MTLS_E_CRL_NUMBER;
+		}
+		if (x.ce == CE_CRL_NUMBER && ext_uint(&x.value) != 0) {
+			*why = "its cRLNumber is not an integer of at most 20 "
+			    "octets";
+			return MTLS_E_CRL_NUMBER;
+		}
+		if (x.ce == CE_DELTA_CRL) {
+			if (ext_uint(&x.value) != 0)
+				goto malformed;
+			*scope |= MTLS_CRL_SCOPE_DELTA;
+		}
+		if (x.ce == CE_IDP && idp_read(&x.value, scope) != 0) {
+			*why = "its issuingDistributionPoint cannot be parsed";
+			return MTLS_E_CRL_MALFORMED;
+		}
+	}
+	if ((seen & (1u << CE_CRL_NUMBER)) == 0) {
+		*why = "it has no cRLNumber";
+		return MTLS_E_CRL_NUMBER;
+	}
+	return 0;
+ malformed:
+	*why = "its extensions cannot be parsed";
+	return MTLS_E_CRL_MALFORMED;
+}
+
+/*
+ * revokedCertificates: SEQUENCE OF SEQUENCE { userCertificate INTEGER,
+ * revocationDate Time, crlEntryExtensions Extensions OPTIONAL }.  Only
+ * reasonCode and invalidityDate are understood; they change nothing here
+ * (a listed serial is refused whatever the reason).
+ */
+static int
+scan_entries(const struct der *list, const char **why)
+{
+	struct derseq s = der_in(list), es, xs;
+	struct der entry, e;
+	struct ext x;
+
+	while (s.left > 0) {
+		if (der_want(&s, TAG_SEQUENCE, &entry) != 0)
+			goto malformed;
+		es = der_in(&entry);
+		if (der_want(&es, TAG_INTEGER, &e) != 0 ||
+		    der_get(&es, &e) != 0 || !is_time(&e))
+			goto malformed;
+		if (es.left == 0)
+			continue;
+		if (der_want(&es, TAG_SEQUENCE, &e) != 0 || es.left != 0)
+			goto malformed;
+		xs = der_in(&e);
+		while (xs.left > 0) {
+			if (ext_read(&xs, &x) != 0)
+				goto malformed;
+			if (x.critical && x.ce != CE_REASON_CODE &&
+			    x.ce != CE_INVALIDITY_DATE) {
+				*why = "an entry has a critical extension that "
+				    "mtls does not know";
+				return MTLS_E_CRL_CRITICAL_EXT;
+			}
+		}
+	}
+	return 0;
+ malformed:
+	*why = "its list of revoked certificates cannot be parsed";
+	return MTLS_E_CRL_MALFORMED;
+}
+
+int
+mtls_vfy_crl_scan(const unsigned char *der, size_t len, unsigned *scope,
+    const char **why)
+{
+	struct derseq s = { der, len }, t;
+	struct der e, entries = { 0, NULL, 0 };
+	int r, have;
+
+	*scope = 0;
+	*why = "it cannot be parsed";
+	/* CertificateList ::= SEQUENCE { tbsCertList, ... } */
+	if (der_want(&s, TAG_SEQUENCE, &e) != 0 || s.left != 0)
+		return MTLS_E_CRL_MALFORMED;
+	s = der_in(&e);
+	if (der_want(&s, TAG_SEQUENCE, &e) != 0)
+		return MTLS_E_CRL_MALFORMED;
+	/* version, signature, issuer, thisUpdate, then the optional ones */
+	t = der_in(&e);
+	if (der_get(&t, &e) != 0 ||
+	    (e.tag == TAG_INTEGER && der_get(&t, &e) != 0) ||
+	    e.tag != TAG_SEQUENCE || der_want(&t, TAG_SEQUENCE, &e) != 0 ||
+	    der_get(&t, &e) != 0 || !is_time(&e))
+		return MTLS_E_CRL_MALFORMED;
+	have = t.left > 0;
+	if (have && der_get(&t, &e) != 0)
+		return MTLS_E_CRL_MALFORMED;
+	if (have && is_time(&e) && (have = t.left > 0) &&
+	    der_get(&t, &e) != 0)
+		return MTLS_E_CRL_MALFORMED;
+	if (have && e.tag == TAG_SEQUENCE) {
+		entries = e;
+		if ((have = t.left > 0) && der_get(&t, &e) != 0)
+			return MTLS_E_CRL_MALFORMED;
+	}
+	if (!have || e.tag != TAG_EXPLICIT0) {
+		*why = have ? "it cannot be parsed" : "it has no cRLNumber";
+		return have ? MTLS_E_CRL_MALFORMED : MTLS_E_CRL_NUMBER;
+	}
+	if (t.left != 0)
+		return MTLS_E_CRL_MALFORMED;
+	if ((r = scan_crl_exts(&e, scope, why)) != 0)
+		return r;
+	if (entries.p != NULL && (r = scan_entries(&entries, why)) != 0)
+		return r;
+	*why = NULL;
+	return 0;
 }
 
 /* --- loading ------------------------------------------------------------ */
@@ -186,13 +536,17 @@ crl_new(struct mtls_verifier *v, const char *path)
 	return c;
 }
 
-/* Add one parsed CRL (or a placeholder for a file that failed). */
+/*
+ * Add one CRL, parsed by GnuTLS from der (or a placeholder saying why a
+ * file cannot be used, when crl is NULL).
+ */
 static int
 crl_add(struct mtls_verifier *v, const char *path, gnutls_x509_crl_t crl,
-    int status, const char *why)
+    const gnutls_datum_t *der, int status, const char *why)
 {
+	const char *scan_why = NULL;
 	struct crl *c;
-	int r;
+	int r, scan;
 
 	if ((c = crl_new(v, path)) == NULL)
 		return MTLS_E_NOMEM;
@@ -210,8 +564,73 @@ crl_add(struct mtls_verifier *v, const char *path, gnutls_x509_crl_t crl,
 		c->why = strdup("its revoked-certificate list cannot be read");
 		return 0;
 	}
+	scan = mtls_vfy_crl_scan(der->data, der->size, &c->scope, &scan_why);
 	crl_find_issuer(v, crl, c);
+	/* What a CRL says counts once its signature is known to be good. */
+	if (c->status == 0 && scan != 0) {
+		c->status = scan;
+		c->why = mtls_strdup(scan_why);
+	}
 	return 0;
+}
+
+/* Parse the DER CRL der and add it; why: what to say when it fails. */
+static int
+crl_add_der(struct mtls_verifier *v, const char *path,
+    const gnutls_datum_t *der, const char *why)
+{
+	gnutls_x509_crl_t crl = NULL;
+	int r;
+
+	if (gnutls_x509_crl_init(&crl) < 0)
+		return MTLS_E_NOMEM;
+	if (gnutls_x509_crl_import(crl, der, GNUTLS_X509_FMT_DER) < 0)
+		r = crl_add(v, path, NULL, NULL, MTLS_E_CRL_MALFORMED, why);
+	else
+		r = crl_add(v, path, crl, der, 0, NULL);
+	gnutls_x509_crl_deinit(crl);
+	return r;
+}
+
+#define PEM_CRL		"-----BEGIN X509 CRL"
+
+/*
+ * Add every CRL of buf (NUL-terminated): each PEM block, or the whole as
+ * one DER CRL.  Each is decoded here and handed to GnuTLS as DER, so that
+ * the bytes walked for extensions are the bytes GnuTLS parsed.
+ */
+static int
+crl_add_all(struct mtls_verifier *v, const char *path, const char *buf,
+    size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	gnutls_datum_t d, der;
+	size_t n = 0;
+	int r = 0;
+
+	if (strstr(buf, "-----BEGIN") == NULL) {
+		d.data = (unsigned char *)buf;
+		d.size = (unsigned)len;
+		return crl_add_der(v, path, &d, "it holds no CRL that can be "
+		    "parsed");
+	}
+	while (r == 0 && (p = memmem(p, (size_t)(end - p), PEM_CRL,
+	    sizeof(PEM_CRL) - 1)) != NULL) {
+		d.data = (unsigned char *)p;
+		d.size = (unsigned)(end - p);
+		if (gnutls_pem_base64_decode2("X509 CRL", &d, &der) < 0)
+			return crl_add(v, path, NULL, NULL,
+			    MTLS_E_CRL_MALFORMED, "a PEM block in it cannot "
+			    "be decoded");
+		r = crl_add_der(v, path, &der, "a CRL in it cannot be parsed");
+		gnutls_free(der.data);
+		p += sizeof(PEM_CRL) - 1;
+		n++;
+	}
+	if (r == 0 && n == 0)
+		r = crl_add(v, path, NULL, NULL, MTLS_E_CRL_MALFORMED,
+		    "it holds no CRL that can be parsed");
+	return r;
 }
 
 /* Nonzero when a configured trust anchor or intermediate has the CA id. */
@@ -270,6 +689,7 @@ crl_from_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 			return MTLS_E_NOMEM;
 		}
 		memcpy(c->ca, s->issuer, sizeof(c->ca));
+		c->scope = s->scope;
 		c->this_update = (time_t)s->this_update;
 		c->next_update = (time_t)s->next_update;
 		c->n_serials = s->n;
@@ -307,6 +727,7 @@ crl_write_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 		if (c->status != 0)
 			return;
 		memcpy(sects[i].issuer, c->ca, sizeof(sects[i].issuer));
+		sects[i].scope = c->scope;
 		sects[i].this_update = (int64_t)c->this_update;
 		sects[i].next_update = (int64_t)c->next_update;
 		sects[i].serials = c->serials;
@@ -328,13 +749,10 @@ int
 mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
     struct mtls_err *err)
 {
-	gnutls_x509_crl_t *crls = NULL;
 	struct crlfile *nf, *f;
 	char ipath[PATH_MAX];
-	unsigned n = 0, i;
 	char *buf = NULL;
 	size_t len = 0, first;
-	gnutls_datum_t d;
 	struct stat st;
 	int r, fd = -1, cached;
 
@@ -373,29 +791,11 @@ mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
 	if (r != 0)
 		goto out;
 	first = v->n_crls;
-	d.data = (unsigned char *)buf;
-	d.size = (unsigned)len;
-	r = gnutls_x509_crl_list_import2(&crls, &n, &d,
-	    strstr(buf, "-----BEGIN") != NULL ? GNUTLS_X509_FMT_PEM :
-	    GNUTLS_X509_FMT_DER, 0);
-	if (r < 0 || n == 0) {
-		crls = NULL;
-		n = 0;
-		r = crl_add(v, path, NULL, MTLS_E_CRL_MALFORMED,
-		    "it holds no CRL that can be parsed");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if ((r = crl_add(v, path, crls[i], 0, NULL)) != 0)
-			break;
-	if (r == 0 && cached)
+	if ((r = crl_add_all(v, path, buf, len)) == 0 && cached)
 		crl_write_index(v, f, ipath, &st, buf, len, first);
  out:
 	if (r == MTLS_E_NOMEM)
 		mtls_err_set(err, r, NULL);
-	for (i = 0; i < n; i++)
-		gnutls_x509_crl_deinit(crls[i]);
-	gnutls_free(crls);
 	free(buf);
 	return r;
 }
@@ -471,13 +871,52 @@ mtls_vfy_crl_fresh(const struct mtls_verifier *v, const struct crl *c,
 	return 0;
 }
 
+/*
+ * Nonzero when c vouches for the certificates of its issuer that it does
+ * not list, CA certificates (ca) or end-entity ones: only a complete CRL
+ * does, or one limited to end-entity certificates for those.
+ */
+static int
+crl_covers(const struct crl *c, int ca)
+{
+	return c->scope == 0 || (c->scope == MTLS_CRL_SCOPE_USERS && !ca);
+}
+
+/* The limits of a CRL's scope, for a message. */
+static void
+scope_text(unsigned scope, char *buf, size_t size)
+{
+	static const struct {
+		unsigned	 flag;
+		const char	*name;
+	} names[] = {
+		{ MTLS_CRL_SCOPE_DELTA, "a delta CRL" },
+		{ MTLS_CRL_SCOPE_PARTITION, "a distributionPoint (one "
+		    "partition)" },
+		{ MTLS_CRL_SCOPE_USERS, "onlyContainsUserCerts" },
+		{ MTLS_CRL_SCOPE_CAS, "onlyContainsCACerts" },
+		{ MTLS_CRL_SCOPE_ATTRS, "onlyContainsAttributeCerts" },
+		{ MTLS_CRL_SCOPE_REASONS, "onlySomeReasons" },
+		{ MTLS_CRL_SCOPE_INDIRECT, "indirectCRL" },
+	};
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((scope & names[i].flag) == 0 || n >= size)
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s",
+		    n > 0 ? ", " : "", names[i].name);
+	}
+}
+
 int
 mtls_vfy_check_revocation(const struct mtls_verifier *v,
     gnutls_x509_crt_t *path, size_t len, time_t now, struct mtls_err *err)
 {
 	unsigned char buf[64], ca[32];
 	struct mtls_serial key;
-	size_t i, k, sz, applicable;
+	size_t i, k, sz, covered, limited;
 	int r;
 
 	/* A CRL that cannot be trusted is an error, never skipped. */
@@ -499,15 +938,19 @@ mtls_vfy_check_revocation(const struct mtls_verifier *v,
 			return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED,
 			    path[i + 1], i + 1, "its name or key cannot be "
 			    "read");
-		applicable = 0;
+		covered = limited = 0;
 		for (k = 0; k < v->n_crls; k++) {
 			const struct crl *c = &v->crls[k];
 
 			if (memcmp(c->ca, ca, sizeof(ca)) != 0)
 				continue;
-			applicable++;
-			if ((r = mtls_vfy_crl_fresh(v, c, now, err)) != 0)
+			/* A limited CRL clears nothing, but it may revoke. */
+			if (!crl_covers(c, i > 0))
+				limited++;
+			else if ((r = mtls_vfy_crl_fresh(v, c, now, err)) != 0)
 				return r;
+			else
+				covered++;
 			if (c->idx != NULL)
 				r = mtls_crlidx_lookup(c->idx, c->sect, &key);
 			else
@@ -528,12 +971,14 @@ mtls_vfy_check_revocation(const struct mtls_verifier *v,
 				    path[i], i, extra);
 			}
 		}
-		if (applicable == 0 && v->crl_required) {
-			char s[256], extra[320];
+		if (covered == 0 && v->crl_required) {
+			char s[256], extra[400];
 
 			mtls_vfy_subj(path[i + 1], s, sizeof(s));
 			snprintf(extra, sizeof(extra), "no CRL from %s "
-			    "(crl_required is yes)", s);
+			    "(crl_required is yes)%s", s, limited == 0 ? "" :
+			    "; its CRLs of limited scope do not cover this "
+			    "certificate");
 			return mtls_vfy_reject(err, MTLS_E_CRL_MISSING, path[i],
 			    i, extra);
 		}
@@ -541,3 +986,31 @@ mtls_vfy_check_revocation(const struct mtls_verifier *v,
 	return 0;
 }
 
+size_t
+mtls_vfy_crl_problems(const struct mtls_verifier *v, time_t now,
+    void (*fn)(void *ctx, int code, const char *msg), void *ctx)
+{
+	struct mtls_err e;
+	char scope[160];
+	size_t i, count = 0;
+
+	for (i = 0; i < v->n_crls; i++) {
+		const struct crl *c = &v->crls[i];
+
+		memset(&e, 0, sizeof(e));
+		if (c->status != 0)
+			mtls_err_set(&e, c->status, "%s: %s: %s",
+			    mtls_strerror(c->status), c->path,
+			    c->why != NULL ? c->why : "");
+		else if (!crl_covers(c, 0)) {
+			scope_text(c->scope, scope, sizeof(scope));
+			mtls_err_set(&e, MTLS_E_CRL_SCOPE, "%s: %s: %s (a "
+			    "serial it lists is still refused)",
+			    mtls_strerror(MTLS_E_CRL_SCOPE), c->path, scope);
+		} else if (mtls_vfy_crl_fresh(v, c, now, &e) == 0)
+			continue;
+		fn(ctx, e.code, e.msg);
+		count++;
+	}
+	return count;
+}

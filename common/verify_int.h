@@ -31,6 +31,7 @@ struct crl {
 	int		 status;	/* 0, or why it cannot be used */
 	char		*why;		/* detail for a bad status */
 	unsigned char	 ca[32];	/* its issuer: mtls_vfy_ca_id() */
+	unsigned	 scope;		/* MTLS_CRL_SCOPE_* */
 	time_t		 this_update;
 	time_t		 next_update;	/* -1: absent */
 	struct mtls_serial	*serials;	/* sorted; NULL when idx is set */
@@ -170,11 +171,25 @@ int mtls_vfy_crl_fresh(const struct mtls_verifier *v, const struct crl *c,
 int mtls_vfy_check_revocation(const struct mtls_verifier *v,
     gnutls_x509_crt_t *path, size_t len, time_t now, struct mtls_err *err);
 
+/* Call fn for each CRL that is unusable, of limited scope, or not current. */
+size_t mtls_vfy_crl_problems(const struct mtls_verifier *v, time_t now,
+    void (*fn)(void *ctx, int code, const char *msg), void *ctx);
+
 /*
  * The identity of a CA for revocation: SHA-256 of its subject DN (DER)
  * and of the SHA-256 of its SubjectPublicKeyInfo, the same for every
  * certificate of that name and key.  0, or -1 when either cannot be read.
  */
 int mtls_vfy_ca_id(gnutls_x509_crt_t crt, unsigned char out[32]);
+
+/*
+ * Read the extensions of the DER CRL der (len bytes) and those of its
+ * entries, which GnuTLS does not show: *scope gets its MTLS_CRL_SCOPE_*
+ * limits.  0 when mtls can use the CRL; otherwise MTLS_E_CRL_MALFORMED,
+ * MTLS_E_CRL_CRITICAL_EXT or MTLS_E_CRL_NUMBER, with *why a static
+ * explanation.  Pure, and bounded by len.
+ */
+int mtls_vfy_crl_scan(const unsigned char *der, size_t len, unsigned *scope,
+    const char **why);
 
 #endif /* MTLS_VERIFY_INT_H */

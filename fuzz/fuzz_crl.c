@@ -2,9 +2,12 @@
  * fuzz_crl.c - a CRL file as it may arrive from a distribution point:
  * arbitrary bytes (PEM or DER, one CRL or several) configured as a `crl`
  * beside the test PKI (FIXTURES, default tests/fixtures), loaded by
- * mtls_verifier_new() (parsing, serial extraction, issuer search and
- * signature check) and used for a verification, with and without a CRL
- * index directory (which a CRL that verifies is indexed into).
+ * mtls_verifier_new() (parsing, serial extraction, the walk over its
+ * extensions and its entries', issuer search and signature check) and
+ * used for a verification, with and without a CRL index directory (which
+ * a CRL that verifies is indexed into).  The same bytes also go to the
+ * extension walk directly, as the DER of one CRL: through the verifier it
+ * only sees what GnuTLS could parse.
  */
 #include "config.h"
 
@@ -18,6 +21,7 @@
 #include "crlindex.h"
 #include "fuzz.h"
 #include "verify.h"
+#include "verify_int.h"
 
 #define FX_NOW	((time_t)1767225600)
 
@@ -77,11 +81,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mtls_verifier *v;
 	struct mtls_err err;
+	const char *why;
+	unsigned scope;
 	int fd, k;
 
 	if (size > 256 * 1024)
 		return 0;
 	init();
+	if (mtls_vfy_crl_scan(data, size, &scope, &why) != 0 && why == NULL)
+		__builtin_trap();	/* a refusal always says why */
 	if ((fd = open(crl, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
 		__builtin_trap();
 	if (write(fd, data, size) != (ssize_t)size || close(fd) != 0)

@@ -22,7 +22,7 @@
 #include "fuzz.h"
 
 #define HEAD	192
-#define SECT	80
+#define SECT	88
 #define MAX_IN	(1024 * 1024)
 
 static char path[64];
@@ -66,7 +66,7 @@ write_index(const unsigned char *buf, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t endian = 0x01020304u, version = 2;
+	static const uint32_t endian = 0x01020304u, version = 3;
 	unsigned char *buf, zero[32] = { 0 };
 	struct mtls_crlidx *idx = NULL;
 	const struct mtls_crlidx_sect *s;

@@ -86,6 +86,11 @@ expect_in "$TMP/err" "crl-stale" "real clock uses nextUpdate"
 expect_exit 1 "revoked, reissued issuer" -- $MTLS verify $V \
     "$F/leaf-revoked-reissue.pem"
 expect_in "$TMP/err" "rejected (revoked)" "reissued issuer: revoked"
+expect_exit 1 "unknown critical CRL extension" -- $MTLS verify \
+    --ca "$F/root.pem" --untrusted "$F/inter.pem" --crl "$F/root.crl" \
+    --crl "$F/inter-bad-critext.crl" --at $T "$F/leaf-good.pem"
+expect_in "$TMP/err" "rejected (crl-unknown-critical-extension)" \
+    "critical CRL extension reason"
 
 # Purposes.
 expect_exit 0 "server purpose" -- $MTLS verify $V --purpose server \
@@ -352,6 +357,19 @@ expect_in "$TMP/out" "crl-bad-signature" "config check names forged CRL"
 expect_exit 1 "revoked, reissued issuer, crl_required no" -- $MTLS verify \
     --config "$TMP/optional.conf" --at $T "$F/leaf-revoked-reissue.pem"
 expect_in "$TMP/err" "rejected (revoked)" "crl_required no: revoked"
+for crl in inter-cas inter-delta inter-bad-nonumber; do
+	sed "s#$F/inter.crl#$F/$crl.crl#" "$TMP/mtls.conf" >"$TMP/$crl.conf"
+	expect_exit 1 "config check $crl" -- $MTLS config check \
+	    --config "$TMP/$crl.conf" --at $T
+done
+expect_in "$TMP/out" "problem (crl-number)" "config check names no cRLNumber"
+expect_exit 1 "config check partial" -- $MTLS config check \
+    --config "$TMP/inter-cas.conf" --at $T
+expect_in "$TMP/out" "problem (crl-partial-scope)" "partial CRL named"
+expect_in "$TMP/out" "onlyContainsCACerts" "partial CRL says how"
+expect_exit 1 "config check delta" -- $MTLS config check \
+    --config "$TMP/inter-delta.conf" --at $T
+expect_in "$TMP/out" "a delta CRL" "delta CRL named"
 # Host certificate and key, and the SSH host keys logins are bound to
 # (made with ssh-keygen; without it, one ready-made key).
 mkdir "$TMP/ssh"

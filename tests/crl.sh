@@ -80,6 +80,43 @@ expect_exit 1 "forged verify" -- $MTLS verify --config "$D/mtls.conf" \
 expect_in "$TMP/err" "crl-bad-signature" "forged refuses logins"
 cp "$FIXTURES/inter.crl" "$D/inter.crl"
 
+# A CRL with an unknown critical extension, or without a cRLNumber, is
+# never indexed and refuses every login; one of limited scope is indexed
+# (a serial it lists is still refused) but clears nobody.
+for bad in inter-bad-critext:crl-unknown-critical-extension \
+    inter-bad-entry-critext:crl-unknown-critical-extension \
+    inter-bad-nonumber:crl-number inter-bad-critnumber:crl-number; do
+	cp "$FIXTURES/${bad%%:*}.crl" "$D/inter.crl.new"
+	mv "$D/inter.crl.new" "$D/inter.crl"
+	expect_exit 1 "${bad%%:*}" -- $MTLS crl update \
+	    --config "$D/mtls.conf" --at $AT
+	expect_in "$TMP/out" "inter.crl: 1 CRL, " "${bad%%:*} listed"
+	expect_in "$TMP/out" "not indexed" "${bad%%:*} not indexed"
+	expect_in "$TMP/out" "problem (${bad#*:})" "${bad%%:*} reported"
+	expect_exit 1 "${bad%%:*} verify" -- $MTLS verify \
+	    --config "$D/mtls.conf" --at $AT "$FIXTURES/leaf-good.pem"
+	expect_in "$TMP/err" "rejected (${bad#*:})" "${bad%%:*} refuses logins"
+done
+cp "$FIXTURES/inter-cas-revoked.crl" "$D/inter.crl.new"
+mv "$D/inter.crl.new" "$D/inter.crl"
+expect_exit 1 "partial" -- $MTLS crl update --config "$D/mtls.conf" --at $AT
+expect_in "$TMP/out" "inter.crl: 1 CRL, 1 revoked serial: index written" \
+    "partial indexed"
+expect_in "$TMP/out" "problem (crl-partial-scope)" "partial reported"
+expect_in "$TMP/out" "onlyContainsCACerts" "partial says how"
+expect_exit 1 "partial again" -- $MTLS crl update --config "$D/mtls.conf" \
+    --at $AT
+expect_in "$TMP/out" "inter.crl: 1 CRL, 1 revoked serial: index current" \
+    "partial index kept"
+expect_in "$TMP/out" "problem (crl-partial-scope)" "partial from the index"
+expect_exit 1 "partial clears nobody" -- $MTLS verify --config "$D/mtls.conf" \
+    --at $AT "$FIXTURES/leaf-good.pem"
+expect_in "$TMP/err" "rejected (crl-missing)" "partial: crl-missing"
+expect_exit 1 "partial still revokes" -- $MTLS verify \
+    --config "$D/mtls.conf" --at $AT "$FIXTURES/leaf-revoked.pem"
+expect_in "$TMP/err" "rejected (revoked)" "partial: revoked"
+cp "$FIXTURES/inter.crl" "$D/inter.crl"
+
 # The index is bound to the intermediate's name and key: a client that
 # presents another certificate of it is refused as revoked.
 expect_exit 0 "reindexed" -- $MTLS crl update --config "$D/mtls.conf" \

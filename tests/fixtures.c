@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -437,6 +438,52 @@ static const struct crlspec crls[] = {
 };
 
 #define NCRLS	(sizeof(crls) / sizeof(crls[0]))
+
+/*
+ * CRLs with extensions GnuTLS cannot write, in the CRL or in its entry:
+ * made as DER by hand (make_raw_crl), each the conforming CRL (AKI and a
+ * non-critical cRLNumber) except for its flags.
+ */
+#define RC_NO_NUMBER	0x0001	/* no cRLNumber */
+#define RC_CRIT_NUMBER	0x0002	/* a critical cRLNumber */
+#define RC_CRIT_EXT	0x0004	/* an unknown critical extension */
+#define RC_OTHER_EXT	0x0008	/* an unknown non-critical extension */
+#define RC_ENTRY_CRIT	0x0010	/* the entry: unknown critical extension */
+#define RC_ENTRY_REASON	0x0020	/* the entry: a reasonCode */
+#define RC_DELTA	0x0040	/* deltaCRLIndicator */
+#define RC_IDP_USERS	0x0080	/* issuingDistributionPoint with ... */
+#define RC_IDP_CAS	0x0100	/*   onlyContainsCACerts */
+#define RC_IDP_ATTRS	0x0200	/*   onlyContainsAttributeCerts */
+#define RC_IDP_REASONS	0x0400	/*   onlySomeReasons */
+#define RC_IDP_DP	0x0800	/*   a distributionPoint name */
+#define RC_IDP_INDIRECT	0x1000	/*   indirectCRL */
+
+struct rawcrlspec {
+	const char	*name;		/* file name without ".crl" */
+	const char	*issuer;	/* an ECDSA CA */
+	const char	*revoked;	/* a leaf listed as revoked, or NULL */
+	unsigned int	 flags;
+};
+
+static const struct rawcrlspec rawcrls[] = {
+	{ "inter-raw", "inter", "leaf-revoked",
+	    RC_OTHER_EXT | RC_ENTRY_REASON },
+	{ "inter-bad-nonumber", "inter", NULL, RC_NO_NUMBER },
+	{ "inter-bad-critnumber", "inter", NULL, RC_CRIT_NUMBER },
+	{ "inter-bad-critext", "inter", NULL, RC_CRIT_EXT },
+	{ "inter-bad-entry-critext", "inter", "leaf-bob", RC_ENTRY_CRIT },
+	{ "inter-delta", "inter", NULL, RC_DELTA },
+	{ "inter-users", "inter", NULL, RC_IDP_USERS },
+	{ "root-users", "root", NULL, RC_IDP_USERS },
+	{ "inter-cas", "inter", NULL, RC_IDP_CAS },
+	{ "inter-cas-revoked", "inter", "leaf-revoked", RC_IDP_CAS },
+	{ "inter-attrs", "inter", NULL, RC_IDP_ATTRS },
+	{ "inter-reasons", "inter", NULL, RC_IDP_REASONS },
+	{ "inter-dp", "inter", NULL, RC_IDP_DP },
+	{ "inter-indirect", "inter", NULL, RC_IDP_INDIRECT },
+};
+
+#define NRAWCRLS	(sizeof(rawcrls) / sizeof(rawcrls[0]))
 
 static const char *const deep_chain[] = { "inter-a", "inter-b", "inter-c" };
 static const char *const pl0_chain[] = { "sub-pl0", "inter-pl0" };
@@ -1329,6 +1376,277 @@ out:
 	return r;
 }
 
+/* --- CRLs as DER written by hand ---------------------------------------- */
+
+struct dbuf {
+	unsigned char	*p;
+	size_t		 len, cap;
+	int		 failed;	/* out of memory: check once at the end */
+};
+
+static void
+dput(struct dbuf *b, const void *data, size_t len)
+{
+	unsigned char *np;
+	size_t cap;
+
+	if (b->failed || len == 0)
+		return;
+	if (b->len + len > b->cap) {
+		cap = (b->len + len) * 2 + 256;
+		if ((np = realloc(b->p, cap)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+/* Append tag, a definite length and the content. */
+static void
+dtlv(struct dbuf *b, unsigned char tag, const void *data, size_t len)
+{
+	unsigned char h[6];
+	size_t n = 0;
+
+	h[n++] = tag;
+	if (len < 0x80)
+		h[n++] = (unsigned char)len;
+	else if (len < 0x100) {
+		h[n++] = 0x81;
+		h[n++] = (unsigned char)len;
+	} else {
+		h[n++] = 0x82;
+		h[n++] = (unsigned char)(len >> 8);
+		h[n++] = (unsigned char)len;
+	}
+	dput(b, h, n);
+	dput(b, data, len);
+}
+
+/* Append the content of b wrapped in tag, and empty b. */
+static void
+dwrap(struct dbuf *to, unsigned char tag, struct dbuf *b)
+{
+	if (b->failed)
+		to->failed = 1;
+	dtlv(to, tag, b->p, b->len);
+	b->len = 0;
+}
+
+static void
+dtime(struct dbuf *b, time_t t)
+{
+	struct tm tm;
+	char s[64];
+
+	gmtime_r(&t, &tm);
+	snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	dtlv(b, 0x17, s, 13);
+}
+
+/* Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue } */
+static void
+dext(struct dbuf *b, const unsigned char *oid, size_t oid_len, int critical,
+    const unsigned char *value, size_t value_len)
+{
+	static const unsigned char yes[] = { 0x01, 0x01, 0xff };
+	struct dbuf e = { NULL, 0, 0, 0 };
+
+	dtlv(&e, 0x06, oid, oid_len);
+	if (critical)
+		dput(&e, yes, sizeof(yes));
+	dtlv(&e, 0x04, value, value_len);
+	dwrap(b, 0x30, &e);
+	free(e.p);
+}
+
+/* The extensions of one raw CRL, as a SEQUENCE OF Extension. */
+static void
+raw_crl_exts(struct dbuf *b, const struct rawcrlspec *c,
+    const struct made *issuer, unsigned int number)
+{
+	static const unsigned char oid_aki[] = { 0x55, 0x1d, 0x23 };
+	static const unsigned char oid_number[] = { 0x55, 0x1d, 0x14 };
+	static const unsigned char oid_delta[] = { 0x55, 0x1d, 0x1b };
+	static const unsigned char oid_idp[] = { 0x55, 0x1d, 0x1c };
+	static const unsigned char oid_unknown[] = { 0x2b, 0x06, 0x01, 0x04,
+	    0x01, 0x83, 0xb2, 0x03, 0x01 };	/* OID_UNKNOWN */
+	static const unsigned char url[] = "http://crl.example.com/part1.crl";
+	static const unsigned char yes[] = { 0xff };
+	static const unsigned char some_reasons[] = { 0x06, 0x40 };
+	unsigned char num[3] = { 0x02, 0x01, (unsigned char)(number & 0x7f) };
+	struct dbuf v = { NULL, 0, 0, 0 }, w = { NULL, 0, 0, 0 };
+
+	dtlv(&w, 0x80, issuer->ski, issuer->ski_len);
+	dwrap(&v, 0x30, &w);
+	dext(b, oid_aki, sizeof(oid_aki), 0, v.p, v.len);
+	v.len = 0;
+	if ((c->flags & RC_NO_NUMBER) == 0)
+		dext(b, oid_number, sizeof(oid_number),
+		    (c->flags & RC_CRIT_NUMBER) != 0, num, sizeof(num));
+	if ((c->flags & RC_DELTA) != 0) {
+		num[2] = 1;		/* the base CRL's number */
+		dext(b, oid_delta, sizeof(oid_delta), 1, num, sizeof(num));
+	}
+	if ((c->flags & RC_IDP_DP) != 0) {
+		dtlv(&w, 0x86, url, sizeof(url) - 1);	/* URI */
+		dwrap(&v, 0xa0, &w);			/* fullName */
+		dwrap(&w, 0xa0, &v);			/* distributionPoint */
+		dput(&v, w.p, w.len);
+		w.len = 0;
+	}
+	if ((c->flags & RC_IDP_USERS) != 0)
+		dtlv(&v, 0x81, yes, 1);
+	if ((c->flags & RC_IDP_CAS) != 0)
+		dtlv(&v, 0x82, yes, 1);
+	if ((c->flags & RC_IDP_REASONS) != 0)
+		dtlv(&v, 0x83, some_reasons, sizeof(some_reasons));
+	if ((c->flags & RC_IDP_INDIRECT) != 0)
+		dtlv(&v, 0x84, yes, 1);
+	if ((c->flags & RC_IDP_ATTRS) != 0)
+		dtlv(&v, 0x85, yes, 1);
+	if (v.len > 0) {
+		dwrap(&w, 0x30, &v);
+		dext(b, oid_idp, sizeof(oid_idp), 1, w.p, w.len);
+	}
+	if ((c->flags & (RC_CRIT_EXT | RC_OTHER_EXT)) != 0)
+		dext(b, oid_unknown, sizeof(oid_unknown),
+		    (c->flags & RC_CRIT_EXT) != 0, der_null, sizeof(der_null));
+	if (v.failed || w.failed)
+		b->failed = 1;
+	free(v.p);
+	free(w.p);
+}
+
+/* The revokedCertificates of one raw CRL: its one entry, if any. */
+static int
+raw_crl_entries(struct fx *fx, struct dbuf *b, const struct rawcrlspec *c)
+{
+	static const unsigned char oid_reason[] = { 0x55, 0x1d, 0x15 };
+	static const unsigned char oid_unknown[] = { 0x2b, 0x06, 0x01, 0x04,
+	    0x01, 0x83, 0xb2, 0x03, 0x01 };
+	static const unsigned char superseded[] = { 0x0a, 0x01, 0x04 };
+	struct dbuf e = { NULL, 0, 0, 0 }, x = { NULL, 0, 0, 0 };
+	unsigned char serial[64];
+	size_t serial_len = sizeof(serial);
+	int idx, ret;
+
+	if (c->revoked == NULL)
+		return 0;
+	if ((idx = cert_index(c->revoked)) == -1 ||
+	    (ret = gnutls_x509_crt_get_serial(fx->made[idx].crt, serial,
+	    &serial_len)) < 0) {
+		fprintf(stderr, "fixtures: %s: no certificate %s\n", fx->cur,
+		    c->revoked);
+		return -1;
+	}
+	dtlv(&e, 0x02, serial, serial_len);
+	dtime(&e, FX_REVOKED_AT);
+	if ((c->flags & RC_ENTRY_REASON) != 0)
+		dext(&x, oid_reason, sizeof(oid_reason), 0, superseded,
+		    sizeof(superseded));
+	if ((c->flags & RC_ENTRY_CRIT) != 0)
+		dext(&x, oid_unknown, sizeof(oid_unknown), 1, der_null,
+		    sizeof(der_null));
+	if (x.len > 0)
+		dwrap(&e, 0x30, &x);
+	dwrap(&x, 0x30, &e);
+	dwrap(b, 0x30, &x);
+	if (e.failed || x.failed)
+		b->failed = 1;
+	free(e.p);
+	free(x.p);
+	return 0;
+}
+
+/* Version 2 CRL of rawcrls[], signed with ECDSA and SHA-256. */
+static int
+make_raw_crl(struct fx *fx, const struct rawcrlspec *c, unsigned int number)
+{
+	static const unsigned char v2[] = { 0x02, 0x01, 0x01 };
+	static const unsigned char ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08,
+	    0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+	static const unsigned char no_unused_bits[] = { 0x00 };
+	struct dbuf body = { NULL, 0, 0, 0 }, tmp = { NULL, 0, 0, 0 };
+	struct dbuf tbs = { NULL, 0, 0, 0 }, crl = { NULL, 0, 0, 0 };
+	gnutls_datum_t dn = { NULL, 0 }, sig = { NULL, 0 };
+	gnutls_datum_t pem = { NULL, 0 }, data;
+	const struct made *issuer;
+	char file[256];
+	int idx, ret, r = -1;
+
+	snprintf(file, sizeof(file), "%s.crl", c->name);
+	fx->cur = file;
+	if ((idx = cert_index(c->issuer)) == -1) {
+		fprintf(stderr, "fixtures: %s: no issuer %s\n", file,
+		    c->issuer);
+		goto out;
+	}
+	issuer = &fx->made[idx];
+	if ((ret = gnutls_x509_crt_get_raw_dn(issuer->crt, &dn)) < 0) {
+		fx_fail(fx, "issuer name", ret);
+		goto out;
+	}
+	/* TBSCertList */
+	dput(&body, v2, sizeof(v2));
+	dput(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
+	dput(&body, dn.data, dn.size);
+	dtime(&body, FX_CRL_THIS);
+	dtime(&body, FX_CRL_NEXT);
+	if (raw_crl_entries(fx, &body, c) == -1)
+		goto out;
+	raw_crl_exts(&tmp, c, issuer, number);
+	dwrap(&crl, 0x30, &tmp);
+	dwrap(&body, 0xa0, &crl);	/* [0] EXPLICIT Extensions */
+	dwrap(&tbs, 0x30, &body);
+	if (tbs.failed) {
+		fx_fail(fx, "DER", GNUTLS_E_MEMORY_ERROR);
+		goto out;
+	}
+	data.data = tbs.p;
+	data.size = (unsigned int)tbs.len;
+	if ((ret = gnutls_privkey_sign_data(issuer->key, GNUTLS_DIG_SHA256, 0,
+	    &data, &sig)) < 0) {
+		fx_fail(fx, "sign", ret);
+		goto out;
+	}
+	/* CertificateList */
+	dput(&body, tbs.p, tbs.len);
+	dput(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
+	dput(&tmp, no_unused_bits, sizeof(no_unused_bits));
+	dput(&tmp, sig.data, sig.size);
+	dwrap(&body, 0x03, &tmp);
+	dwrap(&crl, 0x30, &body);
+	if (crl.failed) {
+		fx_fail(fx, "DER", GNUTLS_E_MEMORY_ERROR);
+		goto out;
+	}
+	data.data = crl.p;
+	data.size = (unsigned int)crl.len;
+	if ((ret = gnutls_pem_base64_encode2("X509 CRL", &data, &pem)) < 0) {
+		pem.data = NULL;
+		fx_fail(fx, "PEM", ret);
+		goto out;
+	}
+	if (write_datum(fx, file, &pem, 0644) == -1)
+		goto out;
+	r = 0;
+out:
+	gnutls_free(pem.data);
+	gnutls_free(sig.data);
+	gnutls_free(dn.data);
+	free(body.p);
+	free(tmp.p);
+	free(tbs.p);
+	free(crl.p);
+	return r;
+}
+
 static int
 make_dir(const char *dir)
 {
@@ -1372,6 +1690,9 @@ fixtures_make(const char *dir)
 			goto out;
 	for (i = 0; i < NCRLS; i++)
 		if (make_crl(&fx, &crls[i], (unsigned int)i + 1) == -1)
+			goto out;
+	for (i = 0; i < NRAWCRLS; i++)
+		if (make_raw_crl(&fx, &rawcrls[i], (unsigned int)i + 2) == -1)
 			goto out;
 	if (write_certs(&fx, "deep-chain.pem", deep_chain,
 	    sizeof(deep_chain) / sizeof(deep_chain[0])) == -1 ||

@@ -211,6 +211,50 @@ static const struct row rows[] = {
 	{ "leaf-revoked-cross.pem", { "inter.pem", "inter-a.pem" },
 	    { "root.crl", "deep-a.crl", "inter.crl" }, 0, 0, 1, 0, 0, 0,
 	    MTLS_E_CERT_REVOKED },
+
+	/* CRLs that cannot be used: every verification fails */
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-bad-critext.crl" }, 0,
+	    0, 0, 0, 0, 0, MTLS_E_CRL_CRITICAL_EXT },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter.crl",
+	    "inter-bad-critext.crl" }, 0, 0, 1, 0, 0, 0,
+	    MTLS_E_CRL_CRITICAL_EXT },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-bad-entry-critext.crl" },
+	    0, 0, 0, 0, 0, 0, MTLS_E_CRL_CRITICAL_EXT },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-bad-nonumber.crl" }, 0,
+	    0, 0, 0, 0, 0, MTLS_E_CRL_NUMBER },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-bad-critnumber.crl" }, 0,
+	    0, 0, 0, 0, 0, MTLS_E_CRL_NUMBER },
+
+	/* CRLs of limited scope clear nothing (crl_required counts them out) */
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-delta.crl" }, 0, 0, 0, 0,
+	    0, 0, MTLS_E_CRL_MISSING },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-cas.crl" }, 0, 0, 0, 0,
+	    0, 0, MTLS_E_CRL_MISSING },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-attrs.crl" }, 0, 0, 0, 0,
+	    0, 0, MTLS_E_CRL_MISSING },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-reasons.crl" }, 0, 0, 0,
+	    0, 0, 0, MTLS_E_CRL_MISSING },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-dp.crl" }, 0, 0, 0, 0,
+	    0, 0, MTLS_E_CRL_MISSING },
+	{ "leaf-good.pem", INTER, { "root.crl", "inter-indirect.crl" }, 0, 0, 0,
+	    0, 0, 0, MTLS_E_CRL_MISSING },
+	/* onlyContainsUserCerts: not for the intermediate below the root */
+	{ "leaf-good.pem", INTER, { "root-users.crl", "inter.crl" }, 0, 0, 0, 0,
+	    0, 0, MTLS_E_CRL_MISSING },
+	/* ...but for the leaf, through the reissued intermediate */
+	{ "leaf-good-reissue.pem", INTER, { "root.crl", "inter-users.crl" }, 0,
+	    0, 0, 0, 0, 0, 0 },
+	/* a limited CRL beside a complete one changes nothing */
+	{ "leaf-good-reissue.pem", INTER, { "root.crl", "inter.crl",
+	    "inter-delta.crl" }, 0, 0, 0, 0, 0, 0, 0 },
+	/* a serial a limited CRL lists is still refused */
+	{ "leaf-revoked-reissue.pem", INTER, { "root.crl",
+	    "inter-cas-revoked.crl" }, 0, 0, 1, 0, 0, 0, MTLS_E_CERT_REVOKED },
+	/* unknown non-critical extensions and a reasonCode are fine */
+	{ "leaf-good-reissue.pem", INTER, { "root.crl", "inter-raw.crl" }, 0, 0,
+	    0, 0, 0, 0, 0 },
+	{ "leaf-revoked-reissue.pem", INTER, { "root.crl", "inter-raw.crl" }, 0,
+	    0, 0, 0, 0, 0, MTLS_E_CERT_REVOKED },
 };
 
 /* The crl_cache directory of the verifiers made; NULL: crl_cache none. */
@@ -322,8 +366,9 @@ START_TEST(test_row_indexed)
 		/* Written the first time means read the second time. */
 		ck_assert_int_eq(src2, src[i] == MTLS_CRL_FROM_FILE_INDEXED ?
 		    MTLS_CRL_FROM_INDEX : MTLS_CRL_FROM_FILE);
-		/* a forged CRL is never indexed */
-		if (strstr(path, "forged") != NULL)
+		/* a forged or unusable CRL is never indexed */
+		if (strstr(path, "forged") != NULL ||
+		    strstr(path, "-bad-") != NULL)
 			ck_assert_int_eq(src2, MTLS_CRL_FROM_FILE);
 	}
 	mtls_verifier_free(v);
@@ -1121,6 +1166,227 @@ START_TEST(test_index_ca_identity)
 }
 END_TEST
 
+/* --- the walk over a CRL's extensions and its entries' ------------------ */
+
+/* Extensions (Extension elements, hex) */
+#define NUM		"300a0603551d140403020101"
+#define CRITNUM		"300d0603551d140101ff0403020101"
+#define NUM_NONMIN	"300b0603551d14040402020001"
+#define NUM_NEG		"300a0603551d140403020180"
+#define NUM_21		"301e0603551d14041702150100000000000000000000" \
+			"00000000000000000000"
+#define NUM_20HI	"301e0603551d14041702150080000000000000000000" \
+			"00000000000000000000"
+#define NUM_TRAIL	"300b0603551d14040402010100"
+#define AKI		"301f0603551d2304183016801401010101010101010101" \
+			"01010101010101010101"
+#define AKI_CRIT	"30220603551d230101ff041830168014010101010101" \
+			"0101010101010101010101010101"
+#define UNK_CRIT	"301206092b0601040183b203010101ff04020500"
+#define UNK		"300f06092b0601040183b2030104020500"
+#define FRESHEST_CRIT	"300c0603551d2e0101ff04023000"
+#define IDP_USERS	"300f0603551d1c0101ff040530038101ff"
+#define IDP_USERS_NO	"300f0603551d1c0101ff04053003810100"
+#define IDP_EMPTY	"300c0603551d1c0101ff04023000"
+#define IDP_CAS		"300f0603551d1c0101ff040530038201ff"
+#define IDP_BOTH	"30120603551d1c0101ff040830068101ff8201ff"
+#define IDP_DP		"301b0603551d1c0101ff0411300fa00da00b8609687474" \
+			"703a2f2f782f"
+#define IDP_REASONS	"30100603551d1c0101ff0406300483020640"
+#define IDP_INDIRECT	"300f0603551d1c0101ff040530038401ff"
+#define IDP_ATTRS	"300f0603551d1c0101ff040530038501ff"
+#define IDP_ORDER	"30120603551d1c0101ff040830068201ff8101ff"
+#define IDP_TAG6	"300f0603551d1c0101ff040530038601ff"
+#define IDP_DP_PRIM	"300f0603551d1c0101ff040530038001ff"
+#define IDP_BOOL2	"30100603551d1c0101ff040630048102ffff"
+#define IDP_TRAIL	"30100603551d1c0101ff040630038101ff00"
+#define DELTA		"300d0603551d1b0101ff0403020101"
+#define DELTA_BAD	"300d0603551d1b0101ff0403040101"
+#define EXT_INDEF	"30800603551d6304000000"
+#define EXT_LONG5	"308500000000050603551d63"
+#define EXT_OVER	"30400603551d63"
+#define EXT_HIGHTAG	"3f0100"
+#define EXT_NOVALUE	"30050603551d63"
+#define EXT_BOOLLEN	"300b0603551d630102ffff0400"
+/* Entries (revokedCertificates elements, hex): serial 0102, a date */
+#define E_HEAD		"02020102170d3235313232303030303030305a"
+#define E_PLAIN		"3013" E_HEAD
+#define E_REASON	"3021" E_HEAD "300c300a0603551d1504030a0101"
+#define E_REASON_CRIT	"3024" E_HEAD "300f300d0603551d150101ff04030a0101"
+#define E_UNK_CRIT	"3029" E_HEAD "3014" UNK_CRIT
+#define E_ISSUER_CRIT	"3023" E_HEAD "300e300c0603551d1d0101ff04023000"
+#define E_UNK		"3026" E_HEAD "3011" UNK
+#define E_NOTIME	"300402020102"
+#define E_TRAIL		"3017" E_HEAD "30000500"
+#define E_NOTSEQ	"3113" E_HEAD
+
+struct scanrow {
+	const char	*entries;	/* NULL: no revokedCertificates */
+	const char	*exts;		/* NULL: no crlExtensions */
+	int		 expect;
+	unsigned	 scope;
+};
+
+#define S_USERS		MTLS_CRL_SCOPE_USERS
+#define E_MALFORMED	MTLS_E_CRL_MALFORMED
+#define E_NUMBER	MTLS_E_CRL_NUMBER
+#define E_CRIT		MTLS_E_CRL_CRITICAL_EXT
+
+static const struct scanrow scanrows[] = {
+	{ NULL, NUM, 0, 0 },
+	{ NULL, AKI NUM UNK, 0, 0 },
+	{ NULL, AKI_CRIT NUM, 0, 0 },
+	{ NULL, NUM_20HI, 0, 0 },
+	{ E_PLAIN, NUM, 0, 0 },
+	{ E_PLAIN E_REASON E_REASON_CRIT E_UNK, NUM, 0, 0 },
+	{ "", NUM, 0, 0 },
+	/* cRLNumber */
+	{ NULL, NULL, E_NUMBER, 0 },
+	{ E_PLAIN, NULL, E_NUMBER, 0 },
+	{ NULL, AKI, E_NUMBER, 0 },
+	{ NULL, CRITNUM, E_NUMBER, 0 },
+	{ NULL, NUM_NONMIN, E_NUMBER, 0 },
+	{ NULL, NUM_NEG, E_NUMBER, 0 },
+	{ NULL, NUM_21, E_NUMBER, 0 },
+	{ NULL, NUM_TRAIL, E_NUMBER, 0 },
+	{ NULL, NUM NUM, E_MALFORMED, 0 },
+	/* unknown critical extensions, in the CRL or an entry */
+	{ NULL, NUM UNK_CRIT, E_CRIT, 0 },
+	{ NULL, UNK_CRIT NUM, E_CRIT, 0 },
+	{ NULL, NUM FRESHEST_CRIT, E_CRIT, 0 },
+	{ E_PLAIN E_UNK_CRIT, NUM, E_CRIT, 0 },
+	{ E_ISSUER_CRIT, NUM, E_CRIT, 0 },
+	/* scope */
+	{ NULL, NUM IDP_USERS, 0, S_USERS },
+	{ NULL, NUM IDP_USERS_NO, 0, 0 },
+	{ NULL, NUM IDP_EMPTY, 0, 0 },
+	{ NULL, NUM IDP_CAS, 0, MTLS_CRL_SCOPE_CAS },
+	{ NULL, NUM IDP_BOTH, 0, S_USERS | MTLS_CRL_SCOPE_CAS },
+	{ NULL, NUM IDP_DP, 0, MTLS_CRL_SCOPE_PARTITION },
+	{ NULL, NUM IDP_REASONS, 0, MTLS_CRL_SCOPE_REASONS },
+	{ NULL, NUM IDP_INDIRECT, 0, MTLS_CRL_SCOPE_INDIRECT },
+	{ NULL, NUM IDP_ATTRS, 0, MTLS_CRL_SCOPE_ATTRS },
+	{ NULL, NUM DELTA, 0, MTLS_CRL_SCOPE_DELTA },
+	{ NULL, NUM DELTA IDP_USERS, 0, S_USERS | MTLS_CRL_SCOPE_DELTA },
+	{ NULL, NUM IDP_USERS IDP_USERS, E_MALFORMED, 0 },
+	{ NULL, NUM IDP_ORDER, E_MALFORMED, 0 },
+	{ NULL, NUM IDP_TAG6, E_MALFORMED, 0 },
+	{ NULL, NUM IDP_DP_PRIM, E_MALFORMED, 0 },
+	{ NULL, NUM IDP_BOOL2, E_MALFORMED, 0 },
+	{ NULL, NUM IDP_TRAIL, E_MALFORMED, 0 },
+	{ NULL, NUM DELTA_BAD, E_MALFORMED, 0 },
+	/* DER that is not */
+	{ NULL, NUM EXT_INDEF, E_MALFORMED, 0 },
+	{ NULL, NUM EXT_LONG5, E_MALFORMED, 0 },
+	{ NULL, NUM EXT_OVER, E_MALFORMED, 0 },
+	{ NULL, NUM EXT_HIGHTAG, E_MALFORMED, 0 },
+	{ NULL, NUM EXT_NOVALUE, E_MALFORMED, 0 },
+	{ NULL, NUM EXT_BOOLLEN, E_MALFORMED, 0 },
+	{ E_NOTIME, NUM, E_MALFORMED, 0 },
+	{ E_TRAIL, NUM, E_MALFORMED, 0 },
+	{ E_NOTSEQ, NUM, E_MALFORMED, 0 },
+	{ E_PLAIN "05", NUM, E_MALFORMED, 0 },
+};
+
+static size_t
+unhex(const char *hex, unsigned char *out, size_t size)
+{
+	unsigned x;
+	size_t n = 0;
+
+	for (; hex[0] != '\0'; hex += 2) {
+		ck_assert_uint_lt(n, size);
+		ck_assert_int_eq(sscanf(hex, "%2x", &x), 1);
+		out[n++] = (unsigned char)x;
+	}
+	return n;
+}
+
+/* Append tag, a length below 64 KiB and the content to out at *n. */
+static void
+put_tlv(unsigned char *out, size_t size, size_t *n, unsigned char tag,
+    const unsigned char *content, size_t len)
+{
+	ck_assert_uint_lt(len, 65536);
+	ck_assert_uint_le(*n + 4 + len, size);
+	out[(*n)++] = tag;
+	if (len >= 0x80) {
+		out[(*n)++] = 0x82;
+		out[(*n)++] = (unsigned char)(len >> 8);
+	}
+	out[(*n)++] = (unsigned char)len;
+	memcpy(out + *n, content, len);
+	*n += len;
+}
+
+/* A CRL whose entries and extensions are those of r; its length. */
+static size_t
+scan_crl(const struct scanrow *r, unsigned char *out, size_t size)
+{
+	static const char head[] = "020101" "300a06082a8648ce3d040302" "3000"
+	    "170d3235313232353030303030305a" "170d3236303132353030303030305a";
+	static const char tail[] = "300a06082a8648ce3d040302" "030100";
+	unsigned char tbs[4096], x[4096], y[4096];
+	size_t nt, nx, ny = 0, n = 0;
+
+	nt = unhex(head, tbs, sizeof(tbs));
+	if (r->entries != NULL) {
+		nx = unhex(r->entries, x, sizeof(x));
+		put_tlv(tbs, sizeof(tbs), &nt, 0x30, x, nx);
+	}
+	if (r->exts != NULL) {
+		nx = unhex(r->exts, x, sizeof(x));
+		put_tlv(y, sizeof(y), &ny, 0x30, x, nx);
+		put_tlv(tbs, sizeof(tbs), &nt, 0xa0, y, ny);
+	}
+	ny = 0;
+	put_tlv(y, sizeof(y), &ny, 0x30, tbs, nt);
+	ny += unhex(tail, y + ny, sizeof(y) - ny);
+	put_tlv(out, size, &n, 0x30, y, ny);
+	return n;
+}
+
+START_TEST(test_crl_scan)
+{
+	const struct scanrow *r = &scanrows[_i];
+	unsigned char der[8192];
+	const char *why = NULL;
+	unsigned scope = 0xffff;
+	size_t n = scan_crl(r, der, sizeof(der));
+	int got;
+
+	got = mtls_vfy_crl_scan(der, n, &scope, &why);
+	ck_assert_msg(got == r->expect, "scan row %d: expected %s, got %s "
+	    "(%s)", _i, mtls_errname(r->expect), mtls_errname(got),
+	    why != NULL ? why : "");
+	if (got == 0)
+		ck_assert_uint_eq(scope, r->scope);
+	else
+		ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+/* Every truncation of a CRL, and one byte too many, is malformed. */
+START_TEST(test_crl_scan_truncated)
+{
+	static const struct scanrow r = { E_PLAIN E_REASON, NUM IDP_DP, 0,
+	    MTLS_CRL_SCOPE_PARTITION };
+	unsigned char der[8192];
+	const char *why;
+	unsigned scope;
+	size_t n = scan_crl(&r, der, sizeof(der)), k;
+
+	ck_assert_int_eq(mtls_vfy_crl_scan(der, n, &scope, &why), 0);
+	ck_assert_uint_eq(scope, MTLS_CRL_SCOPE_PARTITION);
+	for (k = 0; k < n; k++)
+		ck_assert_int_eq(mtls_vfy_crl_scan(der, k, &scope, &why),
+		    MTLS_E_CRL_MALFORMED);
+	der[n] = 0;
+	ck_assert_int_eq(mtls_vfy_crl_scan(der, n + 1, &scope, &why),
+	    MTLS_E_CRL_MALFORMED);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1139,6 +1405,9 @@ suite(void)
 	tcase_add_test(tc, test_index_binding);
 	tcase_add_test(tc, test_index_ca_identity);
 	tcase_add_loop_test(tc, test_index_lookup, 0, 7);
+	tcase_add_loop_test(tc, test_crl_scan, 0,
+	    sizeof(scanrows) / sizeof(scanrows[0]));
+	tcase_add_test(tc, test_crl_scan_truncated);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("name constraints");
 	tcase_add_test(tc, test_nc_dirname);

@@ -44,7 +44,7 @@ source_text(int src)
 	case MTLS_CRL_FROM_FILE_RECENT:
 		return "not indexed: the file changed in the last seconds";
 	default:
-		return "not indexed: its CRLs do not all verify";
+		return "not indexed: not all its CRLs can be used";
 	}
 }
 
