@@ -42,6 +42,7 @@ static const uint32_t sec_elem[MTLS_DB_NSEC] = {
 
 #define HDR_SIZE	(8 + 4 + 4 + 8 + 8 + 4 * 4 + 8 * MTLS_DB_NSEC)
 #define BYTE_ORDER_WORD	0x01020304u
+_Static_assert(HDR_SIZE == MTLS_DB_HDR_SIZE, "the header's size");
 
 static uint32_t
 rd32(const unsigned char *p)
@@ -61,24 +62,65 @@ rd64(const unsigned char *p)
 	return v;
 }
 
+/* One step of the hash, over a word or a byte. */
+#define HASH_STEP(h, w) do {						\
+	(h) = ((h) ^ (w)) * 0x100000001b3ULL;				\
+	(h) ^= (h) >> 32;						\
+} while (0)
+
 uint64_t
-mtls_db_hash64(const unsigned char *p, size_t len)
+mtls_db_hash64_add(uint64_t h, const unsigned char *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL, w;
+	uint64_t w;
 	size_t i;
 
 	/* A word at a time: each step is a bijection of h, so any change of
 	 * a single word changes the result. */
 	for (i = 0; i + 8 <= len; i += 8) {
 		w = rd64(p + i);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 32;
+		HASH_STEP(h, w);
 	}
-	for (; i < len; i++) {
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-		h ^= h >> 32;
+	for (; i < len; i++)
+		HASH_STEP(h, p[i]);
+	return h;
+}
+
+uint64_t
+mtls_db_hash64_blocks(uint64_t h, const unsigned char *p, size_t off,
+    size_t n, size_t block, uint64_t *sums)
+{
+	const unsigned char *q;
+	uint64_t hb, w;
+	size_t b, bn, i, skip;
+
+	for (b = 0; b < n; b += block) {
+		q = p + b;
+		bn = n - b < block ? n - b : block;
+		hb = MTLS_DB_HASH_SEED;
+		/* the file's checksum leaves out the bytes before SUM_FROM */
+		skip = off + b < MTLS_DB_SUM_FROM ? MTLS_DB_SUM_FROM - off - b :
+		    0;
+		for (i = 0; i < skip && i + 8 <= bn; i += 8)
+			HASH_STEP(hb, rd64(q + i));
+		/* two chains in one loop: the processor runs them side by side */
+		for (; i + 8 <= bn; i += 8) {
+			w = rd64(q + i);
+			HASH_STEP(hb, w);
+			HASH_STEP(h, w);
+		}
+		for (; i < bn; i++) {
+			HASH_STEP(hb, q[i]);
+			HASH_STEP(h, q[i]);
+		}
+		sums[(off + b) / block] = hb ^ bn;
 	}
-	return h ^ len;
+	return h;
+}
+
+uint64_t
+mtls_db_hash64(const unsigned char *p, size_t len)
+{
+	return mtls_db_hash64_add(MTLS_DB_HASH_SEED, p, len) ^ len;
 }
 
 /* Hashes for the tables; the builder uses the same. */
@@ -103,10 +145,11 @@ mtls_db_hash_id(uint32_t id)
 	return h ^ (h >> 16);
 }
 
-int
-mtls_db_open(struct mtls_db *db, const void *base, size_t len)
+/* Fill db from the header at p (len bytes in all); 0, or MTLS_E_CORRUPT
+ * and db zeroed.  Touches the header only. */
+static int
+read_header(struct mtls_db *db, const unsigned char *p, size_t len)
 {
-	const unsigned char *p = base;
 	uint64_t end;
 	unsigned i;
 
@@ -143,10 +186,62 @@ mtls_db_open(struct mtls_db *db, const void *base, size_t len)
 		if (c == 0 || (c & (c - 1)) != 0 || c <= need[i])
 			goto bad;
 	}
-	/* every string ends inside the section */
-	if (db->cnt[S_STR] == 0 || p[db->off[S_STR] + db->cnt[S_STR] - 1] != 0)
+	if (db->cnt[S_STR] == 0)
 		goto bad;
-	if (mtls_db_hash64(p + 32, len - 32) != rd64(p + 24))
+	return 0;
+ bad:
+	memset(db, 0, sizeof(*db));
+	return MTLS_E_CORRUPT;
+}
+
+/* need() past its first test: all the blocks, and fetch; 0 or -1. */
+static __attribute__((noinline)) int
+need_blocks(const struct mtls_db *db, size_t at, size_t n)
+{
+	size_t b, last = (at + n - 1) >> db->lazy.shift;
+
+	for (b = at >> db->lazy.shift; b <= last; b++)
+		if (!atomic_load_explicit(&db->lazy.present[b],
+		    memory_order_acquire))
+			return db->lazy.fetch(db->lazy.ctx, at, n) == 0 ? 0 :
+			    -1;
+	return 0;
+}
+
+/*
+ * See that bytes [at, at + n) of a lazy buffer are there; 0 or -1.  The
+ * common cases in line (every access goes through here): a buffer that
+ * is all there, and bytes in one block that is.
+ */
+static inline int
+need(const struct mtls_db *db, size_t at, size_t n)
+{
+	size_t b = at >> db->lazy.shift;
+
+	if (db->lazy.present == NULL)
+		return 0;
+	if (b == (at + n - 1) >> db->lazy.shift &&
+	    atomic_load_explicit(&db->lazy.present[b], memory_order_acquire))
+		return 0;
+	return need_blocks(db, at, n);
+}
+
+int
+mtls_db_open_lazy(struct mtls_db *db, const void *base, size_t len,
+    uint64_t sum, const struct mtls_db_lazy *lazy)
+{
+	const unsigned char *p = base;
+	size_t last;
+
+	if (read_header(db, p, len) != 0 || rd64(p + 24) != sum ||
+	    (lazy != NULL && (lazy->present == NULL || lazy->fetch == NULL ||
+	    lazy->shift < 3 || lazy->shift > 30)))
+		goto bad;
+	if (lazy != NULL)
+		db->lazy = *lazy;
+	/* every string ends inside the section */
+	last = (size_t)db->off[S_STR] + db->cnt[S_STR] - 1;
+	if (need(db, last, 1) != 0 || p[last] != 0)
 		goto bad;
 	db->base = p;
 	db->len = len;
@@ -156,22 +251,85 @@ mtls_db_open(struct mtls_db *db, const void *base, size_t len)
 	return MTLS_E_CORRUPT;
 }
 
+int
+mtls_db_open(struct mtls_db *db, const void *base, size_t len)
+{
+	const unsigned char *p = base;
+
+	/* the header first: garbage is refused without a pass over it */
+	if (read_header(db, p, len) != 0)
+		return MTLS_E_CORRUPT;
+	return mtls_db_open_lazy(db, base, len, mtls_db_hash64(p +
+	    MTLS_DB_SUM_FROM, len - MTLS_DB_SUM_FROM), NULL);
+}
+
+/* A lazy buffer: see that the bytes from at to the next NUL (which the
+ * section's last byte guarantees) are there, a block at a time. */
+static int
+need_to_nul(const struct mtls_db *db, size_t at, size_t send)
+{
+	size_t n;
+
+	for (; at < send; at += n) {
+		n = (((at >> db->lazy.shift) + 1) << db->lazy.shift) - at;
+		if (n > send - at)
+			n = send - at;
+		if (need(db, at, n) != 0)
+			return -1;
+		if (memchr(db->base + at, 0, n) != NULL)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * A lazy buffer: see that the string at byte at is there, and with it
+ * every string that starts in the same block (the last may run on into
+ * the next ones), then mark the block 2 so that str_at() need not look
+ * again; 0 or MTLS_E_CORRUPT.
+ */
+static __attribute__((noinline)) int
+need_str(const struct mtls_db *db, size_t at)
+{
+	size_t b = at >> db->lazy.shift, end = (b + 1) << db->lazy.shift,
+	    send = (size_t)db->off[S_STR] + db->cnt[S_STR];
+
+	if (need_to_nul(db, at, send) != 0 ||
+	    (end < send && db->base[end - 1] != 0 &&
+	    need_to_nul(db, end, send) != 0))
+		return MTLS_E_CORRUPT;
+	atomic_store_explicit(&db->lazy.present[b], 2, memory_order_release);
+	return 0;
+}
+
 /* The string at offset off of STRINGS, or NULL when off is outside. */
-static const char *
+static inline const char *
 str_at(const struct mtls_db *db, uint32_t off)
 {
+	size_t at;
+
 	if (db->base == NULL || off >= db->cnt[S_STR])
 		return NULL;
-	return (const char *)db->base + db->off[S_STR] + off;
+	at = (size_t)db->off[S_STR] + off;
+	if (db->lazy.present != NULL &&
+	    atomic_load_explicit(&db->lazy.present[at >> db->lazy.shift],
+	    memory_order_acquire) != 2 && need_str(db, at) != 0)
+		return NULL;
+	return (const char *)db->base + at;
 }
 
 /* Element i of section s as a pointer, or NULL when outside. */
-static const unsigned char *
+static inline const unsigned char *
 elem(const struct mtls_db *db, int s, uint32_t i)
 {
+	size_t at;
+
 	if (db->base == NULL || i >= db->cnt[s])
 		return NULL;
-	return db->base + db->off[s] + (size_t)i * sec_elem[s];
+	at = db->off[s] + (size_t)i * sec_elem[s];
+	if (need(db, at, sec_elem[s]) != 0)
+		return NULL;
+	return db->base + at;
 }
 
 /* u32 i of the U32 section, through *v; 0 or MTLS_E_CORRUPT. */

@@ -2,19 +2,24 @@
  * db.h - the identity database: one immutable, indexed file of users and
  * groups (see mtls-identity(5) for the sources and the layout).
  *
- * The reader is pure functions over a buffer (normally a read-only
- * mapping).  It uses libc only and allocates nothing, so that the NSS
+ * The reader is pure functions over a buffer (a private copy of the
+ * file, never a shared mapping of it, which a truncation turns into
+ * SIGBUS).  It uses libc only and allocates nothing, so that the NSS
  * module can link it alone.  mtls_db_open() checks the header, every
  * section's bounds and the checksum once; every accessor still checks
  * each offset and index it follows, so a buffer that was not opened
  * (or changed under the reader) gives errors, never a read outside it.
- * All functions are thread-safe: they only read the buffer.
+ * A buffer may also be filled on demand (mtls_db_open_lazy): the reader
+ * then sees that every block it touches is there first.
+ * All functions are thread-safe: they only read the buffer (and of a
+ * lazy one, call fetch and mark blocks in `present`, atomically).
  *
  * The builder (mtls_db_build) turns records into such a buffer.
  */
 #ifndef MTLS_DB_H
 #define MTLS_DB_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -39,6 +44,26 @@ enum mtls_principal_kind {
 };
 
 #define MTLS_DB_NSEC		10	/* sections, see db.c */
+#define MTLS_DB_HDR_SIZE	128	/* bytes of the header */
+#define MTLS_DB_SUM_FROM	32	/* the checksum covers the bytes after */
+
+/*
+ * A buffer filled on demand, a block of 1 << shift bytes at a time.
+ * present[i] is 0 until block i is there; then whoever brought it in
+ * stores 1 (with release order: the reader loads it with acquire, then
+ * reads the block), once.  The reader calls fetch(ctx, off, n) when a
+ * block of [off, off + n) is not there yet; it returns 0 once they all
+ * are, anything else when they cannot be.  The reader itself stores 2
+ * over a 1 once every string that starts in the block ends in blocks
+ * that are there, so that it need not look for the end of each string
+ * again.
+ */
+struct mtls_db_lazy {
+	atomic_uchar	*present;
+	unsigned	 shift;
+	int		(*fetch)(void *ctx, size_t off, size_t n);
+	void		*ctx;
+};
 
 /*
  * A database opened over a buffer the caller keeps alive.  The fields are
@@ -48,6 +73,7 @@ enum mtls_principal_kind {
 struct mtls_db {
 	const unsigned char	*base;
 	size_t			 len;
+	struct mtls_db_lazy	 lazy;		/* present NULL: all there */
 	uint32_t		 n_users;
 	uint32_t		 n_groups;
 	uint32_t		 n_members;
@@ -84,6 +110,20 @@ struct mtls_db_group {
  * and fill db.  Returns 0 or MTLS_E_CORRUPT.  Nothing is allocated.
  */
 int mtls_db_open(struct mtls_db *db, const void *base, size_t len);
+
+/*
+ * The same over a buffer of len bytes of which only the header (the
+ * first MTLS_DB_HDR_SIZE bytes) need be there yet: the reader touches no
+ * other byte before its block is present (see struct mtls_db_lazy), and
+ * answers MTLS_E_CORRUPT when fetch fails.  sum is the checksum of the
+ * file's bytes from MTLS_DB_SUM_FROM on, which the caller computed as it
+ * read them (mtls_db_hash64_add); it must equal the header's.  A fetch
+ * that brings other bytes than those sum covered is the caller's to
+ * refuse.  lazy NULL: every byte is there and was summed.  *lazy is
+ * copied; present and ctx must outlive db.
+ */
+int mtls_db_open_lazy(struct mtls_db *db, const void *base, size_t len,
+    uint64_t sum, const struct mtls_db_lazy *lazy);
 
 /* Point lookups: 0 and *out filled, MTLS_E_NOT_FOUND, or MTLS_E_CORRUPT. */
 int mtls_db_user_by_name(const struct mtls_db *db, const char *name,
@@ -129,6 +169,26 @@ int mtls_principal_kind_parse(const char *s);
 
 /* The checksum the header carries: a 64-bit hash of len bytes. */
 uint64_t mtls_db_hash64(const unsigned char *p, size_t len);
+
+/*
+ * The same a piece at a time: h = mtls_db_hash64_add(h, piece, n) from
+ * h = MTLS_DB_HASH_SEED over consecutive pieces, each a multiple of 8
+ * bytes long but the last, then h ^ (total length) is mtls_db_hash64()
+ * of the whole.
+ */
+#define MTLS_DB_HASH_SEED	0xcbf29ce484222325ULL
+uint64_t mtls_db_hash64_add(uint64_t h, const unsigned char *p, size_t n);
+
+/*
+ * Both at once, in one pass over the n bytes at p, which are the bytes
+ * at offset off of a file: continue the file's checksum h over those
+ * from MTLS_DB_SUM_FROM on (as mtls_db_hash64_add), and store
+ * mtls_db_hash64() of each block of them in sums[off / block], ... .
+ * block is a multiple of 8, and so are off and n but at the file's end;
+ * off is a multiple of block.  Returns the new h.
+ */
+uint64_t mtls_db_hash64_blocks(uint64_t h, const unsigned char *p,
+    size_t off, size_t n, size_t block, uint64_t *sums);
 
 /* ---- building --------------------------------------------------------- */
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "testlib.h"
 
@@ -265,6 +266,326 @@ START_TEST(garbage)
 }
 END_TEST
 
+/* ---- a buffer filled on demand ---------------------------------------- */
+
+/* The checksum in pieces of every 8-aligned length equals the whole. */
+START_TEST(hash_pieces)
+{
+	unsigned char *buf;
+	size_t len, piece, at, n;
+	uint64_t h;
+
+	buf = build(&len);
+	for (piece = 8; piece < len + 8; piece += 8) {
+		h = MTLS_DB_HASH_SEED;
+		for (at = 0; at < len; at += n) {
+			n = len - at < piece ? len - at : piece;
+			h = mtls_db_hash64_add(h, buf + at, n);
+		}
+		ck_assert_uint_eq(h ^ len, mtls_db_hash64(buf, len));
+	}
+	free(buf);
+}
+END_TEST
+
+/*
+ * A lazily filled buffer whose pages stay inaccessible until fetched, so
+ * that the reader touching a byte it did not ask for is a SIGSEGV (an
+ * error of the test), not a quiet read.
+ */
+struct lazy {
+	const unsigned char	*src;
+	unsigned char		*buf;
+	size_t			 len, pg, size;
+	atomic_uchar		*present;
+	struct mtls_db_lazy	 how;
+	int			 fetched;	/* pages brought in */
+	int			 calls;		/* of lazy_fetch */
+	long			 broken;	/* this page cannot be (-1) */
+};
+
+static int
+lazy_fetch(void *ctx, size_t off, size_t n)
+{
+	struct lazy *z = ctx;
+	size_t p, at;
+
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_le(off + n, z->len);
+	z->calls++;
+	for (p = off / z->pg; p <= (off + n - 1) / z->pg; p++) {
+		if (z->present[p])
+			continue;
+		if ((long)p == z->broken)
+			return -1;
+		at = p * z->pg;
+		ck_assert_int_eq(mprotect(z->buf + at, z->pg, PROT_READ |
+		    PROT_WRITE), 0);
+		memcpy(z->buf + at, z->src + at, z->len - at < z->pg ?
+		    z->len - at : z->pg);
+		ck_assert_int_eq(mprotect(z->buf + at, z->pg, PROT_READ), 0);
+		atomic_store(&z->present[p], 1);
+		z->fetched++;
+	}
+	return 0;
+}
+
+/* The header is there; nothing else. */
+static void
+lazy_init(struct lazy *z, const unsigned char *src, size_t len)
+{
+	memset(z, 0, sizeof(*z));
+	z->src = src;
+	z->len = len;
+	z->pg = (size_t)sysconf(_SC_PAGESIZE);
+	z->size = (len + z->pg - 1) / z->pg * z->pg;
+	z->broken = -1;
+	z->buf = mmap(NULL, z->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	ck_assert_ptr_ne(z->buf, MAP_FAILED);
+	ck_assert_ptr_nonnull(z->present = calloc(z->size / z->pg, 1));
+	ck_assert_int_eq(lazy_fetch(z, 0, MTLS_DB_HDR_SIZE), 0);
+	z->fetched = 0;
+	z->calls = 0;
+	z->how.present = z->present;
+	z->how.shift = (unsigned)__builtin_ctzl(z->pg);
+	z->how.fetch = lazy_fetch;
+	z->how.ctx = z;
+}
+
+static void
+lazy_free(struct lazy *z)
+{
+	munmap(z->buf, z->size);
+	free(z->present);
+}
+
+static uint64_t
+sum_of(const unsigned char *p, size_t len)
+{
+	return mtls_db_hash64(p + MTLS_DB_SUM_FROM, len - MTLS_DB_SUM_FROM);
+}
+
+/* n users u0.. in groups g0 (u0..u9) and g1 (every tenth). */
+static unsigned char *
+build_many(uint32_t n, size_t *len)
+{
+	struct mtls_db_user_in *uv = calloc(n, sizeof(*uv));
+	char (*names)[16] = calloc(n, 16), (*homes)[24] = calloc(n, 24);
+	const char **m1 = calloc(n / 10 + 1, sizeof(*m1)), *m0[10];
+	struct mtls_db_group_in g[2] = {
+		{ "g0", 1800000000, m0, 10 }, { "g1", 1800000001, m1, 0 },
+	};
+	unsigned char *buf = NULL;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(names[i], 16, "u%u", i);
+		snprintf(homes[i], 24, "/home/u%u", i);
+		uv[i] = (struct mtls_db_user_in){ names[i], 1900000000 + i,
+		    1800000000, "", homes[i], "/bin/sh", NULL, 0 };
+		if (i < 10)
+			m0[i] = names[i];
+		if (i % 10 == 0)
+			m1[g[1].n_members++] = names[i];
+	}
+	ck_assert_int_eq(mtls_db_build(uv, n, g, 2, &buf, len), 0);
+	free(uv);
+	free(names);
+	free(homes);
+	free(m1);
+	return buf;
+}
+
+/* One pass for the file's checksum and each block's: the same values. */
+START_TEST(hash_blocks)
+{
+	static const size_t blocks[] = { 8, 32, 64, 4096 };
+	unsigned char *buf;
+	uint64_t h, *sums;
+	size_t len, k, at, n, chunk, bl;
+
+	buf = build_many(300, &len);
+	sums = calloc(len / 8 + 1, sizeof(*sums));
+	for (k = 0; k < NROWS(blocks); k++) {
+		bl = blocks[k];
+		/* in chunks of a few blocks, as a reader of the file would */
+		for (chunk = bl; chunk <= 4 * bl; chunk += bl) {
+			h = MTLS_DB_HASH_SEED;
+			memset(sums, 0, (len / 8 + 1) * sizeof(*sums));
+			for (at = 0; at < len; at += n) {
+				n = len - at < chunk ? len - at : chunk;
+				h = mtls_db_hash64_blocks(h, buf + at, at, n, bl,
+				    sums);
+			}
+			ck_assert_uint_eq(h ^ (len - MTLS_DB_SUM_FROM),
+			    sum_of(buf, len));
+			for (at = 0; at < len; at += bl)
+				ck_assert_uint_eq(sums[at / bl],
+				    mtls_db_hash64(buf + at, len - at < bl ?
+				    len - at : bl));
+		}
+	}
+	free(sums);
+	free(buf);
+}
+END_TEST
+
+/* Lookups read the pages they ask for, few of them, and answer right. */
+START_TEST(lazy_lookups)
+{
+	struct lazy z;
+	struct mtls_db db;
+	struct mtls_db_user u;
+	struct mtls_db_group g;
+	const char *v;
+	unsigned char *buf;
+	char name[16], home[24];
+	size_t len;
+	uint32_t i, n, h, gid;
+	int calls;
+
+	buf = build_many(2000, &len);
+	lazy_init(&z, buf, len);
+	ck_assert_uint_ge(z.size / z.pg, 30);
+	ck_assert_int_eq(mtls_db_open_lazy(&db, z.buf, len, sum_of(buf, len),
+	    &z.how), 0);
+	ck_assert_int_le(z.fetched, 1);	/* the last byte of the strings */
+	ck_assert_int_eq(mtls_db_user_by_name(&db, "u1234", &u), 0);
+	ck_assert_uint_eq(u.uid, 1900001234);
+	ck_assert_str_eq(u.home, "/home/u1234");
+	ck_assert_int_le(z.fetched, 1 + 6);
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof(name), "u%u", i);
+		snprintf(home, sizeof(home), "/home/u%u", i);
+		ck_assert_int_eq(mtls_db_user_by_name(&db, name, &u), 0);
+		ck_assert_uint_eq(u.uid, 1900000000 + i);
+		ck_assert_str_eq(u.home, home);
+		ck_assert_int_eq(mtls_db_user_by_uid(&db, 1900000000 + i, &u),
+		    0);
+		ck_assert_str_eq(u.name, name);
+	}
+	/* what is there is not asked for again */
+	calls = z.calls;
+	ck_assert_int_eq(mtls_db_user_by_name(&db, "u1234", &u), 0);
+	ck_assert_int_eq(mtls_db_user_by_uid(&db, 1900000007, &u), 0);
+	ck_assert_int_eq(z.calls, calls);
+	ck_assert_int_eq(mtls_db_user_by_name(&db, "u2000", &u),
+	    MTLS_E_NOT_FOUND);
+	ck_assert_int_eq(mtls_db_group_by_gid(&db, 1800000001, &g), 0);
+	ck_assert_uint_eq(g.n_members, 200);
+	ck_assert_int_eq(mtls_db_group_member(&db, &g, 199, &v), 0);
+	ck_assert_str_eq(v, "u1990");
+	ck_assert_int_eq(mtls_db_memberships(&db, "u0", &n, &h), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(mtls_db_membership_gid(&db, h, 1, &gid), 0);
+	ck_assert_uint_eq(gid, 1800000001);
+	lazy_free(&z);
+	free(buf);
+}
+END_TEST
+
+/* Strings that run over several pages, looked up in an order that
+ * starts in the middle of them: each read whole, nothing more touched. */
+START_TEST(lazy_long_strings)
+{
+	struct mtls_db_user_in uv[200];
+	struct mtls_db_user u;
+	struct mtls_db db;
+	struct lazy z;
+	char names[200][8], *gecos[200];
+	unsigned char *buf = NULL;
+	size_t len, glen;
+	uint32_t i, k;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(names[i], sizeof(names[i]), "u%u", i);
+		glen = (size_t)i * 977 % 12000;
+		ck_assert_ptr_nonnull(gecos[i] = malloc(glen + 1));
+		memset(gecos[i], 'a' + (int)(i % 26), glen);
+		gecos[i][glen] = '\0';
+		uv[i] = (struct mtls_db_user_in){ names[i], 1900000000 + i,
+		    100, gecos[i], "/home/x", "/bin/sh", NULL, 0 };
+	}
+	ck_assert_int_eq(mtls_db_build(uv, 200, NULL, 0, &buf, &len), 0);
+	lazy_init(&z, buf, len);
+	ck_assert_int_eq(mtls_db_open_lazy(&db, z.buf, len, sum_of(buf, len),
+	    &z.how), 0);
+	for (k = 0; k < 2 * 200; k++) {
+		i = k * 83 % 200;
+		ck_assert_int_eq(mtls_db_user_by_uid(&db, 1900000000 + i, &u),
+		    0);
+		ck_assert_str_eq(u.name, names[i]);
+		ck_assert_str_eq(u.gecos, gecos[i]);
+		ck_assert_str_eq(u.home, "/home/x");
+	}
+	lazy_free(&z);
+	for (i = 0; i < 200; i++)
+		free(gecos[i]);
+	free(buf);
+}
+END_TEST
+
+/* A wrong sum or an unfetchable page: refused, or answered as corrupt. */
+START_TEST(lazy_refusals)
+{
+	struct lazy z;
+	struct mtls_db db;
+	struct mtls_db_user u;
+	unsigned char *buf;
+	char name[16];
+	size_t len, last, p;
+	uint32_t i, off[MTLS_DB_NSEC], cnt[MTLS_DB_NSEC];
+	int ok, corrupt;
+
+	buf = build_many(2000, &len);
+	lazy_init(&z, buf, len);
+	ck_assert_int_eq(mtls_db_open_lazy(&db, z.buf, len, sum_of(buf, len)
+	    ^ 1, &z.how), MTLS_E_CORRUPT);
+	ck_assert_int_eq(z.fetched, 0);
+	ck_assert_int_eq(mtls_db_open_lazy(&db, z.buf, len - 1,
+	    sum_of(buf, len), &z.how), MTLS_E_CORRUPT);
+	lazy_free(&z);
+	/* the page that ends the strings cannot be read */
+	for (i = 0; i < MTLS_DB_NSEC; i++) {
+		memcpy(&off[i], buf + 48 + 8 * i, 4);
+		memcpy(&cnt[i], buf + 52 + 8 * i, 4);
+	}
+	last = (size_t)off[3] + cnt[3] - 1;	/* S_STR */
+	lazy_init(&z, buf, len);
+	z.broken = (long)(last / z.pg);
+	ck_assert_int_eq(mtls_db_open_lazy(&db, z.buf, len, sum_of(buf, len),
+	    &z.how), MTLS_E_CORRUPT);
+	lazy_free(&z);
+	/* a page of the user records cannot be read: those users answer
+	 * MTLS_E_CORRUPT, the others their entry */
+	lazy_init(&z, buf, len);
+	p = (off[0] + 32 * 1000) / z.pg;	/* S_USERS */
+	ck_assert_uint_ne(p, last / z.pg);
+	z.broken = (long)p;
+	ck_assert_int_eq(mtls_db_open_lazy(&db, z.buf, len, sum_of(buf, len),
+	    &z.how), 0);
+	for (i = 0, ok = 0, corrupt = 0; i < 2000; i++) {
+		snprintf(name, sizeof(name), "u%u", i);
+		switch (mtls_db_user_by_name(&db, name, &u)) {
+		case 0:
+			ck_assert_str_eq(u.name, name);
+			ok++;
+			break;
+		case MTLS_E_CORRUPT:
+			corrupt++;
+			break;
+		default:
+			ck_abort_msg("%s: neither found nor corrupt", name);
+		}
+	}
+	ck_assert_int_gt(ok, 1000);
+	ck_assert_int_gt(corrupt, 0);
+	lazy_free(&z);
+	free(buf);
+}
+END_TEST
+
 /* ---- the sources ---------------------------------------------------- */
 
 static const char *sys_passwd = "root:x:0:0:root:/root:/bin/bash\n"
@@ -378,6 +699,13 @@ db_suite(void)
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, bitflips);
 	tcase_add_test(tc, garbage);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lazy");
+	tcase_add_test(tc, hash_pieces);
+	tcase_add_test(tc, hash_blocks);
+	tcase_add_test(tc, lazy_lookups);
+	tcase_add_test(tc, lazy_long_strings);
+	tcase_add_test(tc, lazy_refusals);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sources");
 	tcase_add_loop_test(tc, sources, 0, NROWS(src_rows));
