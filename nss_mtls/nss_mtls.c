@@ -6,32 +6,53 @@
  * links libc alone, never prints, never exits, never allocates in a
  * lookup, and turns every problem with the database into UNAVAIL.
  *
- * Sharing the mapping between threads without a lock on lookups:
+ * It never maps the file.  A shared mapping turns the truncation of the
+ * file in place (`cp new.db identity.db`, `: > identity.db`) into SIGBUS
+ * at the caller's next access to a page past the new end, and lets bytes
+ * change under a lookup; MAP_PRIVATE is no better for pages not yet
+ * copied.  Instead the module reads the file with pread(2) into private
+ * memory, "a snapshot":
  *
- * - `current` is an atomic pointer to the mapping in use (NULL: no usable
- *   database).  A mapping carries a count of references; `current` holds
- *   one.  A lookup takes another only while the count is not zero (a
- *   compare-and-swap loop, as in "get unless zero"), so a count that
- *   reached zero stays there: whoever brings it to zero is the only one
- *   that can, and unmaps.  Replacing the database publishes the new
- *   mapping and then drops `current`'s reference to the old one; lookups
- *   still using it finish first, and the last one unmaps it.  A lookup
- *   that loaded the old pointer too late finds the count at zero and
- *   loads `current` again.
+ * - A load reads the whole file once and checks its checksum on the
+ *   bytes read.  A database of up to copy_max bytes (256 KiB, about
+ *   2,500 users) is kept whole, read-only; nothing reads the file again.
+ * - Of a larger one the load keeps the header, the checksum of each
+ *   4 KiB block and the descriptor (close-on-exec).  A lookup reads a
+ *   block it needs on first use and checks it against that checksum, so
+ *   every byte a lookup uses is one the file's checksum covered.  A
+ *   block that cannot be read or no longer matches (the file changed in
+ *   place, or the program closed the descriptor) marks the snapshot
+ *   dead: the lookup loads the file again and tries once more, else
+ *   UNAVAIL.  Memory: the blocks used (a point lookup reads a handful),
+ *   9 bytes a block of the file, and address space for the whole.
+ *
+ * Sharing the snapshot between threads without a lock on lookups:
+ *
+ * - `current` is an atomic pointer to the snapshot in use (NULL: no
+ *   usable database).  A snapshot carries a count of references;
+ *   `current` holds one.  A lookup takes another only while the count is
+ *   not zero (a compare-and-swap loop, as in "get unless zero"), so a
+ *   count that reached zero stays there: whoever brings it to zero is the
+ *   only one that can, and frees the memory.  Replacing the database
+ *   publishes the new snapshot and then drops `current`'s reference to
+ *   the old one; lookups still using it finish first, and the last one
+ *   frees it.  A lookup that loaded the old pointer too late finds the
+ *   count at zero and loads `current` again.
  * - The small struct that carries the count is never freed (a late
- *   lookup may still read it), so each replacement of the database keeps
- *   about 150 bytes for the life of the process.
- * - Whether the file was replaced is checked with stat(2) at most once a
- *   second (CLOCK_MONOTONIC_COARSE, read without a system call), by one
- *   thread (trylock); the others go on with the mapping they have.  In
- *   between, a lookup makes no system call.
+ *   lookup may still read it); see `spare`.
+ * - Whether the file changed is checked at most once a second
+ *   (CLOCK_MONOTONIC_COARSE, read without a system call), by one thread
+ *   (trylock); the others go on with the snapshot they have.  The check
+ *   opens the file and compares its identity (device, inode, size,
+ *   modification and change times) and its header, which carries the
+ *   checksum, with the snapshot's: a file rewritten in place within one
+ *   tick of the clock that stamps its times is still noticed.  In
+ *   between, a lookup makes no system call but to read a block it lacks.
+ * - Blocks are read under one mutex; a block is marked present (release)
+ *   only once read and checked, and lookups read only present blocks.
  * - Enumeration (setpwent/getpwent_r/endpwent, and the group ones) keeps
  *   its own reference and position under its own mutex, so point lookups
  *   neither reset nor block it, and a replaced database does not shift it.
- *
- * The file is opened, checked (regular, owned by root or the effective
- * user, not writable by group or others), mapped read-only and closed:
- * no descriptor is held.
  */
 #include "config.h"
 
@@ -56,33 +77,54 @@
 
 #define NSS_EXPORT	__attribute__((visibility("default")))
 
-struct mapping {
+#define BLOCK_SHIFT	12
+#define BLOCK		(1 << BLOCK_SHIFT)	/* what a lookup reads at a time */
+#define CHUNK		(64 * 1024)	/* what a load reads at a time */
+#define COPY_MAX	(256 * 1024)	/* bytes of a database kept whole */
+
+struct snapshot {
 	atomic_long	 refs;		/* `current`'s one, and lookups' */
-	void		*base;
+	unsigned char	*base;		/* private memory, len bytes */
 	size_t		 len;
 	struct mtls_db	 db;
 	dev_t		 dev;
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtim, ctim;
-	struct mapping	*next_spare;	/* on the spare list */
+	/* read on demand; otherwise fd is -1 and sums, present NULL */
+	int		 fd;		/* under fetch_lock */
+	uint64_t	*sums;		/* checksum of each block */
+	atomic_uchar	*present;	/* block read and checked (db.h) */
+	atomic_int	 dead;		/* a block could not be had */
+	struct snapshot	*next_fd;	/* on the `with_fd` list */
+	struct snapshot	*next_spare;	/* on the spare list */
 };
 
-static _Atomic(struct mapping *) current;
+static _Atomic(struct snapshot *) current;
 /*
- * A replaced mapping's struct is never freed: a lookup that loaded
+ * A replaced snapshot's struct is never freed: a lookup that loaded
  * `current` just before the replacement may still read its reference
  * count (and finds 0, and loads `current` again).  It goes to this list
  * instead, and the next load reuses it, so that replacing the database
  * costs no memory however often it happens.
  */
-static struct mapping *spare;
+static struct snapshot *spare;
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_llong last_check_ms = -1;
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t fetch_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * The snapshots that hold a descriptor, under fetch_lock.  A program may
+ * close descriptors it did not open (closefrom() before exec, or a
+ * daemon tidying up), and the next open() reuses the number: when ours
+ * returns a number one of these holds, that one lost it, and must
+ * neither read from it nor close it.
+ */
+static struct snapshot *with_fd;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *db_path = MTLS_ID_DB;
 static long long recheck_ms = 1000;
+static size_t copy_max = COPY_MAX;
 
 /* The environment may move the database (tests); not in setuid programs. */
 static void
@@ -90,6 +132,8 @@ init_once(void)
 {
 	const char *p = secure_getenv("MTLS_NSS_DB");
 	const char *r = secure_getenv("MTLS_NSS_RECHECK_MS");
+	const char *c = secure_getenv("MTLS_NSS_COPY_MAX");
+	unsigned long long cv;
 	char *end;
 	long v;
 
@@ -100,6 +144,12 @@ init_once(void)
 		v = strtol(r, &end, 10);
 		if (errno == 0 && *end == '\0' && v >= 0 && v <= 60000)
 			recheck_ms = v;
+	}
+	if (c != NULL && c[0] >= '0' && c[0] <= '9') {
+		errno = 0;
+		cv = strtoull(c, &end, 10);
+		if (errno == 0 && *end == '\0' && cv <= MTLS_DB_MAX_SIZE)
+			copy_max = (size_t)cv;
 	}
 }
 
@@ -114,10 +164,10 @@ now_ms(void)
 }
 
 /* A struct with refs 0: from the spare list, or new. */
-static struct mapping *
+static struct snapshot *
 struct_get(void)
 {
-	struct mapping *m;
+	struct snapshot *m;
 
 	pthread_mutex_lock(&spare_lock);
 	if ((m = spare) != NULL)
@@ -127,7 +177,7 @@ struct_get(void)
 }
 
 static void
-struct_put(struct mapping *m)
+struct_put(struct snapshot *m)
 {
 	pthread_mutex_lock(&spare_lock);
 	m->next_spare = spare;
@@ -135,108 +185,291 @@ struct_put(struct mapping *m)
 	pthread_mutex_unlock(&spare_lock);
 }
 
+/* n bytes at off, or -1 (an error, or the file ends first). */
+static int
+read_at(int fd, unsigned char *p, size_t n, off_t off)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		if ((r = pread(fd, p, n, off)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+/* Our open() returned fd: a snapshot that held the number lost it. */
 static void
-release(struct mapping *m)
+disown(int fd)
+{
+	struct snapshot *m;
+
+	pthread_mutex_lock(&fetch_lock);
+	for (m = with_fd; m != NULL; m = m->next_fd)
+		if (m->fd == fd)
+			m->fd = -1;
+	pthread_mutex_unlock(&fetch_lock);
+}
+
+/*
+ * Off the list, and its descriptor closed while it still is the file's:
+ * a program that closed it may have the number for a file of its own.
+ */
+static void
+drop_fd(struct snapshot *m)
+{
+	struct snapshot **pp;
+	struct stat st;
+
+	pthread_mutex_lock(&fetch_lock);
+	for (pp = &with_fd; *pp != NULL; pp = &(*pp)->next_fd)
+		if (*pp == m) {
+			*pp = m->next_fd;
+			break;
+		}
+	if (m->fd >= 0 && fstat(m->fd, &st) == 0 && st.st_dev == m->dev &&
+	    st.st_ino == m->ino)
+		close(m->fd);
+	m->fd = -1;
+	pthread_mutex_unlock(&fetch_lock);
+}
+
+static void
+release(struct snapshot *m)
 {
 	if (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1) {
+		if (m->sums != NULL)
+			drop_fd(m);
 		munmap(m->base, m->len);
+		free(m->sums);
+		free(m->present);
 		struct_put(m);
 	}
 }
 
+/* Block b into the snapshot, checked; under fetch_lock.  0 or -1. */
 static int
-same_file(const struct mapping *m, const struct stat *st)
+read_block(struct snapshot *m, size_t b)
 {
+	size_t at = b * BLOCK, n = m->len - at < BLOCK ? m->len - at : BLOCK;
+
+	if (atomic_load(&m->dead) || m->fd < 0 ||
+	    read_at(m->fd, m->base + at, n, (off_t)at) != 0 ||
+	    mtls_db_hash64(m->base + at, n) != m->sums[b]) {
+		atomic_store(&m->dead, 1);
+		return -1;
+	}
+	atomic_store_explicit(&m->present[b], 1, memory_order_release);
+	return 0;
+}
+
+/* The reader's fetch: the blocks of bytes [off, off + n) it lacks. */
+static int
+fetch(void *ctx, size_t off, size_t n)
+{
+	struct snapshot *m = ctx;
+	size_t b;
+	int r = -1;
+
+	if (n == 0 || off > m->len || n > m->len - off)
+		return -1;
+	pthread_mutex_lock(&fetch_lock);
+	for (b = off / BLOCK; b <= (off + n - 1) / BLOCK; b++)
+		if (!atomic_load_explicit(&m->present[b],
+		    memory_order_relaxed) && read_block(m, b) != 0)
+			goto out;
+	r = 0;
+ out:
+	pthread_mutex_unlock(&fetch_lock);
+	return r;
+}
+
+/* A file the module may use: root's (or ours), not writable by others. */
+static int
+usable(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) &&
+	    (st->st_uid == 0 || st->st_uid == geteuid()) &&
+	    (st->st_mode & (S_IWGRP | S_IWOTH)) == 0 &&
+	    st->st_size >= MTLS_DB_HDR_SIZE &&
+	    (uint64_t)st->st_size <= MTLS_DB_MAX_SIZE;
+}
+
+/*
+ * Read the file at *fdp (whose fstat is st) through once: its checksum,
+ * and the bytes kept (all of them, or the header and each block's sum).
+ * 0, or -1 when it cannot be read whole.
+ */
+static int
+read_file(struct snapshot *m, int fd, unsigned char *bounce)
+{
+	struct mtls_db_lazy lazy = { m->present, BLOCK_SHIFT, fetch, m };
+	uint64_t h = MTLS_DB_HASH_SEED;
+	unsigned char *p;
+	size_t off, n, b, skip;
+
+	for (off = 0; off < m->len; off += n) {
+		n = m->len - off < CHUNK ? m->len - off : CHUNK;
+		p = m->sums == NULL ? m->base + off : bounce;
+		if (read_at(fd, p, n, (off_t)off) != 0)
+			return -1;
+		if (m->sums == NULL) {
+			skip = off == 0 ? MTLS_DB_SUM_FROM : 0;
+			h = mtls_db_hash64_add(h, p + skip, n - skip);
+			continue;
+		}
+		h = mtls_db_hash64_blocks(h, p, off, n, BLOCK, m->sums);
+		if (off == 0) {
+			b = n < BLOCK ? n : BLOCK;
+			memcpy(m->base, p, b);
+			atomic_store(&m->present[0], 1);
+		}
+	}
+	return mtls_db_open_lazy(&m->db, m->base, m->len,
+	    h ^ (m->len - MTLS_DB_SUM_FROM), m->sums == NULL ? NULL : &lazy) ==
+	    0 ? 0 : -1;
+}
+
+/*
+ * A snapshot of the open file *fdp (whose fstat is st), or NULL when it
+ * is not usable.  A snapshot read on demand takes the descriptor (*fdp
+ * becomes -1); otherwise it stays the caller's.
+ */
+static struct snapshot *
+load(int *fdp, const struct stat *st)
+{
+	struct snapshot *m = NULL;
+	unsigned char *bounce = NULL;
+	size_t len, nblk;
+	int ok = 0;
+
+	if (!usable(st) || (m = struct_get()) == NULL)
+		return NULL;
+	/* Only refs is read through stale pointers; it stays 0 until the end. */
+	len = (size_t)st->st_size;
+	nblk = (len + BLOCK - 1) / BLOCK;
+	m->len = len;
+	m->fd = -1;
+	m->sums = NULL;
+	m->present = NULL;
+	atomic_store(&m->dead, 0);
+	m->base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->base == MAP_FAILED)
+		goto out;
+	if (len > copy_max) {
+		m->fd = *fdp;
+		if ((m->sums = calloc(nblk, sizeof(*m->sums))) == NULL ||
+		    (m->present = calloc(nblk, sizeof(*m->present))) == NULL ||
+		    (bounce = malloc(CHUNK)) == NULL)
+			goto out;
+	}
+	if (read_file(m, *fdp, bounce) != 0)
+		goto out;
+	if (m->sums == NULL)
+		(void)mprotect(m->base, len, PROT_READ);
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->size = st->st_size;
+	m->mtim = st->st_mtim;
+	m->ctim = st->st_ctim;
+	atomic_store(&m->refs, 1);	/* held by `current` once published */
+	if (m->sums != NULL) {
+		*fdp = -1;
+		pthread_mutex_lock(&fetch_lock);
+		m->next_fd = with_fd;
+		with_fd = m;
+		pthread_mutex_unlock(&fetch_lock);
+	}
+	ok = 1;
+ out:
+	free(bounce);
+	if (!ok) {
+		if (m->base != MAP_FAILED)
+			munmap(m->base, len);
+		free(m->sums);
+		free(m->present);
+		struct_put(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* Whether the open file fd (whose fstat is st) is the one m holds. */
+static int
+same_file(const struct snapshot *m, int fd, const struct stat *st)
+{
+	unsigned char hdr[MTLS_DB_HDR_SIZE];
+
 	return m != NULL && m->dev == st->st_dev && m->ino == st->st_ino &&
 	    m->size == st->st_size &&
 	    m->mtim.tv_sec == st->st_mtim.tv_sec &&
 	    m->mtim.tv_nsec == st->st_mtim.tv_nsec &&
 	    m->ctim.tv_sec == st->st_ctim.tv_sec &&
-	    m->ctim.tv_nsec == st->st_ctim.tv_nsec;
-}
-
-/* Open, check and map the database; NULL when it is not usable. */
-static struct mapping *
-load(void)
-{
-	struct mapping *m = NULL;
-	struct stat st;
-	void *base = MAP_FAILED;
-	int fd;
-
-	if ((fd = open(db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		goto out;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > MTLS_DB_MAX_SIZE)
-		goto out;
-	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED)
-		goto out;
-	/* Only refs is read through stale pointers; it stays 0 until the end. */
-	if ((m = struct_get()) == NULL)
-		goto out;
-	if (mtls_db_open(&m->db, base, (size_t)st.st_size) != 0) {
-		struct_put(m);
-		m = NULL;
-		goto out;
-	}
-	m->base = base;
-	m->len = (size_t)st.st_size;
-	m->dev = st.st_dev;
-	m->ino = st.st_ino;
-	m->size = st.st_size;
-	m->mtim = st.st_mtim;
-	m->ctim = st.st_ctim;
-	atomic_store(&m->refs, 1);	/* held by `current` once published */
-	base = MAP_FAILED;
- out:
-	if (base != MAP_FAILED)
-		munmap(base, (size_t)st.st_size);
-	if (fd >= 0)
-		close(fd);
-	return m;
+	    m->ctim.tv_nsec == st->st_ctim.tv_nsec &&
+	    read_at(fd, hdr, sizeof(hdr), 0) == 0 &&
+	    memcmp(hdr, m->base, sizeof(hdr)) == 0;
 }
 
 /*
- * At most once per recheck_ms, and by one thread: follow a replaced file.
- * While there is a mapping, the other threads go on with it (trylock);
- * without one, they wait for the thread that is loading.
+ * At most once per recheck_ms, and by one thread: follow a changed file.
+ * While there is a live snapshot, the other threads go on with it
+ * (trylock); without one, or when it died, they wait for the thread
+ * that is loading.
  */
 static void
 maybe_reload(void)
 {
-	struct mapping *old, *m;
+	struct snapshot *old, *m = NULL;
 	struct stat st;
 	long long now = now_ms(), last = atomic_load(&last_check_ms);
+	int fd = -1, dead;
 
-	if (last >= 0 && now - last < recheck_ms)
+	old = atomic_load(&current);
+	dead = old != NULL && atomic_load(&old->dead);
+	if (!dead && last >= 0 && now - last < recheck_ms)
 		return;
-	if (atomic_load(&current) == NULL)
+	if (old == NULL || dead)
 		pthread_mutex_lock(&reload_lock);
 	else if (pthread_mutex_trylock(&reload_lock) != 0)
 		return;
-	last = atomic_load(&last_check_ms);
-	if (last >= 0 && now - last < recheck_ms)
-		goto out;
 	old = atomic_load(&current);
-	if (stat(db_path, &st) != 0 || !same_file(old, &st)) {
-		m = load();
-		atomic_store(&current, m);
-		release(old);	/* `current`'s reference */
+	dead = old != NULL && atomic_load(&old->dead);
+	last = atomic_load(&last_check_ms);
+	if (!dead && last >= 0 && now - last < recheck_ms)
+		goto out;
+	fd = open(db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && old != NULL &&
+	    !dead)
+		goto checked;	/* out of descriptors: keep what we have */
+	if (fd >= 0)
+		disown(fd);
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		if (!dead && same_file(old, fd, &st))
+			goto checked;
+		m = load(&fd, &st);
 	}
+	atomic_store(&current, m);
+	release(old);	/* `current`'s reference */
+ checked:
 	/* only now: a thread that saw the old time waited for this */
 	atomic_store(&last_check_ms, now);
  out:
+	if (fd >= 0)
+		close(fd);
 	pthread_mutex_unlock(&reload_lock);
 }
 
-/* A reference to the current mapping, or NULL (UNAVAIL). */
-static struct mapping *
+/* A reference to the current snapshot, or NULL (UNAVAIL). */
+static struct snapshot *
 acquire(void)
 {
-	struct mapping *m;
+	struct snapshot *m;
 	long r;
 
 	pthread_once(&once, init_once);
@@ -250,6 +483,14 @@ acquire(void)
 				return m;
 		/* released meanwhile: `current` is already another one */
 	}
+}
+
+/* Whether a lookup that answered st should load the file again and
+ * retry: a block of its snapshot could not be had. */
+static int
+died(struct snapshot *m, enum nss_status st)
+{
+	return st == NSS_STATUS_UNAVAIL && atomic_load(&m->dead);
 }
 
 /* ---- filling the caller's structs ------------------------------------ */
@@ -357,16 +598,22 @@ pw_lookup(const char *name, uint32_t uid, int by_name, struct passwd *pw,
     char *buf, size_t len, int *errnop)
 {
 	struct mtls_db_user u;
-	struct mapping *m;
-	enum nss_status st;
-	int r;
+	struct snapshot *m;
+	enum nss_status st = NSS_STATUS_UNAVAIL;
+	int r, again, tries;
 
-	if ((m = acquire()) == NULL)
-		return status_of(MTLS_E_CORRUPT, errnop);
-	r = by_name ? mtls_db_user_by_name(&m->db, name, &u) :
-	    mtls_db_user_by_uid(&m->db, uid, &u);
-	st = r == 0 ? fill_pw(&u, pw, buf, len, errnop) : status_of(r, errnop);
-	release(m);
+	for (tries = 0; tries < 2; tries++) {
+		if ((m = acquire()) == NULL)
+			return status_of(MTLS_E_CORRUPT, errnop);
+		r = by_name ? mtls_db_user_by_name(&m->db, name, &u) :
+		    mtls_db_user_by_uid(&m->db, uid, &u);
+		st = r == 0 ? fill_pw(&u, pw, buf, len, errnop) :
+		    status_of(r, errnop);
+		again = died(m, st);
+		release(m);
+		if (!again)
+			break;
+	}
 	return st;
 }
 
@@ -391,7 +638,7 @@ _nss_mtls_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
 /* Enumeration state: one per database, under its own mutex. */
 struct ent {
 	pthread_mutex_t	 lock;
-	struct mapping	*m;
+	struct snapshot	*m;
 	uint32_t	 next;
 };
 
@@ -484,17 +731,22 @@ gr_lookup(const char *name, uint32_t gid, int by_name, struct group *gr,
     char *buf, size_t len, int *errnop)
 {
 	struct mtls_db_group g;
-	struct mapping *m;
-	enum nss_status st;
-	int r;
+	struct snapshot *m;
+	enum nss_status st = NSS_STATUS_UNAVAIL;
+	int r, again, tries;
 
-	if ((m = acquire()) == NULL)
-		return status_of(MTLS_E_CORRUPT, errnop);
-	r = by_name ? mtls_db_group_by_name(&m->db, name, &g) :
-	    mtls_db_group_by_gid(&m->db, gid, &g);
-	st = r == 0 ? fill_gr(&m->db, &g, gr, buf, len, errnop) :
-	    status_of(r, errnop);
-	release(m);
+	for (tries = 0; tries < 2; tries++) {
+		if ((m = acquire()) == NULL)
+			return status_of(MTLS_E_CORRUPT, errnop);
+		r = by_name ? mtls_db_group_by_name(&m->db, name, &g) :
+		    mtls_db_group_by_gid(&m->db, gid, &g);
+		st = r == 0 ? fill_gr(&m->db, &g, gr, buf, len, errnop) :
+		    status_of(r, errnop);
+		again = died(m, st);
+		release(m);
+		if (!again)
+			break;
+	}
 	return st;
 }
 
@@ -562,38 +814,51 @@ add_gid(gid_t gid, long *start, long *size, gid_t **groupsp, long limit)
 	return 0;
 }
 
-NSS_EXPORT enum nss_status
-_nss_mtls_initgroups_dyn(const char *user, gid_t group, long *start,
+/* The gids of user's groups (but group) from the database of m. */
+static enum nss_status
+groups_of(struct snapshot *m, const char *user, gid_t group, long *start,
     long *size, gid_t **groupsp, long limit, int *errnop)
 {
-	struct mapping *m;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
 	uint32_t n, h, i, gid;
 	int r;
 
-	if ((m = acquire()) == NULL)
-		return status_of(MTLS_E_CORRUPT, errnop);
-	if ((r = mtls_db_memberships(&m->db, user, &n, &h)) != 0) {
-		st = status_of(r, errnop);
-		goto out;
-	}
+	if ((r = mtls_db_memberships(&m->db, user, &n, &h)) != 0)
+		return status_of(r, errnop);
 	for (i = 0; i < n; i++) {
-		if ((r = mtls_db_membership_gid(&m->db, h, i, &gid)) != 0) {
-			st = status_of(r, errnop);
-			goto out;
-		}
+		if ((r = mtls_db_membership_gid(&m->db, h, i, &gid)) != 0)
+			return status_of(r, errnop);
 		if ((gid_t)gid == group)
 			continue;
 		if (add_gid((gid_t)gid, start, size, groupsp, limit) != 0) {
 			*errnop = ENOMEM;
-			st = NSS_STATUS_TRYAGAIN;
-			goto out;
+			return NSS_STATUS_TRYAGAIN;
 		}
 		st = NSS_STATUS_SUCCESS;
 	}
 	if (st == NSS_STATUS_NOTFOUND)
 		*errnop = ENOENT;
- out:
-	release(m);
+	return st;
+}
+
+NSS_EXPORT enum nss_status
+_nss_mtls_initgroups_dyn(const char *user, gid_t group, long *start,
+    long *size, gid_t **groupsp, long limit, int *errnop)
+{
+	struct snapshot *m;
+	enum nss_status st = NSS_STATUS_UNAVAIL;
+	int again, tries;
+
+	/* a retry adds what the first try did not (add_gid skips the rest) */
+	for (tries = 0; tries < 2; tries++) {
+		if ((m = acquire()) == NULL)
+			return status_of(MTLS_E_CORRUPT, errnop);
+		st = groups_of(m, user, group, start, size, groupsp, limit,
+		    errnop);
+		again = died(m, st);
+		release(m);
+		if (!again)
+			break;
+	}
 	return st;
 }
