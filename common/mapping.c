@@ -9,34 +9,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "log.h"
 #include "mapping.h"
 
-/* The identity database, mapped at most once per mtls_map() call. */
+/* The identity database, read at most once per mtls_map() call. */
 struct dbview {
 	const char	*path;
 	int		 tried;
-	void		*base;
+	char		*buf;
 	size_t		 len;
 	struct mtls_db	 db;
 };
 
-/* Map the database (root-owned, not writable by others); 0 or a code. */
+/*
+ * Read the database (root-owned, not writable by others) into memory; 0
+ * or a code.  Not mapped: a file truncated in place under a mapping
+ * kills the process (sshd) with SIGBUS at the next page past its end.
+ */
 static int
 dbview_open(struct dbview *v)
 {
 	struct mtls_err e = { 0, "" };
-	struct stat st;
-	void *base = MAP_FAILED;
+	char *buf = NULL;
+	size_t len = 0;
 	int fd = -1, r = MTLS_E_CORRUPT;
 
 	if (v->tried)
-		return v->base != NULL ? 0 : MTLS_E_CORRUPT;
+		return v->buf != NULL ? 0 : MTLS_E_CORRUPT;
 	v->tried = 1;
 	if ((fd = open(v->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
 		mtls_log(LOG_WARNING, "identity database %s: %s; from=db "
@@ -45,28 +47,24 @@ dbview_open(struct dbview *v)
 		goto out;
 	}
 	if ((r = mtls_file_check_fd(fd, v->path, "identity database", &e)) !=
-	    0 || fstat(fd, &st) != 0 || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > MTLS_DB_MAX_SIZE) {
+	    0 || (r = mtls_fd_read(fd, v->path, "identity database",
+	    MTLS_DB_MAX_SIZE, &buf, &len, &e)) != 0) {
 		mtls_log(LOG_WARNING, "%s; from=db rules map nothing",
-		    r != 0 ? mtls_err_msg(&e) : "identity database: bad size");
-		r = r != 0 ? r : MTLS_E_CORRUPT;
+		    mtls_err_msg(&e));
 		goto out;
 	}
-	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED ||
-	    (r = mtls_db_open(&v->db, base, (size_t)st.st_size)) != 0) {
+	if (mtls_db_open(&v->db, buf, len) != 0) {
 		mtls_log(LOG_WARNING, "identity database %s: %s; from=db "
 		    "rules map nothing", v->path, mtls_strerror(MTLS_E_CORRUPT));
 		r = MTLS_E_CORRUPT;
 		goto out;
 	}
-	v->base = base;
-	v->len = (size_t)st.st_size;
-	base = MAP_FAILED;
+	v->buf = buf;
+	v->len = len;
+	buf = NULL;
 	r = 0;
  out:
-	if (base != MAP_FAILED)
-		munmap(base, (size_t)st.st_size);
+	free(buf);
 	if (fd >= 0)
 		close(fd);
 	return r;
@@ -75,8 +73,7 @@ dbview_open(struct dbview *v)
 static void
 dbview_close(struct dbview *v)
 {
-	if (v->base != NULL)
-		munmap(v->base, v->len);
+	free(v->buf);
 	memset(v, 0, sizeof(*v));
 }
 

@@ -4,10 +4,17 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
 #include <gnutls/gnutls.h>
 
+#include "db.h"
 #include "fixtures.h"
 #include "identity.h"
+#include "log.h"
 #include "mapping.h"
 #include "testlib.h"
 #include "verify.h"
@@ -484,6 +491,100 @@ START_TEST(test_map_rule_lines)
 }
 END_TEST
 
+/*
+ * from=db while the database is truncated and rewritten in place: a child
+ * maps in a loop, so that a SIGBUS kills it and not the test; every answer
+ * is alice (last of 20,000 users, so that each mapping walks the whole
+ * file), or nothing while the file is cut.
+ */
+#define DB_USERS	20000
+
+static unsigned char *
+db_with_alice(size_t *len)
+{
+	static const struct mtls_db_principal_in pr = { MTLS_PRINCIPAL_EMAIL,
+	    "alice@example.com" };
+	struct mtls_db_user_in *u = calloc(DB_USERS, sizeof(*u));
+	char (*names)[16] = calloc(DB_USERS, 16);
+	unsigned char *buf = NULL;
+	uint32_t i;
+
+	for (i = 0; i < DB_USERS; i++) {
+		snprintf(names[i], 16, i == DB_USERS - 1 ? "alice" : "u%u", i);
+		u[i] = (struct mtls_db_user_in){ names[i], 1900000000 + i,
+		    1900000000, "", "/home/x", "/bin/sh", &pr,
+		    i == DB_USERS - 1 };
+	}
+	ck_assert_int_eq(mtls_db_build(u, DB_USERS, NULL, 0, &buf, len), 0);
+	free(u);
+	free(names);
+	return buf;
+}
+
+START_TEST(test_map_db_changed_in_place)
+{
+	struct mtls_identity *id = identity("leaf-good.pem");
+	struct mtls_accounts acc = { NULL, 0 };
+	struct mtls_err err = { 0, "" };
+	struct mtls_conf *c = NULL;
+	char *dir = tl_mkdtemp(), path[256], text[512];
+	unsigned char *db;
+	size_t len, cut;
+	int fd, rv, status, i, *n;	/* n[0] wrong answers, n[1] alice */
+	pid_t pid;
+
+	db = db_with_alice(&len);
+	snprintf(path, sizeof(path), "%s/identity.db", dir);
+	free(tl_write(dir, "identity.db", db, len, 0644));
+	snprintf(text, sizeof(text), "identity_db %s\nmap from=db\n", path);
+	ck_assert_int_eq(mtls_conf_new(&c), 0);
+	ck_assert_int_eq(mtls_conf_parse(c, "t.conf", text, strlen(text),
+	    &err), 0);
+	ck_assert_int_eq(mtls_map(c, id, lookup, NULL, &acc, &err), 0);
+	ck_assert_str_eq(acc.v[0].name, "alice");
+	mtls_accounts_clear(&acc);
+	n = mmap(NULL, 2 * sizeof(*n), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(n, MAP_FAILED);
+	n[0] = n[1] = 0;
+	mtls_log_set_backend(NULL, NULL);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		for (;;) {
+			rv = mtls_map(c, id, lookup, NULL, &acc, &err);
+			if (rv == 0 && acc.n == 1 &&
+			    strcmp(acc.v[0].name, "alice") == 0)
+				n[1]++;
+			else if (rv != MTLS_E_NO_MAPPING)
+				n[0]++;
+			mtls_accounts_clear(&acc);
+		}
+	}
+	ck_assert_int_ge(fd = open(path, O_WRONLY), 0);
+	for (i = 0; i < 200; i++) {
+		/* cut at a point that moves through the file */
+		cut = (size_t)i * 7919 % len;
+		ck_assert_int_eq(ftruncate(fd, (off_t)cut), 0);
+		usleep(500);
+		ck_assert_int_eq(pwrite(fd, db, len, 0), (ssize_t)len);
+		usleep(500);
+	}
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	    "the mapping process died of signal %d (%s)", WTERMSIG(status),
+	    strsignal(WTERMSIG(status)));
+	ck_assert_int_eq(n[0], 0);
+	ck_assert_int_gt(n[1], 0);
+	munmap(n, 2 * sizeof(*n));
+	free(db);
+	mtls_conf_free(c);
+	mtls_identity_free(id);
+	tl_rmdir(dir);
+}
+END_TEST
+
 static const struct {
 	const char *dn, *suffix;
 	int expect;
@@ -520,6 +621,7 @@ suite(void)
 	    sizeof(chainrows) / sizeof(chainrows[0]));
 	tcase_add_test(tc, test_set_path);
 	tcase_add_test(tc, test_map_rule_lines);
+	tcase_add_test(tc, test_map_db_changed_in_place);
 	tcase_add_loop_test(tc, test_dn_suffix, 0,
 	    sizeof(suffixes) / sizeof(suffixes[0]));
 	suite_add_tcase(s, tc);
