@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,14 +39,9 @@ dbview_open(struct dbview *v)
 	if (v->tried)
 		return v->buf != NULL ? 0 : MTLS_E_CORRUPT;
 	v->tried = 1;
-	if ((fd = open(v->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		mtls_log(LOG_WARNING, "identity database %s: %s; from=db "
-		    "rules map nothing", v->path, strerror(errno));
-		r = MTLS_E_FILE_MISSING;
-		goto out;
-	}
-	if ((r = mtls_file_check_fd(fd, v->path, "identity database", &e)) !=
-	    0 || (r = mtls_fd_read(fd, v->path, "identity database",
+	/* opened without blocking: a FIFO there must not stall the login */
+	if ((r = mtls_file_open(v->path, "identity database", &fd, &e)) != 0 ||
+	    (r = mtls_fd_read(fd, v->path, "identity database",
 	    MTLS_DB_MAX_SIZE, &buf, &len, &e)) != 0) {
 		mtls_log(LOG_WARNING, "%s; from=db rules map nothing",
 		    mtls_err_msg(&e));

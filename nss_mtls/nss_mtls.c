@@ -443,7 +443,8 @@ maybe_reload(void)
 	last = atomic_load(&last_check_ms);
 	if (!dead && last >= 0 && now - last < recheck_ms)
 		goto out;
-	fd = open(db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO there must not make the lookup wait */
+	fd = open(db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && old != NULL &&
 	    !dead)
 		goto checked;	/* out of descriptors: keep what we have */

@@ -585,6 +585,33 @@ START_TEST(test_map_db_changed_in_place)
 }
 END_TEST
 
+/* A FIFO where the database should be: nothing mapped, at once (the
+ * alarm fails the test instead of a login that waits for a writer). */
+START_TEST(test_map_db_fifo)
+{
+	struct mtls_identity *id = identity("leaf-good.pem");
+	struct mtls_accounts acc = { NULL, 0 };
+	struct mtls_err err = { 0, "" };
+	struct mtls_conf *c = NULL;
+	char *dir = tl_mkdtemp(), path[256], text[512];
+
+	snprintf(path, sizeof(path), "%s/identity.db", dir);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	snprintf(text, sizeof(text), "identity_db %s\nmap from=db\n", path);
+	ck_assert_int_eq(mtls_conf_new(&c), 0);
+	ck_assert_int_eq(mtls_conf_parse(c, "t.conf", text, strlen(text),
+	    &err), 0);
+	mtls_log_set_backend(NULL, NULL);
+	alarm(10);
+	ck_assert_int_eq(mtls_map(c, id, lookup, NULL, &acc, &err),
+	    MTLS_E_NO_MAPPING);
+	alarm(0);
+	mtls_conf_free(c);
+	mtls_identity_free(id);
+	tl_rmdir(dir);
+}
+END_TEST
+
 static const struct {
 	const char *dn, *suffix;
 	int expect;
@@ -622,6 +649,7 @@ suite(void)
 	tcase_add_test(tc, test_set_path);
 	tcase_add_test(tc, test_map_rule_lines);
 	tcase_add_test(tc, test_map_db_changed_in_place);
+	tcase_add_test(tc, test_map_db_fifo);
 	tcase_add_loop_test(tc, test_dn_suffix, 0,
 	    sizeof(suffixes) / sizeof(suffixes[0]));
 	suite_add_tcase(s, tc);

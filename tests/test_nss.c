@@ -431,6 +431,18 @@ START_TEST(unavailable)
 }
 END_TEST
 
+/* A FIFO where the database should be: UNAVAIL at once, never a lookup
+ * that waits for a writer (the alarm fails the test instead). */
+START_TEST(fifo)
+{
+	ck_assert_int_eq(unlink(dbpath), 0);
+	ck_assert_int_eq(mkfifo(dbpath, 0644), 0);
+	alarm(10);
+	ck_assert_int_eq(pw_status("u0"), NSS_STATUS_UNAVAIL);
+	alarm(0);
+}
+END_TEST
+
 /* ---- threads against replacements -------------------------------------- */
 
 #define NUSERS		200
@@ -898,6 +910,7 @@ module_case(const char *name, void (*fixture)(void))
 	tcase_add_test(tc, erange);
 	tcase_add_test(tc, enumeration);
 	tcase_add_test(tc, unavailable);
+	tcase_add_test(tc, fifo);
 	tcase_add_test(tc, threads_replace);
 	tcase_add_test(tc, replacements_keep_memory);
 	tcase_add_loop_test(tc, changed_in_place, 0, NROWS(recheck_rows));
