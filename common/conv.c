@@ -395,7 +395,6 @@ mtls_conv_server(const struct mtls_server_params *p,
 		r = srv_binding(p, session, res);
 	/* The outcome travels encrypted; only the reason's name is told. */
 	srv_outcome(p, r, outcome, sizeof(outcome));
-	s.closed = 0;
 	if (gnutls_record_send(session, outcome, strlen(outcome)) < 0 ||
 	    srv_round(&s, MTLS_FRAME_DONE) != 0) {
 		/* The verdict stands; a client that went away learns nothing. */

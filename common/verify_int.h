@@ -192,4 +192,10 @@ int mtls_vfy_ca_id(gnutls_x509_crt_t crt, unsigned char out[32]);
 int mtls_vfy_crl_scan(const unsigned char *der, size_t len, unsigned *scope,
     const char **why);
 
+/*
+ * LDH labels separated by dots, at most 253 octets, each label at most 63
+ * (verify_san.c); a final dot is allowed.
+ */
+int mtls_vfy_ldh_name(const unsigned char *p, size_t n);
+
 #endif /* MTLS_VERIFY_INT_H */

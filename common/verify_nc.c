@@ -263,32 +263,6 @@ graphic(const struct der *v)
 	return 1;
 }
 
-/* LDH labels separated by dots, at most 253 octets. */
-static int
-ldh_name(const unsigned char *p, size_t n)
-{
-	size_t i, lab = 0;
-	unsigned char c;
-
-	if (n == 0 || n > 253)
-		return 0;
-	for (i = 0; i < n; i++) {
-		c = p[i];
-		if (c == '.') {
-			if (lab == 0 || p[i - 1] == '-')
-				return 0;
-			lab = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || (c == '-' && lab > 0)))
-			return 0;
-		if (++lab > 63)
-			return 0;
-	}
-	return p[n - 1] != '-';
-}
-
 /* name is dom, or ends with "." dom (case ignored). */
 static int
 dns_under(const unsigned char *name, size_t nl, const unsigned char *dom,
@@ -395,7 +369,7 @@ uri_host(const struct der *uri, struct der *host)
 			return -1;
 	host->p = h;
 	host->n = (size_t)(last - h);
-	if (!ldh_name(host->p, host->n))
+	if (!mtls_vfy_ldh_name(host->p, host->n))
 		return -1;
 	/* all digits in the last label: an IPv4 address, not a name */
 	for (s = last; s > h && s[-1] != '.'; s--)
@@ -713,11 +687,11 @@ base_ok(unsigned form, const struct der *v, const char **why)
 			*why = "an empty dNSName";
 		else if (v->p[0] == '.')
 			*why = "a dNSName with a leading period";
-		else if (!ldh_name(v->p, v->n))
+		else if (!mtls_vfy_ldh_name(v->p, v->n))
 			*why = "a dNSName that is not a host name";
 		break;
 	case GN_URI:
-		if (v->n == 0 || !ldh_name(v->p + (v->p[0] == '.'),
+		if (v->n == 0 || !mtls_vfy_ldh_name(v->p + (v->p[0] == '.'),
 		    v->n - (v->p[0] == '.')))
 			*why = "a URI subtree that is not a host or .domain";
 		break;
@@ -726,9 +700,9 @@ base_ok(unsigned form, const struct der *v, const char **why)
 		if (v->n == 0)
 			*why = "an empty rfc822Name";
 		else if (at != NULL && (at == v->p || !graphic(v) ||
-		    !ldh_name(at + 1, v->n - (size_t)(at - v->p) - 1)))
+		    !mtls_vfy_ldh_name(at + 1, v->n - (size_t)(at - v->p) - 1)))
 			*why = "an rfc822Name that is not a mailbox";
-		else if (at == NULL && !ldh_name(v->p + (v->p[0] == '.'),
+		else if (at == NULL && !mtls_vfy_ldh_name(v->p + (v->p[0] == '.'),
 		    v->n - (v->p[0] == '.')))
 			*why = "an rfc822Name that is not a host or .domain";
 		break;

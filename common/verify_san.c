@@ -25,16 +25,11 @@ printable(const unsigned char *p, size_t n)
 	return n > 0;
 }
 
-/* LDH labels separated by dots; a leading "*." is allowed. */
-static int
-valid_dns(const unsigned char *p, size_t n)
+int
+mtls_vfy_ldh_name(const unsigned char *p, size_t n)
 {
 	size_t i, lab = 0;
 
-	if (n >= 2 && p[0] == '*' && p[1] == '.') {
-		p += 2;
-		n -= 2;
-	}
 	if (n == 0 || n > 253)
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -52,7 +47,18 @@ valid_dns(const unsigned char *p, size_t n)
 		if (++lab > 63)
 			return 0;
 	}
-	return lab > 0 && p[n - 1] != '-';
+	return p[n - 1] != '-';
+}
+
+/* LDH labels separated by dots, no final dot; a leading "*." is allowed. */
+static int
+valid_dns(const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] == '*' && p[1] == '.') {
+		p += 2;
+		n -= 2;
+	}
+	return mtls_vfy_ldh_name(p, n) && p[n - 1] != '.';
 }
 
 /*
