@@ -9,6 +9,22 @@ failed=0
 TMP=$(mktemp -d /tmp/mtls-sh.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
+# Run with the programs scripts/install-deps lists and no others: a test
+# that starts using another one fails here, on every machine, rather than
+# only on a fresh one where nothing happened to install it.
+: "${TOP_SRCDIR:?TOP_SRCDIR is not set (run through make check)}"
+mkdir "$TMP/bin"
+for tool in $("$TOP_SRCDIR/scripts/install-deps" --tools); do
+	where=$(PATH="$PATH:/usr/sbin:/sbin" command -v "$tool") || {
+		echo "lib.sh: $tool is not installed: run scripts/install-deps" >&2
+		exit 99
+	}
+	ln -s "$where" "$TMP/bin/$tool"
+done
+PATH=$TMP/bin
+export PATH
+unset tool where
+
 ok() {
 	passed=$((passed + 1))
 }
