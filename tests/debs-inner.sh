@@ -33,6 +33,10 @@ snapshot() {
 	(cd /etc && ls -A pam.d && sha256sum nsswitch.conf pam.d/*)
 }
 snapshot >"$D/before"
+pam_snapshot() {
+	(cd /etc && ls -A pam.d && sha256sum pam.d/*)
+}
+pam_snapshot >"$D/pam.before"
 
 dpkg -s mtls >/dev/null 2>&1 && die "mtls is already installed here"
 
@@ -161,6 +165,13 @@ check "login asked for the token's PIN" grep -qi 'PIN' "$D/login.out"
 console 9999
 check "a wrong PIN does not log in" \
     sh -c "! grep -q 'uid=1900000001' '$D/login.out'"
+check "a wrong PIN ends the login: no password prompt" \
+    sh -c "! grep -q 'Password:' '$D/login.out'"
+console ""
+check "Enter at the PIN prompt does not log in by certificate" \
+    sh -c "! grep -q 'uid=1900000001' '$D/login.out'"
+check "Enter at the PIN prompt goes on to the password" \
+    grep -q 'Password:' "$D/login.out"
 
 # ---- SSH: sshd with the explicit /etc/pam.d/sshd edit, mtls ssh ------------
 cp /etc/pam.d/sshd "$D/sshd.pam.orig"
@@ -188,6 +199,18 @@ check "mtls ssh login with the installed pam_mtls, NSS and mtls" \
 [ "$failed" -eq 0 ] || cat "$D/ssh.err" "$(harness_log "$H")" >&2
 harness_stop "$H"
 cp "$D/sshd.pam.orig" /etc/pam.d/sshd
+
+# ---- pam-auth-update --remove: common-* as they were -----------------------
+pam-auth-update --remove mtls >"$D/pau.log" 2>&1 || { cat "$D/pau.log"; fail "pam-auth-update --remove"; }
+pam_snapshot >"$D/pam.disabled"
+if cmp -s "$D/pam.before" "$D/pam.disabled"; then
+	ok
+else
+	fail "/etc/pam.d differs after pam-auth-update --remove"
+	diff "$D/pam.before" "$D/pam.disabled" >&2
+fi
+pam-auth-update --enable mtls >"$D/pau.log" 2>&1 || { cat "$D/pau.log"; fail "pam-auth-update --enable again"; }
+check "enabled again" grep -q 'pam_mtls.so' /etc/pam.d/common-auth
 
 # ---- remove, purge: /etc as it was ------------------------------------------
 dpkg -r mtls libpam-mtls libnss-mtls >"$D/rm.log" 2>&1 || { cat "$D/rm.log"; fail "dpkg -r"; }
