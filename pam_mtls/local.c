@@ -93,7 +93,14 @@ pin_cb(void *userdata, int attempt, const char *token_url,
 	char prompt[LABEL_MAX + 64];
 
 	(void)token_url;
-	(void)token_label;	/* s->label: the same, made printable */
+	/*
+	 * s->label is token_label made printable, except when the URI named
+	 * no token (token=pkcs11:): then the token asking names itself.
+	 */
+	if (s->label[0] == '\0' && token_label != NULL) {
+		snprintf(s->label, sizeof(s->label), "%s", token_label);
+		printable(s->label);
+	}
 	if (s->have && (attempt > 0 || (flags & GNUTLS_PIN_WRONG) != 0)) {
 		s->wrong = 1;
 		return -1;

@@ -160,7 +160,8 @@ console() {
 console 1234
 check "console login with the token's certificate" \
     grep -q 'uid=1900000001(mtlsalice)' "$D/login.out"
-check "login asked for the token's PIN" grep -qi 'PIN' "$D/login.out"
+check "login asked for the PIN, naming the token" \
+    grep -q 'PIN for token Alice: ' "$D/login.out"
 [ "$failed" -eq 0 ] || cat "$D/login.out" >&2
 console 9999
 check "a wrong PIN does not log in" \
