@@ -244,4 +244,30 @@ expect_exit 1 "askpass, no socket" -- env MTLS_ASKPASS_SOCK="$TMP/none" \
 expect_empty "$TMP/out" "askpass prints nothing"
 expect_exit 1 "askpass usage" -- $MTLS askpass
 
+# --- the askpass ssh runs: mtls-askpass, which loads libc alone ---------------
+cat >"$TMP/readlink-ssh" <<EOF2
+#!/bin/sh
+case "\$1" in
+-G*) printf 'hostname host.example.com\nport 22\n'; exit 0 ;;
+esac
+readlink "\$SSH_ASKPASS" >"$TMP/askpass-target"
+exit 1
+EOF2
+chmod 0755 "$TMP/readlink-ssh"
+run env MTLS_SSH="$TMP/readlink-ssh" $MTLS ssh $ME alice@host.example.com \
+    >/dev/null 2>&1
+HELPER=$(dirname "$MTLS")/mtls-askpass
+[ "$(cat "$TMP/askpass-target")" = "$HELPER" ] && ok ||
+    fail "ssh's askpass is $(cat "$TMP/askpass-target"), not $HELPER"
+needed=$(objdump -p "$HELPER" | awk '$1 == "NEEDED" { print $2 }' |
+    tr '\n' ' ')
+[ "$needed" = "libc.so.6 " ] && ok || fail "mtls-askpass needs $needed"
+expect_exit 1 "mtls-askpass without mtls ssh" -- env -u MTLS_ASKPASS_SOCK \
+    "$HELPER" "Password: "
+expect_in "$TMP/err" "MTLS_ASKPASS_SOCK" "mtls-askpass message"
+expect_empty "$TMP/out" "mtls-askpass prints nothing"
+expect_exit 1 "mtls-askpass, no socket" -- env MTLS_ASKPASS_SOCK="$TMP/none" \
+    "$HELPER" --known-hosts HOSTNAME host ssh-ed25519 AAAA
+expect_empty "$TMP/out" "mtls-askpass --known-hosts prints nothing"
+
 finish

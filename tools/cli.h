@@ -59,7 +59,6 @@ int cmd_crl(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_req(int argc, char **argv);
 int cmd_ssh(int argc, char **argv);
-int cmd_askpass(int argc, char **argv);
 int cmd_login_test(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_user(int argc, char **argv);

@@ -112,16 +112,6 @@ usage_ssh(FILE *f)
 	    "[command...]\n");
 }
 
-static void
-usage_askpass(FILE *f)
-{
-	fprintf(f, "usage: mtls askpass PROMPT   (run by ssh under mtls "
-	    "ssh)\n"
-	    "       mtls askpass --known-hosts %%I %%H %%t %%K [-- COMMAND "
-	    "...]\n"
-	    "       mtls askpass --authenticated\n");
-}
-
 /* $XDG_CONFIG_HOME/mtls/name, or ~/.config/mtls/name; malloc'd. */
 static char *
 xdg_path(const char *name)
@@ -789,6 +779,31 @@ path_plain(const char *p)
 }
 
 /*
+ * The program ssh is to run as its askpass, into out: mtls-askpass
+ * beside this program (the build tree, or an installation that keeps
+ * them together), else the installed one, else this program itself,
+ * which acts as askpass under that name too but costs ssh more to start
+ * (GnuTLS and its libraries) at every prompt.
+ */
+static void
+askpass_program(const char *exe, char *out, size_t size)
+{
+	const char *slash = strrchr(exe, '/');
+	int n;
+
+	n = snprintf(out, size, "%.*s/" ASKPASS_NAME, slash != NULL ?
+	    (int)(slash - exe) : 0, exe);
+	if (slash != NULL && n > 0 && (size_t)n < size &&
+	    access(out, X_OK) == 0)
+		return;
+	n = snprintf(out, size, "%s/" ASKPASS_NAME, MTLS_PKGLIBEXECDIR);
+	if (n > 0 && (size_t)n < size && out[0] == '/' &&
+	    access(out, X_OK) == 0)
+		return;
+	snprintf(out, size, "%s", exe);
+}
+
+/*
  * The private directory with the socket and the helper's link; 0 and the
  * listening socket in *lfd, or -1 after a message.  Its path goes into
  * ssh's command lines, so it must be plain.
@@ -798,7 +813,7 @@ make_relay(char *dir, size_t size, int *lfd)
 {
 	struct mtls_err e = { 0, "" };
 	const char *tmp = getenv("TMPDIR");
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], helper[PATH_MAX];
 	ssize_t n;
 
 	dir[0] = '\0';
@@ -810,7 +825,8 @@ make_relay(char *dir, size_t size, int *lfd)
 		return -1;
 	}
 	exe[n] = '\0';
-	if (relay_dir_new(tmp, "mtls-ssh", exe, dir, size, lfd, &e) != 0) {
+	askpass_program(exe, helper, sizeof(helper));
+	if (relay_dir_new(tmp, "mtls-ssh", helper, dir, size, lfd, &e) != 0) {
 		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
 		return -1;
 	}
@@ -1280,92 +1296,5 @@ cmd_ssh(int argc, char **argv)
 	p11_pin_free(pin);
 	for (i = 0; i < sizeof(o.buf) / sizeof(o.buf[0]); i++)
 		free(o.buf[i]);
-	return status;
-}
-
-/* --- mtls askpass -------------------------------------------------------------- */
-
-/*
- * ssh's KnownHostsCommand: tell mtls ssh, print the lines it gives, then
- * run the person's own KnownHostsCommand (after "--"), whose output ssh
- * reads as well.
- */
-static int
-askpass_known_hosts(const char *path, int argc, char **argv)
-{
-	struct mtls_err e = { 0, "" };
-	char *msg = NULL, *reply = NULL;
-	size_t n = 0;
-	int status = 1;
-
-	if (argc < 6 || (argc > 6 && strcmp(argv[6], "--") != 0) ||
-	    argc == 7) {
-		usage_askpass(stderr);
-		return 1;
-	}
-	if (asprintf(&msg, "%s\n%s\n%s\n%s", argv[2], argv[3], argv[4],
-	    argv[5]) < 0) {
-		msg = NULL;
-		goto out;
-	}
-	if (relay_send(path, RELAY_KNOWN_HOSTS, msg, &reply, &n, &e) != 0) {
-		fprintf(stderr, "mtls askpass: %s\n", mtls_err_msg(&e));
-		goto out;
-	}
-	if (n < 3 || strncmp(reply, "ok\n", 3) != 0)
-		goto out;	/* refused: ssh stops here */
-	if (fwrite(reply + 3, 1, n - 3, stdout) != n - 3 || fflush(stdout) != 0)
-		goto out;
-	status = 0;
-	if (argc > 7) {
-		execv(argv[7], argv + 7);
-		fprintf(stderr, "mtls askpass: cannot run the KnownHostsCommand "
-		    "%s: %s\n", argv[7], strerror(errno));
-		status = 1;
-	}
- out:
-	free(msg);
-	free(reply);
-	return status;
-}
-
-int
-cmd_askpass(int argc, char **argv)
-{
-	struct mtls_err e = { 0, "" };
-	char answer[RELAY_ANSWER_MAX + 1], *reply = NULL;
-	const char *path = getenv("MTLS_ASKPASS_SOCK");
-	size_t n = 0;
-	int r, status = 1;
-
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)) {
-		usage_askpass(stdout);
-		return 0;
-	}
-	if (argc < 2 || (argc > 2 && strcmp(argv[1], "--known-hosts") != 0)) {
-		usage_askpass(stderr);
-		return 1;
-	}
-	if (path == NULL || *path == '\0') {
-		fprintf(stderr, "mtls askpass: MTLS_ASKPASS_SOCK is not set: "
-		    "mtls ssh runs this for ssh\n");
-		return 1;
-	}
-	if (strcmp(argv[1], "--known-hosts") == 0)
-		return askpass_known_hosts(path, argc, argv);
-	if (strcmp(argv[1], "--authenticated") == 0) {
-		r = relay_send(path, RELAY_AUTHENTICATED, "", &reply, &n, &e);
-		free(reply);
-		return r == 0 ? 0 : 1;
-	}
-	r = relay_ask(path, argv[1], answer, sizeof(answer), &e);
-	if (r == 0) {
-		printf("%s\n", answer);
-		status = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
-	} else if (r != MTLS_E_DENIED) {
-		fprintf(stderr, "mtls askpass: %s\n", mtls_err_msg(&e));
-	}
-	explicit_bzero(answer, sizeof(answer));
 	return status;
 }

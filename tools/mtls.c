@@ -9,6 +9,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "askpass.h"
 #include "cli.h"
 #include "log.h"
 
@@ -29,7 +30,7 @@ static const struct {
 	{ "db", cmd_db, "build, check and show the identity database" },
 	{ "user", cmd_user, "add, delete, show and list identity-source users" },
 	{ "group", cmd_group, "add, delete and edit identity-source groups" },
-	{ "askpass", cmd_askpass, "relay one ssh prompt to mtls ssh (run by ssh)" },
+	{ "askpass", askpass_run, "relay one ssh prompt to mtls ssh (run by ssh)" },
 	{ "login-test", cmd_login_test, "run a PAM service for a user, step by step" },
 };
 
@@ -66,7 +67,7 @@ main(int argc, char **argv)
 	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	if (argc > 0 && strcmp(base != NULL ? base + 1 : argv[0],
 	    "mtls-askpass") == 0)
-		return cmd_askpass(argc, argv);
+		return askpass_run(argc, argv);
 	mtls_log_set_backend(cli_log_stderr, NULL);
 	mtls_log_set_max_priority(LOG_WARNING);
 	if (argc < 2) {
