@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,8 @@ struct conn {
 	struct mtls_err		 err;
 	unsigned		 ours, prompts;
 };
+
+extern char **environ;
 
 static volatile sig_atomic_t forward_sig;
 
@@ -841,32 +844,38 @@ ssh_program(void)
 	return ssh != NULL && *ssh != '\0' ? ssh : "ssh";
 }
 
-/* Run av (NULL-terminated) as ssh with the helper's environment. */
+/*
+ * Start av (NULL-terminated) with the environment env: stdin from
+ * /dev/null when null_stdin, stdout to out when it is not -1.  The pid,
+ * or -1 after a message.  posix_spawn rather than fork: this process
+ * maps GnuTLS and its libraries, whose pages a fork would copy to no
+ * use just before the exec.
+ */
 static pid_t
-spawn_ssh(char **av, const char *dir, int null_stdin)
+spawn(char **av, char **env, int null_stdin, int out)
 {
-	char path[PATH_MAX + 32];
-	pid_t pid;
-	int fd;
+	posix_spawn_file_actions_t fa;
+	pid_t pid = -1;
+	int r;
 
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		snprintf(path, sizeof(path), "%s/" ASKPASS_NAME, dir);
-		setenv("SSH_ASKPASS", path, 1);
-		setenv("SSH_ASKPASS_REQUIRE", "force", 1);
-		snprintf(path, sizeof(path), "%s/sock", dir);
-		setenv("MTLS_ASKPASS_SOCK", path, 1);
-		if (null_stdin && (fd = open("/dev/null", O_RDONLY)) >= 0) {
-			dup2(fd, STDIN_FILENO);
-			close(fd);
-		}
-		execvp(av[0], av);
-		fprintf(stderr, "mtls ssh: cannot run %s: %s\n", av[0],
-		    strerror(errno));
-		_exit(EXIT_SSH_FAILED);
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+		fprintf(stderr, "mtls ssh: %s\n", strerror(r));
+		return -1;
 	}
-	if (pid < 0)
-		fprintf(stderr, "mtls ssh: fork: %s\n", strerror(errno));
+	if (null_stdin)
+		r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
+		    "/dev/null", O_RDONLY, 0);
+	if (r == 0 && out >= 0)
+		r = posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+	fflush(NULL);
+	if (r == 0)
+		r = posix_spawnp(&pid, av[0], &fa, NULL, av, env);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
+		fprintf(stderr, "mtls ssh: cannot run %s: %s\n", av[0],
+		    strerror(r));
+		return -1;
+	}
 	return pid;
 }
 
@@ -1007,55 +1016,75 @@ cfg_line(struct ssh_cfg *c, const char *line)
 	return 0;
 }
 
+/* ssh -G, running while ssh connects: its output is read later. */
+struct ssh_g {
+	pid_t	pid;
+	int	fd;		/* its stdout */
+	char	**av;
+};
+
 /*
- * What ssh's configuration makes of the destination: ssh -G with the
- * person's options and the destination.  0, or -1 after a message.
+ * Start ssh -G with the person's options and the destination; what it
+ * prints is read by cfg_finish().  0, or -1 after a message.
  */
 static int
-ssh_config(int argc, char **args, const struct ssh_dest *d,
-    struct ssh_cfg *cfg)
+cfg_start(int argc, char **args, const struct ssh_dest *d, struct ssh_g *g)
 {
-	int end = d->insert > d->index ? d->insert : d->index + 1, p[2] = {
-	    -1, -1 }, i, st = 0, r = -1;
-	char **av = NULL, *out = NULL, *line, *nl;
+	int end = d->insert > d->index ? d->insert : d->index + 1, p[2], i;
+
+	g->pid = -1;
+	g->fd = -1;
+	(void)argc;
+	if ((g->av = calloc((size_t)end + 3, sizeof(*g->av))) == NULL ||
+	    pipe2(p, O_CLOEXEC) != 0) {
+		fprintf(stderr, "mtls ssh: %s\n", strerror(errno));
+		return -1;
+	}
+	g->av[0] = (char *)ssh_program();
+	g->av[1] = (char *)"-GT";	/* -T: no word about a terminal */
+	for (i = 0; i < end; i++)
+		g->av[i + 2] = args[i];
+	g->av[end + 2] = NULL;
+	g->pid = spawn(g->av, environ, 0, p[1]);
+	close(p[1]);
+	if (g->pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	g->fd = p[0];
+	return 0;
+}
+
+/*
+ * What ssh's configuration makes of the destination, from ssh -G.  0, or
+ * -1 after a message.
+ */
+static int
+cfg_finish(struct ssh_g *g, struct ssh_cfg *cfg)
+{
+	char *out = NULL, *line, *nl;
 	size_t n = 0;
 	ssize_t got;
-	pid_t pid = -1;
+	int st = 0, r = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
-	(void)argc;
-	if ((av = calloc((size_t)end + 3, sizeof(*av))) == NULL ||
-	    (out = malloc(SSH_G_MAX + 1)) == NULL || pipe(p) != 0)
+	if ((out = malloc(SSH_G_MAX + 1)) == NULL) {
+		fprintf(stderr, "mtls ssh: %s\n", strerror(errno));
 		goto out;
-	av[0] = (char *)ssh_program();
-	av[1] = (char *)"-GT";	/* -T: no word about a terminal */
-	for (i = 0; i < end; i++)
-		av[i + 2] = args[i];
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		close(p[0]);
-		close(p[1]);
-		execvp(av[0], av);
-		fprintf(stderr, "mtls ssh: cannot run %s: %s\n", av[0],
-		    strerror(errno));
-		_exit(EXIT_SSH_FAILED);
 	}
-	close(p[1]);
-	p[1] = -1;
-	if (pid < 0)
-		goto out;
-	while (n < SSH_G_MAX && ((got = read(p[0], out + n, SSH_G_MAX - n)) >
+	while (n < SSH_G_MAX && ((got = read(g->fd, out + n, SSH_G_MAX - n)) >
 	    0 || (got < 0 && errno == EINTR)))
 		if (got > 0)
 			n += (size_t)got;
 	out[n] = '\0';
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	close(g->fd);
+	g->fd = -1;
+	while (waitpid(g->pid, &st, 0) < 0 && errno == EINTR)
 		;
-	pid = -1;
+	g->pid = -1;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		fprintf(stderr, "mtls ssh: %s -G failed: cannot read ssh's "
-		    "configuration\n", av[0]);
+		    "configuration\n", g->av[0]);
 		goto out;
 	}
 	for (line = out; *line != '\0'; line = nl + 1) {
@@ -1068,20 +1097,32 @@ ssh_config(int argc, char **args, const struct ssh_dest *d,
 	}
 	if (cfg->hostname == NULL || cfg->port == 0) {
 		fprintf(stderr, "mtls ssh: %s -G named no host or port\n",
-		    av[0]);
+		    g->av[0]);
 		goto out;
 	}
 	r = 0;
  out:
-	if (r != 0 && pid < 0 && av != NULL && out == NULL)
-		fprintf(stderr, "mtls ssh: %s\n", strerror(errno));
-	if (p[0] >= 0)
-		close(p[0]);
-	if (p[1] >= 0)
-		close(p[1]);
-	free(av);
 	free(out);
+	free(g->av);
+	g->av = NULL;
 	return r;
+}
+
+/* An ssh -G that is not to be read: end and reap it. */
+static void
+cfg_abandon(struct ssh_g *g)
+{
+	free(g->av);
+	g->av = NULL;
+	if (g->fd >= 0)
+		close(g->fd);
+	g->fd = -1;
+	if (g->pid > 0) {
+		kill(g->pid, SIGKILL);
+		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	g->pid = -1;
 }
 
 /* ssh's %H for the destination: the alias, or [host]:port, lower case. */
@@ -1111,65 +1152,134 @@ struct session {
 	int			 argc;
 	char			**args;
 	struct ssh_dest		 d;
+	const struct ssh_opts	*o;
+	struct ssh_g		 g;		/* ssh -G, until read */
+	int			 have_cfg;	/* cfg is ssh -G's answer */
 	struct ssh_cfg		 cfg;
-	const struct mtls_verifier *v;
+	struct mtls_verifier	*v;
 	gnutls_certificate_credentials_t cred;
 	const char		*host;
 	char			 dir[PATH_MAX];
 	int			 lfd;
+	char			**env;		/* ssh's: ours and askpass's */
+	char			*env_add[2];
 	char			*kh_path;
 	struct kh		 kh;
 	const struct p11_pin	*pin;
 };
 
+/* What became of one connection. */
+enum conn_next {
+	NEXT_DONE,	/* its status is the session's */
+	NEXT_PROBE,	/* the key met was not vouched for: probe first */
+	NEXT_AGAIN,	/* ssh's configuration asks for another command line */
+};
+
 /*
- * Run one connection in mode; its ssh's exit status, or EXIT_SSH_FAILED
- * before ssh ran.  *need_probe: a real connection met a key that no
- * certificate vouched for.  *ok: a probe recorded the key.
+ * What waits until ssh runs: ssh -G's answer, the configuration with the
+ * trust anchors that judge the host, and the person's certificate and
+ * key (a token may ask for its PIN).  The first connection's ssh is
+ * started before, so that this work overlaps its start and key
+ * exchange; nothing of it is answered before this is done.  0, or -1
+ * after a message.
  */
 static int
-run_conn(struct session *s, enum conn_mode mode, int *need_probe, int *ok)
+session_ready(struct session *s)
+{
+	struct mtls_conf *conf = NULL;
+	struct mtls_err e = { 0, "" };
+	int r = -1;
+
+	if (s->have_cfg)
+		return 0;
+	if (mtls_conf_load(s->o->config, &conf, &e) != 0 ||
+	    mtls_verifier_new(conf, &s->v, &e) != 0 ||
+	    load_cred(s->o->cert, s->o->key, &s->cred, &e) != 0) {
+		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
+		goto out;
+	}
+	if (cfg_finish(&s->g, &s->cfg) != 0)
+		goto out;
+	s->have_cfg = 1;
+	r = 0;
+ out:
+	mtls_conf_free(conf);
+	return r;
+}
+
+/*
+ * Before the first connection is served: is its command line the one
+ * ssh -G's answer calls for?  A person's own KnownHostsCommand goes into
+ * it, and a destination whose key nothing vouched for needs a probe
+ * first.
+ */
+static enum conn_next
+first_conn_next(const struct session *s)
+{
+	char hname[SSH_HOST_MAX + 32];
+
+	if (cfg_hname(&s->cfg, hname, sizeof(hname)) != 0 ||
+	    !kh_known(&s->kh, hname))
+		return NEXT_PROBE;
+	return s->cfg.khc != NULL ? NEXT_AGAIN : NEXT_DONE;
+}
+
+/*
+ * Run one connection in mode; its ssh's exit status, or EXIT_SSH_FAILED
+ * before ssh ran, in *status.  NEXT_PROBE: a real connection met a key
+ * that no certificate vouched for.  *ok: a probe recorded the key.
+ */
+static enum conn_next
+run_conn(struct session *s, enum conn_mode mode, int *status, int *ok)
 {
 	struct ssh_argv a;
 	struct conn c;
 	struct mtls_err e = { 0, "" };
-	int status = EXIT_SSH_FAILED;
+	enum conn_next next = NEXT_DONE;
+	int early = !s->have_cfg;
 
 	memset(&c, 0, sizeof(c));
-	*need_probe = *ok = 0;
+	*status = EXIT_SSH_FAILED;
+	*ok = 0;
 	c.mode = mode;
 	c.kh = &s->kh;
 	c.kh_path = s->kh_path;
 	c.host = s->host;
-	if (mtls_client_new(s->v, s->cred, s->host, &c.client, &e) != 0) {
-		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
-		goto out;
-	}
 	if (build_argv(&a, mode, s->argc, s->args, &s->d, s->dir,
 	    &s->cfg) != 0) {
 		fprintf(stderr, "mtls ssh: too many ssh arguments\n");
 		argv_free(&a);
 		goto out;
 	}
-	c.pid = spawn_ssh(a.av, s->dir, mode == CONN_PROBE);
+	c.pid = spawn(a.av, s->env, mode == CONN_PROBE, -1);
 	argv_free(&a);
 	if (c.pid < 0)
 		goto out;
+	if (session_ready(s) != 0 ||
+	    (early && (next = first_conn_next(s)) != NEXT_DONE) ||
+	    mtls_client_new(s->v, s->cred, s->host, &c.client, &e) != 0) {
+		if (e.code != 0)
+			fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
+		conn_kill(&c);
+		while (waitpid(c.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		goto out;
+	}
 	if (mode == CONN_PROBE)
 		c.deadline = time(NULL) + PROBE_TIMEOUT;
-	status = relay_loop(s->lfd, &c);
+	*status = relay_loop(s->lfd, &c);
 	if (mode == CONN_REAL && c.need_probe && c.failed == 0) {
-		*need_probe = 1;
+		next = NEXT_PROBE;
 		goto out;
 	}
 	report(&c, s->host, s->pin);
 	*ok = mode == CONN_PROBE && c.recorded && c.failed == 0;
 	if (c.failed != 0 || (mode == CONN_PROBE && !*ok))
-		status = EXIT_SSH_FAILED;
+		*status = EXIT_SSH_FAILED;
  out:
 	mtls_sshkey_clear(&c.key);
 	mtls_client_free(c.client);
-	return status;
+	return next;
 }
 
 /* Reread the vouched keys (a probe has just added one). */
@@ -1189,48 +1299,74 @@ session_load_kh(struct session *s)
 /*
  * The connection the person asked for, after a probe when no
  * certificate has vouched for the host's key yet, or when the key met
- * is not the one vouched for.
+ * is not the one vouched for.  The first ssh starts at once, before
+ * ssh -G has answered: it is ended unanswered when the answer calls for
+ * a probe or another command line.
  */
 static int
 session_run(struct session *s)
 {
-	char hname[SSH_HOST_MAX + 32];
-	int status = EXIT_SSH_FAILED, need_probe = 0, ok = 0, tries;
+	enum conn_next next = NEXT_DONE;
+	int status = EXIT_SSH_FAILED, ok = 0, probes = 0, tries;
 
 	if (session_load_kh(s) != 0)
 		return status;
-	need_probe = cfg_hname(&s->cfg, hname, sizeof(hname)) != 0 ||
-	    !kh_known(&s->kh, hname);
-	for (tries = 0; tries < 2; tries++) {
-		if (need_probe) {
-			status = run_conn(s, CONN_PROBE, &need_probe, &ok);
+	for (tries = 0; tries < 4; tries++) {
+		if (next == NEXT_PROBE) {
+			if (probes++ == 2)
+				break;
+			(void)run_conn(s, CONN_PROBE, &status, &ok);
 			if (!ok || session_load_kh(s) != 0)
 				return EXIT_SSH_FAILED;
 		}
-		status = run_conn(s, CONN_REAL, &need_probe, &ok);
-		if (!need_probe)
+		next = run_conn(s, CONN_REAL, &status, &ok);
+		if (next == NEXT_DONE)
 			return status;
+		if (!s->have_cfg)
+			return EXIT_SSH_FAILED;
 	}
 	fprintf(stderr, "mtls: %s's SSH key changed again after its "
 	    "certificate vouched for it; giving up\n", s->host);
 	return EXIT_SSH_FAILED;
 }
 
-/* The verifier for host certificates and the person's credentials. */
+/*
+ * ssh's environment, into s->env: ours, with SSH_ASKPASS naming the
+ * helper's link in the private directory, SSH_ASKPASS_REQUIRE=force and
+ * MTLS_ASKPASS_SOCK naming the socket.  0, or -1 after a message.
+ */
 static int
-client_setup(const struct ssh_opts *o, struct mtls_verifier **v,
-    gnutls_certificate_credentials_t *cred)
+session_env(struct session *s)
 {
-	struct mtls_conf *conf = NULL;
-	struct mtls_err e = { 0, "" };
-	int r;
+	static const char *const names[] = { "SSH_ASKPASS=",
+	    "SSH_ASKPASS_REQUIRE=", "MTLS_ASKPASS_SOCK=" };
+	size_t n = 0, i, j, k = 0;
 
-	if ((r = mtls_conf_load(o->config, &conf, &e)) != 0 ||
-	    (r = mtls_verifier_new(conf, v, &e)) != 0 ||
-	    (r = load_cred(o->cert, o->key, cred, &e)) != 0)
-		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
-	mtls_conf_free(conf);
-	return r;
+	while (environ[n] != NULL)
+		n++;
+	if (asprintf(&s->env_add[0], "SSH_ASKPASS=%s/" ASKPASS_NAME,
+	    s->dir) < 0)
+		s->env_add[0] = NULL;
+	if (asprintf(&s->env_add[1], "MTLS_ASKPASS_SOCK=%s/sock",
+	    s->dir) < 0)
+		s->env_add[1] = NULL;
+	if (s->env_add[0] == NULL || s->env_add[1] == NULL ||
+	    (s->env = calloc(n + 4, sizeof(*s->env))) == NULL) {
+		fprintf(stderr, "mtls ssh: %s\n", strerror(ENOMEM));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 3; j++)
+			if (strncmp(environ[i], names[j],
+			    strlen(names[j])) == 0)
+				break;
+		if (j == 3)
+			s->env[k++] = environ[i];
+	}
+	s->env[k++] = s->env_add[0];
+	s->env[k++] = (char *)"SSH_ASKPASS_REQUIRE=force";
+	s->env[k] = s->env_add[1];
+	return 0;
 }
 
 int
@@ -1239,7 +1375,6 @@ cmd_ssh(int argc, char **argv)
 	struct ssh_opts o;
 	struct session s;
 	struct mtls_err e = { 0, "" };
-	struct mtls_verifier *v = NULL;
 	struct p11_pin *pin = NULL;
 	int first, status = EXIT_SSH_FAILED;
 	size_t i;
@@ -1247,6 +1382,9 @@ cmd_ssh(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&s, 0, sizeof(s));
 	s.lfd = -1;
+	s.g.pid = -1;
+	s.g.fd = -1;
+	s.o = &o;
 	first = parse_opts(argc, argv, &o);
 	s.argc = argc - first;
 	s.args = argv + first;
@@ -1272,11 +1410,11 @@ cmd_ssh(int argc, char **argv)
 	if (strncmp(o.key, "pkcs11:", 7) == 0 && p11_pin_new(&pin) != 0)
 		goto out;
 	s.pin = pin;
-	if (client_setup(&o, &v, &s.cred) != 0 ||
-	    ssh_config(s.argc, s.args, &s.d, &s.cfg) != 0 ||
-	    make_relay(s.dir, sizeof(s.dir), &s.lfd) != 0)
+	/* ssh -G first: it runs while the rest is made ready */
+	if (cfg_start(s.argc, s.args, &s.d, &s.g) != 0 ||
+	    make_relay(s.dir, sizeof(s.dir), &s.lfd) != 0 ||
+	    session_env(&s) != 0)
 		goto out;
-	s.v = v;
 	/* ssh decides what an interrupt means; we outlive it */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -1284,15 +1422,19 @@ cmd_ssh(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	status = session_run(&s);
  out:
+	cfg_abandon(&s.g);
 	if (s.lfd >= 0)
 		close(s.lfd);
 	relay_dir_remove(s.dir);
 	kh_clear(&s.kh);
 	free(s.kh_path);
 	cfg_free(&s.cfg);
+	free(s.env);
+	free(s.env_add[0]);
+	free(s.env_add[1]);
 	if (s.cred != NULL)
 		gnutls_certificate_free_credentials(s.cred);
-	mtls_verifier_free(v);
+	mtls_verifier_free(s.v);
 	p11_pin_free(pin);
 	for (i = 0; i < sizeof(o.buf) / sizeof(o.buf[0]); i++)
 		free(o.buf[i]);
