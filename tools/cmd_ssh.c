@@ -1255,7 +1255,9 @@ run_conn(struct session *s, enum conn_mode mode, int *status, int *ok)
 	argv_free(&a);
 	if (c.pid < 0)
 		goto out;
-	if (session_ready(s) != 0 ||
+	/* ssh -G after the ssh that waits for nothing else */
+	if ((early && cfg_start(s->argc, s->args, &s->d, &s->g) != 0) ||
+	    session_ready(s) != 0 ||
 	    (early && (next = first_conn_next(s)) != NEXT_DONE) ||
 	    mtls_client_new(s->v, s->cred, s->host, &c.client, &e) != 0) {
 		if (e.code != 0)
@@ -1410,9 +1412,7 @@ cmd_ssh(int argc, char **argv)
 	if (strncmp(o.key, "pkcs11:", 7) == 0 && p11_pin_new(&pin) != 0)
 		goto out;
 	s.pin = pin;
-	/* ssh -G first: it runs while the rest is made ready */
-	if (cfg_start(s.argc, s.args, &s.d, &s.g) != 0 ||
-	    make_relay(s.dir, sizeof(s.dir), &s.lfd) != 0 ||
+	if (make_relay(s.dir, sizeof(s.dir), &s.lfd) != 0 ||
 	    session_env(&s) != 0)
 		goto out;
 	/* ssh decides what an interrupt means; we outlive it */
