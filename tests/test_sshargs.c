@@ -3,7 +3,13 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "sshargs.h"
+#include "sshconf.h"
 #include "testlib.h"
 
 struct row {
@@ -67,6 +73,133 @@ START_TEST(test_row)
 }
 END_TEST
 
+/* --- can ssh's configuration name a KnownHostsCommand? (sshconf.h) --- */
+
+static char tmp[64];
+
+static void
+put(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+setup_tree(void)
+{
+	char path[256];
+
+	snprintf(tmp, sizeof(tmp), "/tmp/test_sshconf.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/.ssh", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sys.d", tmp);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	put("khc.conf", "Host *\n\tKnownHostsCommand /bin/true %H\n");
+	put("plain.conf", "Host *\n\tUser x\n");
+	put("self.conf", "Include self.conf\n");
+	put("sys.d/a.conf", "SendEnv LANG\n");
+}
+
+static void
+teardown_tree(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Configuration text: 1 where KnownHostsCommand may be set. */
+static const struct {
+	const char	*text;
+	int		 may;
+} texts[] = {
+	{ "", 0 },
+	{ "Host x\n  User y\n", 0 },
+	{ "# KnownHostsCommand /bin/x\n", 0 },
+	{ "KnownHostsCommand /bin/x %H\n", 1 },
+	{ "  knownhostscommand=/bin/x\n", 1 },
+	{ "Host *\n\tKNOWNHOSTSCOMMAND /bin/x\n", 1 },
+	{ "Include plain.conf\n", 0 },
+	{ "Include=plain.conf\n", 0 },
+	{ "Include khc.conf\n", 1 },
+	{ "Include plain.conf khc.conf\n", 1 },
+	{ "Include *.conf\n", 1 },
+	{ "Include sys.d/*.conf\n", 0 },
+	{ "Include nothere/*.conf\n", 0 },
+	{ "Include self.conf\n", 1 },		/* too deep */
+	{ "Include \"khc.conf\"\n", 1 },	/* a quote */
+	{ "Include %d/x\n", 1 },		/* a token */
+	{ "Include ${HOME}/x\n", 1 },
+	{ "Include ~other/x\n", 1 },
+	{ "Host include-host\n", 1 },	/* cannot tell */
+	{ "Match exec \"include x\"\n", 1 },
+};
+
+START_TEST(test_conf_text)
+{
+	ck_assert_msg(ssh_conf_text_may_set_khc(texts[_i].text, tmp, tmp, 0) ==
+	    texts[_i].may, "text %d: %s", _i, texts[_i].text);
+}
+END_TEST
+
+START_TEST(test_conf_args)
+{
+	static const char *const plain[] = { "host" };
+	static const char *const o[] = { "-o", "KnownHostsCommand=/x", "host" };
+	static const char *const oc[] = { "-oknownhostscommand /x", "host" };
+	static const char *const inc[] = { "-o", "Include=/x", "host" };
+	static const char *const fnull[] = { "-F", "/dev/null", "host" };
+	static const char *const fnone[] = { "-vFnone", "host" };
+	static const char *const dangling[] = { "-v", "-F" };
+	char sys[256], khcf[256];
+	const char *fk[] = { "-F", khcf, "host" };
+
+	snprintf(sys, sizeof(sys), "%s/ssh_config", tmp);
+	snprintf(khcf, sizeof(khcf), "%s/khc.conf", tmp);
+	/* no files at all */
+	ck_assert_int_eq(ssh_conf_may_set_khc(1, (char *const *)plain, tmp,
+	    sys), 0);
+	ck_assert_int_eq(ssh_conf_may_set_khc(1, (char *const *)plain, NULL,
+	    sys), 1);
+	ck_assert_int_eq(ssh_conf_may_set_khc(3, (char *const *)o, tmp, sys),
+	    1);
+	ck_assert_int_eq(ssh_conf_may_set_khc(2, (char *const *)oc, tmp, sys),
+	    1);
+	ck_assert_int_eq(ssh_conf_may_set_khc(3, (char *const *)inc, tmp,
+	    sys), 1);
+	ck_assert_int_eq(ssh_conf_may_set_khc(2, (char *const *)dangling, tmp,
+	    sys), 1);
+	ck_assert_int_eq(ssh_conf_may_set_khc(3, (char *const *)fk, tmp, sys),
+	    1);
+	/* the system's file, through an Include of its directory */
+	put("ssh_config", "Include sys.d/*.conf\n");
+	ck_assert_int_eq(ssh_conf_may_set_khc(1, (char *const *)plain, tmp,
+	    sys), 0);
+	put("sys.d/b.conf", "KnownHostsCommand /bin/x\n");
+	ck_assert_int_eq(ssh_conf_may_set_khc(1, (char *const *)plain, tmp,
+	    sys), 1);
+	/* the person's file; -F replaces both */
+	put("ssh_config", "");
+	put(".ssh/config", "Include ~/khc.conf\n");
+	ck_assert_int_eq(ssh_conf_may_set_khc(1, (char *const *)plain, tmp,
+	    sys), 1);
+	ck_assert_int_eq(ssh_conf_may_set_khc(3, (char *const *)fnull, tmp,
+	    sys), 0);
+	ck_assert_int_eq(ssh_conf_may_set_khc(2, (char *const *)fnone, tmp,
+	    sys), 0);
+	put(".ssh/config", "Include ~/plain.conf\n");
+	ck_assert_int_eq(ssh_conf_may_set_khc(1, (char *const *)plain, tmp,
+	    sys), 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -74,6 +207,12 @@ suite(void)
 	TCase *tc = tcase_create("sshargs");
 
 	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sshconf");
+	tcase_add_checked_fixture(tc, setup_tree, teardown_tree);
+	tcase_add_loop_test(tc, test_conf_text, 0,
+	    sizeof(texts) / sizeof(texts[0]));
+	tcase_add_test(tc, test_conf_args);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -52,6 +52,7 @@
 #include "relay.h"
 #include "relaydir.h"
 #include "sshargs.h"
+#include "sshconf.h"
 #include "util.h"
 
 #define EXIT_SSH_FAILED	255	/* like ssh when it cannot connect */
@@ -1153,9 +1154,10 @@ struct session {
 	char			**args;
 	struct ssh_dest		 d;
 	const struct ssh_opts	*o;
+	int			 use_g;		/* ssh -G is needed */
 	struct ssh_g		 g;		/* ssh -G, until read */
-	int			 have_cfg;	/* cfg is ssh -G's answer */
-	struct ssh_cfg		 cfg;
+	int			 ready;		/* session_ready() done */
+	struct ssh_cfg		 cfg;		/* ssh -G's answer */
 	struct mtls_verifier	*v;
 	gnutls_certificate_credentials_t cred;
 	const char		*host;
@@ -1190,7 +1192,7 @@ session_ready(struct session *s)
 	struct mtls_err e = { 0, "" };
 	int r = -1;
 
-	if (s->have_cfg)
+	if (s->ready)
 		return 0;
 	if (mtls_conf_load(s->o->config, &conf, &e) != 0 ||
 	    mtls_verifier_new(conf, &s->v, &e) != 0 ||
@@ -1198,9 +1200,9 @@ session_ready(struct session *s)
 		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
 		goto out;
 	}
-	if (cfg_finish(&s->g, &s->cfg) != 0)
+	if (s->use_g && cfg_finish(&s->g, &s->cfg) != 0)
 		goto out;
-	s->have_cfg = 1;
+	s->ready = 1;
 	r = 0;
  out:
 	mtls_conf_free(conf);
@@ -1236,7 +1238,7 @@ run_conn(struct session *s, enum conn_mode mode, int *status, int *ok)
 	struct conn c;
 	struct mtls_err e = { 0, "" };
 	enum conn_next next = NEXT_DONE;
-	int early = !s->have_cfg;
+	int early = !s->ready;
 
 	memset(&c, 0, sizeof(c));
 	*status = EXIT_SSH_FAILED;
@@ -1256,9 +1258,9 @@ run_conn(struct session *s, enum conn_mode mode, int *status, int *ok)
 	if (c.pid < 0)
 		goto out;
 	/* ssh -G after the ssh that waits for nothing else */
-	if ((early && cfg_start(s->argc, s->args, &s->d, &s->g) != 0) ||
-	    session_ready(s) != 0 ||
-	    (early && (next = first_conn_next(s)) != NEXT_DONE) ||
+	if ((early && s->use_g && cfg_start(s->argc, s->args, &s->d,
+	    &s->g) != 0) || session_ready(s) != 0 ||
+	    (early && s->use_g && (next = first_conn_next(s)) != NEXT_DONE) ||
 	    mtls_client_new(s->v, s->cred, s->host, &c.client, &e) != 0) {
 		if (e.code != 0)
 			fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
@@ -1324,12 +1326,60 @@ session_run(struct session *s)
 		next = run_conn(s, CONN_REAL, &status, &ok);
 		if (next == NEXT_DONE)
 			return status;
-		if (!s->have_cfg)
+		if (!s->ready)
 			return EXIT_SSH_FAILED;
 	}
 	fprintf(stderr, "mtls: %s's SSH key changed again after its "
 	    "certificate vouched for it; giving up\n", s->host);
 	return EXIT_SSH_FAILED;
+}
+
+/* Is prog, found as execvp() finds it, the system's ssh? */
+static int
+is_system_ssh(const char *prog)
+{
+	char dir[PATH_MAX], path[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+	const char *p = getenv("PATH"), *e;
+	size_t n;
+
+	if (strchr(prog, '/') != NULL)
+		snprintf(path, sizeof(path), "%s", prog);
+	else {
+		path[0] = '\0';
+		for (p = p != NULL ? p : "/usr/bin:/bin"; path[0] == '\0';
+		    p = e + 1) {
+			e = p + strcspn(p, ":");
+			n = (size_t)(e - p);
+			if (n >= sizeof(dir))
+				return 0;
+			memcpy(dir, n > 0 ? p : ".", n > 0 ? n : 1);
+			dir[n > 0 ? n : 1] = '\0';
+			if (snprintf(path, sizeof(path), "%s/%s", dir, prog) >=
+			    (int)sizeof(path) || access(path, X_OK) != 0)
+				path[0] = '\0';
+			if (*e == '\0')
+				break;
+		}
+	}
+	return path[0] != '\0' && realpath(path, a) != NULL &&
+	    realpath(MTLS_SYSTEM_SSH, b) != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * Is ssh -G needed?  Only to learn a KnownHostsCommand of the person's
+ * own (the name ssh looks the host up under comes with ssh's own
+ * KnownHostsCommand call, and a key that nothing vouched for leads to a
+ * probe from there): not when the system's ssh runs and nothing it reads
+ * can set one.
+ */
+static int
+session_needs_g(const struct session *s)
+{
+	struct passwd *pw = getpwuid(getuid());
+	int end = s->d.insert > s->d.index ? s->d.insert : s->d.index + 1;
+
+	return !is_system_ssh(ssh_program()) || ssh_conf_may_set_khc(end,
+	    s->args, pw != NULL ? pw->pw_dir : NULL, MTLS_SYSTEM_SSH_CONFIG);
 }
 
 /*
@@ -1412,6 +1462,7 @@ cmd_ssh(int argc, char **argv)
 	if (strncmp(o.key, "pkcs11:", 7) == 0 && p11_pin_new(&pin) != 0)
 		goto out;
 	s.pin = pin;
+	s.use_g = session_needs_g(&s);
 	if (make_relay(s.dir, sizeof(s.dir), &s.lfd) != 0 ||
 	    session_env(&s) != 0)
 		goto out;
