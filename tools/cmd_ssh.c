@@ -1180,10 +1180,10 @@ enum conn_next {
 /*
  * What waits until ssh runs: ssh -G's answer, the configuration with the
  * trust anchors that judge the host, and the person's certificate and
- * key (a token may ask for its PIN).  The first connection's ssh is
- * started before, so that this work overlaps its start and key
- * exchange; nothing of it is answered before this is done.  0, or -1
- * after a message.
+ * key (from a file; a token's is loaded before).  The first
+ * connection's ssh is started before, so that this work overlaps its
+ * start and key exchange; nothing of it is answered before this is
+ * done.  0, or -1 after a message.
  */
 static int
 session_ready(struct session *s)
@@ -1196,7 +1196,8 @@ session_ready(struct session *s)
 		return 0;
 	if (mtls_conf_load(s->o->config, &conf, &e) != 0 ||
 	    mtls_verifier_new(conf, &s->v, &e) != 0 ||
-	    load_cred(s->o->cert, s->o->key, &s->cred, &e) != 0) {
+	    (s->cred == NULL && load_cred(s->o->cert, s->o->key, &s->cred,
+	    &e) != 0)) {
 		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
 		goto out;
 	}
@@ -1462,6 +1463,15 @@ cmd_ssh(int argc, char **argv)
 	if (strncmp(o.key, "pkcs11:", 7) == 0 && p11_pin_new(&pin) != 0)
 		goto out;
 	s.pin = pin;
+	/*
+	 * A token may ask for its PIN: before ssh starts, so that the time
+	 * a person takes to type it does not run down the host's
+	 * LoginGraceTime.
+	 */
+	if (pin != NULL && load_cred(o.cert, o.key, &s.cred, &e) != 0) {
+		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
+		goto out;
+	}
 	s.use_g = session_needs_g(&s);
 	if (make_relay(s.dir, sizeof(s.dir), &s.lfd) != 0 ||
 	    session_env(&s) != 0)
