@@ -3,7 +3,7 @@
 # pam_mtls, against OpenSSH's own public-key and user-certificate logins
 # on the same machine in the same run (`make bench-ssh`, as root).
 #
-#   ssh_bench.sh RUNNER MTLS PAM_MTLS_SO [ROUNDS [WARMUP]]
+#   ssh_bench.sh RUNNER MTLS PAM_MTLS_SO [ROUNDS [WARMUP [RTT_MS]]]
 #
 # Four sshds of tests/sshd-harness.sh on 127.0.0.1 (private mount and PID
 # namespaces: the host's /etc is never changed), one per method, so that
@@ -18,11 +18,16 @@
 # the host key (known_hosts, or what a certificate vouched for), and runs
 # `true` as the user.  The first mtls login of each host (the probe that
 # records the vouched key) happens in the warm-up rounds.  RUNNER
-# (bench/ssh_bench.c) runs the rounds and prints the figures.
+# (bench/ssh_bench.c) runs the rounds and prints the figures.  With
+# RTT_MS above 0, the clients reach each sshd through delay_proxy (beside
+# RUNNER), which delays every byte by half that round trip each way: what
+# a login costs on a network, where each round trip of the protocol
+# counts.
 set -u
 
 if [ $# -lt 3 ]; then
-	echo "usage: ssh_bench.sh RUNNER MTLS PAM_MTLS_SO [ROUNDS [WARMUP]]" >&2
+	echo "usage: ssh_bench.sh RUNNER MTLS PAM_MTLS_SO [ROUNDS [WARMUP" \
+	    "[RTT_MS]]]" >&2
 	exit 2
 fi
 RUNNER=$1
@@ -30,6 +35,8 @@ MTLS=$2
 PAM_MTLS=$3
 ROUNDS=${4:-30}
 WARMUP=${5:-2}
+RTT=${6:-0}
+PROXY=$(dirname "$RUNNER")/delay_proxy
 if [ "$(id -u)" -ne 0 ]; then
 	echo "ssh_bench: needs root (the sshds run in namespaces)" >&2
 	exit 1
@@ -39,7 +46,9 @@ TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 
 T=$(mktemp -d /tmp/mtls-sshbench.XXXXXX) || exit 1
 chmod 0755 "$T"
-trap 'harness_stop_all; rm -rf "$T"' EXIT
+PROXIES=
+trap 'for p in $PROXIES; do kill "$p"; done; harness_stop_all; rm -rf "$T"' \
+    EXIT
 trap 'exit 1' INT TERM
 die() {
 	echo "ssh_bench: $*" >&2
@@ -141,6 +150,19 @@ $MTLS crl update --config "$T/server-mtls.conf" >/dev/null &&
     $MTLS crl update --config "$T/server-mtls-crl100k.conf" >/dev/null ||
     die "mtls crl update"
 
+# The port each method's client connects to: sshd's, or a delaying proxy's.
+for m in pubkey usercert mtls mtls-crl100k; do
+	if [ "$RTT" -gt 0 ]; then
+		p=$(_harness_free_port) || die "no free port"
+		"$PROXY" "$p" "$(harness_port "$T/sshd-$m")" "$RTT" &
+		PROXIES="$PROXIES $!"
+		echo "$p" >"$T/port-$m"
+	else
+		harness_port "$T/sshd-$m" >"$T/port-$m"
+	fi
+done
+[ "$RTT" -gt 0 ] && sleep 0.5
+
 # --- the clients ----------------------------------------------------------------
 cat >"$T/client.conf" <<EOF
 trust_anchor $T/ca/ca.pem
@@ -150,25 +172,28 @@ chmod 0644 "$T/client.conf"
 MTLS_KNOWN_HOSTS=$T/vouched
 export MTLS_KNOWN_HOSTS
 common_opts() {	# NAME
-	printf '%s\n' -F /dev/null -p "$(harness_port "$T/sshd-$1")" \
+	printf '%s\n' -F /dev/null -p "$(cat "$T/port-$1")" \
 	    -o AddressFamily=inet -o ConnectTimeout=20
 }
-openssh_spec() {	# NAME KEY
-	port=$(harness_port "$T/sshd-$1")
+openssh_spec() {	# NAME KEY [OPTION...]
+	name=$1
+	key=$2
+	shift 2
+	port=$(cat "$T/port-$name")
 	printf '[localhost]:%s %s\n' "$port" \
-	    "$(cut -d' ' -f1,2 "$T/sshd-$1/etc/ssh_host_ed25519_key.pub")" \
-	    >"$T/known_hosts-$1"
+	    "$(cut -d' ' -f1,2 "$T/sshd-$name/etc/ssh_host_ed25519_key.pub")" \
+	    >"$T/known_hosts-$name"
 	{
-		echo "$1"
-		harness_pid "$T/sshd-$1"
+		echo "$name"
+		harness_pid "$T/sshd-$name"
 		echo ssh
-		common_opts "$1"
-		printf '%s\n' -i "$2" -o IdentitiesOnly=yes -o BatchMode=yes \
+		common_opts "$name"
+		printf '%s\n' -i "$key" -o IdentitiesOnly=yes -o BatchMode=yes \
 		    -o PreferredAuthentications=publickey \
 		    -o StrictHostKeyChecking=yes \
-		    -o "UserKnownHostsFile=$T/known_hosts-$1" \
-		    -o GlobalKnownHostsFile=/dev/null $U@localhost true
-	} >"$T/spec-$1"
+		    -o "UserKnownHostsFile=$T/known_hosts-$name" \
+		    -o GlobalKnownHostsFile=/dev/null "$@" $U@localhost true
+	} >"$T/spec-$name"
 }
 mtls_spec() {	# NAME
 	{
@@ -182,12 +207,14 @@ mtls_spec() {	# NAME
 	} >"$T/spec-$1"
 }
 openssh_spec pubkey "$T/id_pubkey"
-openssh_spec usercert "$T/id_cert"
+# only the certificate: ssh would offer the plain key first
+openssh_spec usercert "$T/id_cert" -o \
+    PubkeyAcceptedAlgorithms=ssh-ed25519-cert-v01@openssh.com
 mtls_spec mtls
 mtls_spec mtls-crl100k
 
 echo "ssh_bench: $(ssh -V 2>&1); $(nproc) CPUs; load $(cut -d' ' -f1-3 \
-    /proc/loadavg)"
+    /proc/loadavg); added round trip ${RTT} ms"
 "$RUNNER" "$ROUNDS" "$WARMUP" "$T/clients.log" "$T/spec-pubkey" \
     "$T/spec-usercert" "$T/spec-mtls" "$T/spec-mtls-crl100k"
 status=$?
