@@ -13,6 +13,8 @@
 #   mtls        mtls ssh + pam_mtls, an empty CRL
 #   mtls-crl100k  mtls ssh + pam_mtls, a CRL of 100,000 serials, indexed
 #                 by mtls crl update beforehand
+#   mtls-baseline as mtls, with the mtls program SSH_BENCH_BASELINE names
+#                 (another build, to compare with), when it is set
 # The OpenSSH methods run the same account and session PAM stack as the
 # mtls ones (pam_unix, pam_permit), without pam_mtls; every client checks
 # the host key (known_hosts, or what a certificate vouched for), and runs
@@ -123,9 +125,15 @@ EOF
 }
 server_conf mtls "$T/ca/crl.pem"
 server_conf mtls-crl100k "$T/crl100k.pem"
+METHODS="pubkey usercert mtls mtls-crl100k"
+if [ -n "${SSH_BENCH_BASELINE:-}" ]; then
+	server_conf mtls-baseline "$T/ca/crl.pem"
+	METHODS="$METHODS mtls-baseline"
+fi
 plain_pam >"$T/plain.pam"
 mtls_pam "$T/server-mtls.conf" >"$T/mtls.pam"
 mtls_pam "$T/server-mtls-crl100k.conf" >"$T/mtls-crl100k.pam"
+mtls_pam "$T/server-mtls-baseline.conf" >"$T/mtls-baseline.pam"
 PUBKEY_OPTS="PubkeyAuthentication=yes AuthenticationMethods=publickey
 AuthorizedKeysFile=.ssh/authorized_keys"
 # shellcheck disable=SC2086
@@ -138,6 +146,10 @@ harness_start "$T/sshd-usercert" "$T/plain.pam" $PUBKEY_OPTS \
 harness_start "$T/sshd-mtls" "$T/mtls.pam" || die "sshd (mtls)"
 harness_start "$T/sshd-mtls-crl100k" "$T/mtls-crl100k.pam" ||
     die "sshd (mtls-crl100k)"
+if [ -n "${SSH_BENCH_BASELINE:-}" ]; then
+	harness_start "$T/sshd-mtls-baseline" "$T/mtls-baseline.pam" ||
+	    die "sshd (mtls-baseline)"
+fi
 h=$T/sshd-pubkey/home/$U
 mkdir -p "$h/.ssh" && cp "$T/id_pubkey.pub" "$h/.ssh/authorized_keys" &&
     chown -R 60001:60001 "$h/.ssh" && chmod 0700 "$h/.ssh" ||
@@ -151,7 +163,7 @@ $MTLS crl update --config "$T/server-mtls.conf" >/dev/null &&
     die "mtls crl update"
 
 # The port each method's client connects to: sshd's, or a delaying proxy's.
-for m in pubkey usercert mtls mtls-crl100k; do
+for m in $METHODS; do
 	if [ "$RTT" -gt 0 ]; then
 		p=$(_harness_free_port) || die "no free port"
 		"$PROXY" "$p" "$(harness_port "$T/sshd-$m")" "$RTT" &
@@ -195,11 +207,11 @@ openssh_spec() {	# NAME KEY [OPTION...]
 		    -o GlobalKnownHostsFile=/dev/null "$@" $U@localhost true
 	} >"$T/spec-$name"
 }
-mtls_spec() {	# NAME
+mtls_spec() {	# NAME [MTLS]
 	{
 		echo "$1"
 		harness_pid "$T/sshd-$1"
-		printf '%s\n' "$MTLS" ssh --config "$T/client.conf" \
+		printf '%s\n' "${2:-$MTLS}" ssh --config "$T/client.conf" \
 		    --cert "$T/$U.pem" --key "$T/$U.key"
 		common_opts "$1"
 		printf '%s\n' -o UserKnownHostsFile=/dev/null \
@@ -212,11 +224,17 @@ openssh_spec usercert "$T/id_cert" -o \
     PubkeyAcceptedAlgorithms=ssh-ed25519-cert-v01@openssh.com
 mtls_spec mtls
 mtls_spec mtls-crl100k
+[ -n "${SSH_BENCH_BASELINE:-}" ] &&
+    mtls_spec mtls-baseline "$SSH_BENCH_BASELINE"
 
 echo "ssh_bench: $(ssh -V 2>&1); $(nproc) CPUs; load $(cut -d' ' -f1-3 \
     /proc/loadavg); added round trip ${RTT} ms"
-"$RUNNER" "$ROUNDS" "$WARMUP" "$T/clients.log" "$T/spec-pubkey" \
-    "$T/spec-usercert" "$T/spec-mtls" "$T/spec-mtls-crl100k"
+specs=
+for m in $METHODS; do
+	specs="$specs $T/spec-$m"
+done
+# shellcheck disable=SC2086
+"$RUNNER" "$ROUNDS" "$WARMUP" "$T/clients.log" $specs
 status=$?
 if [ $status -ne 0 ]; then
 	echo "ssh_bench: the clients' output:" >&2
