@@ -190,4 +190,24 @@ expect_exit 0 "certificate on the fallback stack" -- login "$TMP/client.conf" \
     "$TMP/mtlsalice" mtlsalice
 expect_in "$TMP/out" "mtlsalice" "certificate login on the fallback stack"
 
+# The person's own KnownHostsCommand, from an ssh_config file: ssh runs it
+# behind mtls ssh's own, and the login goes on.
+cat >"$TMP/userkhc" <<EOF2
+#!/bin/sh
+echo "user khc ran for \$1" >>"$TMP/userkhc.log"
+EOF2
+chmod 0755 "$TMP/userkhc"
+echo "KnownHostsCommand $TMP/userkhc %H" >"$TMP/khc_config"
+own_khc() {
+	timeout 60 setsid -w $MTLS ssh --config "$TMP/client.conf" \
+	    --cert "$TMP/mtlsalice.pem" --key "$TMP/mtlsalice.key" \
+	    -F "$TMP/khc_config" -p "$PORT" -o UserKnownHostsFile=/dev/null \
+	    -o AddressFamily=inet -o ConnectTimeout=20 mtlsalice@localhost \
+	    'id -un' </dev/null
+}
+expect_exit 0 "own KnownHostsCommand" -- own_khc
+expect_in "$TMP/out" "mtlsalice" "login with an own KnownHostsCommand"
+expect_in "$TMP/userkhc.log" "user khc ran for [localhost]:$PORT" \
+    "the person's KnownHostsCommand ran"
+
 finish
