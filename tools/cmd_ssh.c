@@ -1316,6 +1316,12 @@ session_run(struct session *s)
 
 	if (session_load_kh(s) != 0)
 		return status;
+	/*
+	 * Nothing vouched for yet, whatever ssh calls the host: a probe
+	 * first (with ssh -G to read, the first ssh learns it too).
+	 */
+	if (s->kh.n == 0 && !s->use_g)
+		next = NEXT_PROBE;
 	for (tries = 0; tries < 4; tries++) {
 		if (next == NEXT_PROBE) {
 			if (probes++ == 2)
