@@ -1,13 +1,14 @@
 /*
- * cmd_ssh.c - mtls ssh and mtls askpass: the client side of a
- * certificate login over SSH.
+ * cmd_ssh.c - mtls ssh: the client side of a certificate login over
+ * SSH.
  *
  * mtls ssh holds the person's key and the TLS client session for the
  * whole connection and runs the system ssh with SSH_ASKPASS pointing to
- * itself (through a link named mtls-askpass in a private directory), and
- * the same link as ssh's KnownHostsCommand.  ssh runs a fresh helper for
- * every prompt and every host key lookup; each relays its message to
- * mtls ssh over a Unix socket in that directory (relay.h).
+ * the mtls-askpass program (askpass.c, through a link in a private
+ * directory), and the same link as ssh's KnownHostsCommand.  ssh runs a
+ * fresh helper for every prompt and every host key lookup; each relays
+ * its message to mtls ssh over a Unix socket in that directory
+ * (relay.h).
  *
  * The login is bound to the SSH connection: the host key ssh verified
  * (learned from the KnownHostsCommand call that carries it, from a child

@@ -1,9 +1,10 @@
 /*
  * relaydir.h - the private directory through which ssh's askpass reaches
  * the process that answers ssh's prompts (wire format: relay.h): a Unix
- * stream socket "sock" and a link RELAY_ASKPASS_NAME to the mtls
- * program, which acts as askpass when run under that name.  ssh is run
- * with SSH_ASKPASS=DIR/mtls-askpass and MTLS_ASKPASS_SOCK=DIR/sock.
+ * stream socket "sock" and a link RELAY_ASKPASS_NAME to the askpass
+ * program (mtls-askpass, or the mtls program, which acts as askpass when
+ * run under that name).  ssh is run with SSH_ASKPASS=DIR/mtls-askpass
+ * and MTLS_ASKPASS_SOCK=DIR/sock.
  */
 #ifndef MTLS_RELAYDIR_H
 #define MTLS_RELAYDIR_H
