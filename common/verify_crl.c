@@ -372,12 +372,21 @@ scan_entries(const struct der *list, const char **why)
 	return MTLS_E_CRL_MALFORMED;
 }
 
+/* The OID of an AlgorithmIdentifier (a SEQUENCE's content). */
+static int
+alg_oid(const struct der *alg, struct der *oid)
+{
+	struct derseq s = der_in(alg);
+
+	return der_want(&s, TAG_OID, oid);
+}
+
 int
 mtls_vfy_crl_scan(const unsigned char *der, size_t len, unsigned *scope,
     const char **why)
 {
 	struct derseq s = { der, len }, t;
-	struct der e, entries = { 0, NULL, 0 };
+	struct der e, outer, inner_oid, outer_oid, entries = { 0, NULL, 0 };
 	int r, have;
 
 	*scope = 0;
@@ -386,13 +395,24 @@ mtls_vfy_crl_scan(const unsigned char *der, size_t len, unsigned *scope,
 	if (der_want(&s, TAG_SEQUENCE, &e) != 0 || s.left != 0)
 		return MTLS_E_CRL_MALFORMED;
 	s = der_in(&e);
-	if (der_want(&s, TAG_SEQUENCE, &e) != 0)
+	if (der_want(&s, TAG_SEQUENCE, &e) != 0 ||
+	    der_want(&s, TAG_SEQUENCE, &outer) != 0)
 		return MTLS_E_CRL_MALFORMED;
 	/* version, signature, issuer, thisUpdate, then the optional ones */
 	t = der_in(&e);
 	if (der_get(&t, &e) != 0 ||
 	    (e.tag == TAG_INTEGER && der_get(&t, &e) != 0) ||
-	    e.tag != TAG_SEQUENCE || der_want(&t, TAG_SEQUENCE, &e) != 0 ||
+	    e.tag != TAG_SEQUENCE)
+		return MTLS_E_CRL_MALFORMED;
+	/* RFC 5280 5.1.2.2: the signed algorithm is the one used. */
+	if (alg_oid(&e, &inner_oid) != 0 || alg_oid(&outer, &outer_oid) != 0 ||
+	    inner_oid.len != outer_oid.len ||
+	    memcmp(inner_oid.p, outer_oid.p, inner_oid.len) != 0) {
+		*why = "its signature algorithm is not the one named in "
+		    "tbsCertList";
+		return MTLS_E_CRL_MALFORMED;
+	}
+	if (der_want(&t, TAG_SEQUENCE, &e) != 0 ||
 	    der_get(&t, &e) != 0 || !is_time(&e))
 		return MTLS_E_CRL_MALFORMED;
 	have = t.left > 0;
