@@ -47,8 +47,8 @@ mtls_b64_encode(const unsigned char *in, size_t n, char *out)
 	*out = '\0';
 }
 
-static int
-b64val(int c)
+int
+mtls_b64_value(int c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -74,10 +74,10 @@ mtls_b64_decode(const char *in, size_t n, unsigned char *out, size_t max,
 	if (n % 4 != 0)
 		return MTLS_E_PROTOCOL;
 	for (i = 0; i < n; i += 4) {
-		a = b64val(in[i]);
-		b = b64val(in[i + 1]);
-		c = in[i + 2] == '=' ? -2 : b64val(in[i + 2]);
-		d = in[i + 3] == '=' ? -2 : b64val(in[i + 3]);
+		a = mtls_b64_value(in[i]);
+		b = mtls_b64_value(in[i + 1]);
+		c = in[i + 2] == '=' ? -2 : mtls_b64_value(in[i + 2]);
+		d = in[i + 3] == '=' ? -2 : mtls_b64_value(in[i + 3]);
 		if (a < 0 || b < 0 || c == -1 || d == -1 ||
 		    (c == -2 && d != -2))
 			return MTLS_E_PROTOCOL;

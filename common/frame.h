@@ -70,6 +70,9 @@ int mtls_frame_answer(int more, const void *data, size_t len, char *out,
 int mtls_frame_parse_answer(const char *answer, int *more,
     unsigned char *data, size_t *len);
 
+/* The value of base64 character c, or -1 for any other character. */
+int mtls_b64_value(int c);
+
 /* Strict RFC 4648 base64 (padding required, no whitespace). */
 size_t mtls_b64_encoded_len(size_t n);
 void mtls_b64_encode(const unsigned char *in, size_t n, char *out);

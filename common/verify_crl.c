@@ -14,6 +14,14 @@
  * certificate, though a serial it lists is still refused.  A CRL with an
  * unknown critical extension, in itself or in an entry, or without a
  * proper cRLNumber, cannot be used at all.
+ *
+ * A CRL file is read in one pass when it can be (crlstream.c): GnuTLS
+ * parses only its header (the CRL without its entries), the signature is
+ * checked over the digest taken on the way, and the serials go straight
+ * into the sorted array, so that a million entries cost their 21 MB and
+ * not GnuTLS's kilobyte each.  Whatever the pass does not take whole is
+ * parsed whole as before; either way the CRL gets the same record (the
+ * fuzz target fuzz_crlstream holds the two to that).
  */
 #include "config.h"
 
@@ -24,13 +32,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 
+#include "crlstream.h"
 #include "log.h"
 #include "util.h"
 #include "verify_int.h"
 
 #define MAX_CRL_SIZE	(256UL * 1024 * 1024)
+
+int mtls_vfy_crl_stream = 1;
 
 /* Strip leading zero octets; fails for serials longer than 20 octets. */
 static int
@@ -451,6 +463,22 @@ crl_clear(struct crl *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* No configured CA verified the CRL; named of them had its issuer's name. */
+static void
+crl_issuer_unknown(struct crl *c, unsigned named)
+{
+	if (named == 0) {
+		c->status = MTLS_E_CRL_NO_ISSUER;
+		c->why = strdup("its issuer is not a configured trust anchor "
+		    "or intermediate");
+	} else {
+		c->status = MTLS_E_CRL_SIGNATURE;
+		c->why = strdup("its signature does not verify against the "
+		    "CA that it names (forged, corrupt, or signed with a weak "
+		    "algorithm or by a CA without cRLSign)");
+	}
+}
+
 /*
  * Find the configured CA whose key signed crl.  GnuTLS's trust lists only
  * verify CRLs against their anchors and drop the others silently, so every
@@ -486,16 +514,7 @@ crl_find_issuer(struct mtls_verifier *v, gnutls_x509_crl_t crl, struct crl *c)
 			}
 		}
 	}
-	if (named == 0) {
-		c->status = MTLS_E_CRL_NO_ISSUER;
-		c->why = strdup("its issuer is not a configured trust anchor "
-		    "or intermediate");
-	} else {
-		c->status = MTLS_E_CRL_SIGNATURE;
-		c->why = strdup("its signature does not verify against the "
-		    "CA that it names (forged, corrupt, or signed with a weak "
-		    "algorithm or by a CA without cRLSign)");
-	}
+	crl_issuer_unknown(c, named);
 }
 
 static int
@@ -653,6 +672,160 @@ crl_add_all(struct mtls_verifier *v, const char *path, const char *buf,
 	return r;
 }
 
+/* --- the one-pass read ------------------------------------------------- */
+
+/*
+ * What gnutls_x509_crl_verify checks of issuer for a CRL, with the
+ * signature sig (by algorithm sign) checked over the bytes cs read: the
+ * issuer is a CA, has cRLSign when it has a keyUsage, and its key verifies
+ * the signature under flags.  Nonzero when all hold.
+ */
+static int
+stream_sig_ok(gnutls_x509_crt_t issuer, gnutls_sign_algorithm_t sign,
+    unsigned flags, const gnutls_datum_t *sig,
+    const struct mtls_crlstream *cs)
+{
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t d;
+	unsigned usage;
+	int r, ok = 0;
+
+	if (gnutls_x509_crt_get_ca_status(issuer, NULL) != 1)
+		return 0;
+	r = gnutls_x509_crt_get_key_usage(issuer, &usage, NULL);
+	if (r != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE &&
+	    (r < 0 || (usage & GNUTLS_KEY_CRL_SIGN) == 0))
+		return 0;
+	if (sign == GNUTLS_SIGN_RSA_MD2 || sign == GNUTLS_SIGN_RSA_MD5 ||
+	    gnutls_pubkey_init(&pub) < 0)
+		return 0;
+	if (gnutls_pubkey_import_x509(pub, issuer, 0) < 0)
+		goto out;
+	if (cs->tbs != NULL) {
+		d.data = cs->tbs;
+		d.size = (unsigned)cs->tbs_len;
+		r = gnutls_pubkey_verify_data2(pub, sign, flags, &d, sig);
+	} else {
+		d.data = (unsigned char *)cs->digest;
+		d.size = (unsigned)cs->digest_len;
+		r = gnutls_pubkey_verify_hash2(pub, sign, flags, &d, sig);
+	}
+	ok = r >= 0;
+ out:
+	gnutls_pubkey_deinit(pub);
+	return ok;
+}
+
+/*
+ * crl_find_issuer for a CRL read in one pass: hdr is its header, parsed
+ * by GnuTLS, the signature checked over what cs read.
+ */
+static void
+stream_find_issuer(struct mtls_verifier *v, gnutls_x509_crl_t hdr,
+    gnutls_sign_algorithm_t sign, const struct mtls_crlstream *cs,
+    struct crl *c)
+{
+	gnutls_x509_crt_t *lists[2] = { v->anchors, v->inters };
+	unsigned counts[2] = { v->n_anchors, v->n_inters };
+	unsigned i, l, named = 0;
+	unsigned char *sigbuf = NULL;
+	size_t sz = 0;
+	gnutls_datum_t sig;
+	int have;
+
+	/* Its size comes back only from a call that finds no room. */
+	have = gnutls_x509_crl_get_signature(hdr, NULL, &sz) ==
+	    GNUTLS_E_SHORT_MEMORY_BUFFER && sz > 0 &&
+	    (sigbuf = malloc(sz)) != NULL &&
+	    gnutls_x509_crl_get_signature(hdr, (char *)sigbuf, &sz) == 0;
+	sig.data = sigbuf;
+	sig.size = (unsigned)sz;
+	for (l = 0; l < 2; l++) {
+		for (i = 0; i < counts[l]; i++) {
+			if (!gnutls_x509_crl_check_issuer(hdr, lists[l][i]))
+				continue;
+			named++;
+			if (!have || !stream_sig_ok(lists[l][i], sign,
+			    GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+			    mtls_vfy_profile_flags(v->profile), &sig, cs) ||
+			    mtls_vfy_ca_id(lists[l][i], c->ca) != 0)
+				continue;
+			c->status = 0;
+			goto out;
+		}
+	}
+	crl_issuer_unknown(c, named);
+ out:
+	free(sigbuf);
+}
+
+/*
+ * Add the CRL of the file open on fd (fstat st) as read in one pass.
+ * 0 with sum set to the SHA-256 of the file, MTLS_CRLSTREAM_OTHER when
+ * the file must be parsed whole, or MTLS_E_NOMEM.  The CRL record gets
+ * what crl_add would give it.
+ */
+static int
+crl_add_stream(struct mtls_verifier *v, const char *path, int fd,
+    const struct stat *st, unsigned char sum[32])
+{
+	struct mtls_crlstream cs;
+	gnutls_x509_crl_t hdr = NULL;
+	gnutls_datum_t d;
+	const char *scan_why = NULL;
+	struct crl *c;
+	int r, scan;
+
+	r = mtls_crlstream_read(fd, (uint64_t)st->st_size, MAX_CRL_SIZE, &cs);
+	if (r == MTLS_E_CRL_MALFORMED) {
+		/* Its DER runs past its end: GnuTLS cannot parse it either. */
+		return crl_add(v, path, NULL, NULL, MTLS_E_CRL_MALFORMED,
+		    "it holds no CRL that can be parsed");
+	}
+	if (r == MTLS_E_NOMEM || r == MTLS_CRLSTREAM_OTHER)
+		return r;
+	if (r != 0)
+		return MTLS_CRLSTREAM_OTHER;
+	r = MTLS_CRLSTREAM_OTHER;
+	d.data = cs.header;
+	d.size = (unsigned)cs.header_len;
+	if (gnutls_x509_crl_init(&hdr) < 0) {
+		r = MTLS_E_NOMEM;
+		goto out;
+	}
+	/* GnuTLS judges the header as it judged the whole CRL. */
+	if (gnutls_x509_crl_import(hdr, &d, GNUTLS_X509_FMT_DER) < 0 ||
+	    gnutls_x509_crl_get_signature_algorithm(hdr) != (int)cs.sign)
+		goto out;
+	if ((c = crl_new(v, path)) == NULL) {
+		r = MTLS_E_NOMEM;
+		goto out;
+	}
+	c->this_update = gnutls_x509_crl_get_this_update(hdr);
+	c->next_update = gnutls_x509_crl_get_next_update(hdr);
+	c->serials = cs.serials;
+	c->n_serials = cs.n_serials;
+	cs.serials = NULL;
+	scan = mtls_vfy_crl_scan(cs.header, cs.header_len, &c->scope,
+	    &scan_why);
+	if (scan == 0 && cs.entry_critical) {
+		scan = MTLS_E_CRL_CRITICAL_EXT;
+		scan_why = "an entry has a critical extension that mtls does "
+		    "not know";
+	}
+	stream_find_issuer(v, hdr, cs.sign, &cs, c);
+	if (c->status == 0 && scan != 0) {
+		c->status = scan;
+		c->why = mtls_strdup(scan_why);
+	}
+	memcpy(sum, cs.file_sha256, 32);
+	r = 0;
+ out:
+	gnutls_x509_crl_deinit(hdr);
+	mtls_crlstream_clear(&cs);
+	return r;
+}
+
 /* Nonzero when a configured trust anchor or intermediate has the CA id. */
 static int
 ca_configured(const struct mtls_verifier *v, const unsigned char id[32])
@@ -722,16 +895,16 @@ crl_from_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 }
 
 /*
- * Write the index for the CRLs first..v->n_crls-1, parsed from buf (the
- * bytes of the file fstat describes), when every one of them verified.
+ * Write the index for the CRLs first..v->n_crls-1, read from the file
+ * fstat describes (sum: the SHA-256 of its bytes), when every one of
+ * them verified.
  * Failure to write is not an error: the next login parses again.
  */
 static void
 crl_write_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
-    const struct stat *st, const char *buf, size_t len, size_t first)
+    const struct stat *st, const unsigned char sum[32], size_t first)
 {
 	struct mtls_crlidx_sect sects[MTLS_CRLIDX_MAX_SECTIONS];
-	unsigned char sum[32];
 	struct mtls_err e;
 	size_t i, n = v->n_crls - first;
 
@@ -753,8 +926,6 @@ crl_write_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 		sects[i].serials = c->serials;
 		sects[i].n = c->n_serials;
 	}
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, len, sum) < 0)
-		return;
 	memset(&e, 0, sizeof(e));
 	if (mtls_crlidx_write(ipath, st, (unsigned)v->profile, sum, sects, n,
 	    &e) != 0) {
@@ -771,6 +942,7 @@ mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
 {
 	struct crlfile *nf, *f;
 	char ipath[PATH_MAX];
+	unsigned char sum[32];
 	char *buf = NULL;
 	size_t len = 0, first;
 	struct stat st;
@@ -806,13 +978,23 @@ mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
 			return mtls_err_set(err, r, NULL);
 		}
 	}
+	first = v->n_crls;
+	if (mtls_vfy_crl_stream && (uint64_t)st.st_size <= MAX_CRL_SIZE) {
+		r = crl_add_stream(v, path, fd, &st, sum);
+		if (r == 0 && cached)
+			crl_write_index(v, f, ipath, &st, sum, first);
+		if (r != MTLS_CRLSTREAM_OTHER) {
+			close(fd);
+			goto out;
+		}
+	}
 	r = mtls_fd_read(fd, path, "CRL", MAX_CRL_SIZE, &buf, &len, err);
 	close(fd);
 	if (r != 0)
 		goto out;
-	first = v->n_crls;
-	if ((r = crl_add_all(v, path, buf, len)) == 0 && cached)
-		crl_write_index(v, f, ipath, &st, buf, len, first);
+	if ((r = crl_add_all(v, path, buf, len)) == 0 && cached &&
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, len, sum) == 0)
+		crl_write_index(v, f, ipath, &st, sum, first);
  out:
 	if (r == MTLS_E_NOMEM)
 		mtls_err_set(err, r, NULL);

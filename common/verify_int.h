@@ -193,6 +193,13 @@ int mtls_vfy_crl_scan(const unsigned char *der, size_t len, unsigned *scope,
     const char **why);
 
 /*
+ * Nonzero (the default): a CRL file is read in one pass (crlstream.h)
+ * when it can be, and parsed whole by GnuTLS only when not.  Zero: always
+ * parsed whole, which tests and fuzz targets compare against.
+ */
+extern int mtls_vfy_crl_stream;
+
+/*
  * LDH labels separated by dots, at most 253 octets, each label at most 63
  * (verify_san.c); a final dot is allowed.
  */

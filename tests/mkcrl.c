@@ -1,0 +1,402 @@
+/*
+ * mkcrl.c - write a CRL with many entries, or one that is wrong in one
+ * chosen way, for tests/crl-stream.sh and bench/crl_bench.sh.  The DER is
+ * written by hand (GnuTLS's CRL writer would take seconds at a million
+ * entries, and cannot write most of the faults); the signature is made
+ * with the CA's key over the bytes written.
+ *
+ * usage: mkcrl [options] CA.pem CA.key COUNT OUT
+ *   --der              DER instead of PEM
+ *   --this T --next T  thisUpdate, nextUpdate (Unix seconds)
+ *   --serial-len L     octets of each generated serial (default 16)
+ *   --revoke CERT      list CERT's serial too (repeatable)
+ *   --unsorted         entries in descending order
+ *   --duplicate        the first entry twice
+ *   --entry-critical   the first entry has an unknown critical extension
+ *   --bad-signature    flip a bit of the signature
+ *   --alg-mismatch     tbsCertList names another algorithm than the one
+ *                      that signed it (and that signatureAlgorithm names)
+ *   --long-length      entries' lengths in a non-minimal long form
+ *   --truncate N       drop the last N octets of the DER
+ *   --trailing N       append N octets after the DER
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#define MAX_REVOKE	16
+
+struct buf {
+	unsigned char	*p;
+	size_t		 len, cap;
+};
+
+static void
+put(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2 + 4096;
+		if ((b->p = realloc(b->p, b->cap)) == NULL) {
+			perror("mkcrl");
+			exit(2);
+		}
+	}
+	if (len > 0)
+		memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+/* Tag and length; long_form writes even a short length as 0x81 n. */
+static void
+tl(struct buf *b, unsigned char tag, size_t len, int long_form)
+{
+	unsigned char h[6];
+	size_t n = 0, k;
+
+	h[n++] = tag;
+	if (len < 0x80 && !long_form)
+		h[n++] = (unsigned char)len;
+	else {
+		k = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
+		h[n++] = (unsigned char)(0x80 | k);
+		while (k-- > 0)
+			h[n++] = (unsigned char)(len >> (8 * k));
+	}
+	put(b, h, n);
+}
+
+static void
+tlv(struct buf *b, unsigned char tag, const void *data, size_t len)
+{
+	tl(b, tag, len, 0);
+	put(b, data, len);
+}
+
+/* b gets tag wrapped around c's content. */
+static void
+wrap(struct buf *b, unsigned char tag, const struct buf *c)
+{
+	tlv(b, tag, c->p, c->len);
+}
+
+static void
+utctime(struct buf *b, time_t t)
+{
+	struct tm tm;
+	char s[32];
+
+	gmtime_r(&t, &tm);
+	snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	tlv(b, 0x17, s, 13);
+}
+
+/* The DER of an OID's content from its dotted text. */
+static void
+oid(struct buf *b, const char *text)
+{
+	unsigned char o[64], t[10];
+	unsigned long a, c;
+	size_t n = 0, k;
+	char *end;
+
+	a = strtoul(text, &end, 10);
+	c = strtoul(end + 1, &end, 10);
+	o[n++] = (unsigned char)(a * 40 + c);
+	while (*end == '.') {
+		c = strtoul(end + 1, &end, 10);
+		k = 0;
+		do {
+			t[k++] = (unsigned char)(c & 0x7f);
+			c >>= 7;
+		} while (c > 0);
+		while (k-- > 0)
+			o[n++] = (unsigned char)(t[k] | (k > 0 ? 0x80 : 0));
+	}
+	tlv(b, 0x06, o, n);
+}
+
+/* AlgorithmIdentifier for sign: RSA carries NULL parameters. */
+static void
+algid(struct buf *b, gnutls_sign_algorithm_t sign)
+{
+	struct buf a = { NULL, 0, 0 };
+	static const unsigned char null[] = { 0x05, 0x00 };
+
+	oid(&a, gnutls_sign_get_oid(sign));
+	if (gnutls_sign_get_pk_algorithm(sign) == GNUTLS_PK_RSA)
+		put(&a, null, sizeof(null));
+	wrap(b, 0x30, &a);
+	free(a.p);
+}
+
+static void
+die(const char *what, int r)
+{
+	fprintf(stderr, "mkcrl: %s: %s\n", what, r < 0 ? gnutls_strerror(r) :
+	    "failed");
+	exit(2);
+}
+
+static gnutls_datum_t
+load(const char *path)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	int r;
+
+	if ((r = gnutls_load_file(path, &d)) < 0)
+		die(path, r);
+	return d;
+}
+
+struct opts {
+	int	 der, unsorted, duplicate, entry_critical, bad_sig, mismatch;
+	int	 long_len;
+	long	 truncate, trailing;
+	time_t	 this_update, next_update;
+	size_t	 serial_len;
+	const char *revoke[MAX_REVOKE];
+	int	 n_revoke;
+};
+
+/* One entry: serial s of len octets; the first one may carry extras. */
+static void
+entry(struct buf *list, const unsigned char *s, size_t len, time_t when,
+    int critical, int long_len)
+{
+	static const unsigned char ext[] = {
+		/* SEQUENCE { SEQUENCE { 1.3.6.1.4.1.99999.1, TRUE, "" } } */
+		0x30, 0x13, 0x30, 0x11, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
+		0x01, 0x86, 0x8d, 0x1f, 0x01, 0x01, 0x01, 0x01, 0xff, 0x04,
+		0x00
+	};
+	struct buf e = { NULL, 0, 0 };
+
+	tlv(&e, 0x02, s, len);
+	utctime(&e, when);
+	if (critical)
+		put(&e, ext, sizeof(ext));
+	tl(list, 0x30, e.len, long_len);
+	put(list, e.p, e.len);
+	free(e.p);
+}
+
+/* The i-th generated serial: positive, len octets, increasing with i. */
+static void
+serial_of(size_t i, unsigned char *s, size_t len)
+{
+	size_t k;
+
+	memset(s, 0, len);
+	s[0] = 0x3c;
+	for (k = 0; k < 8 && k + 1 < len; k++)
+		s[len - 1 - k] = (unsigned char)(i >> (8 * k));
+}
+
+static void
+entries(struct buf *list, const struct opts *o, size_t count)
+{
+	unsigned char s[64], rs[64];
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t d;
+	size_t i, k, rl;
+	int r;
+
+	for (k = 0; k < count; k++) {
+		i = o->unsorted ? count - 1 - k : k;
+		serial_of(i + 1, s, o->serial_len);
+		entry(list, s, o->serial_len, o->this_update - 3600,
+		    k == 0 && o->entry_critical, o->long_len);
+	}
+	if (o->duplicate && count > 0) {
+		serial_of(o->unsorted ? count : 1, s, o->serial_len);
+		entry(list, s, o->serial_len, o->this_update - 3600, 0,
+		    o->long_len);
+	}
+	for (k = 0; k < (size_t)o->n_revoke; k++) {
+		d = load(o->revoke[k]);
+		rl = sizeof(rs);
+		if ((r = gnutls_x509_crt_init(&crt)) < 0 ||
+		    (r = gnutls_x509_crt_import(crt, &d,
+		    GNUTLS_X509_FMT_PEM)) < 0 ||
+		    (r = gnutls_x509_crt_get_serial(crt, rs, &rl)) < 0)
+			die(o->revoke[k], r);
+		entry(list, rs, rl, o->this_update - 3600, 0, o->long_len);
+		gnutls_x509_crt_deinit(crt);
+		gnutls_free(d.data);
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mkcrl [options] CA.pem CA.key COUNT OUT\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct buf tbs = { NULL, 0, 0 }, body = { NULL, 0, 0 };
+	struct buf crl = { NULL, 0, 0 }, t = { NULL, 0, 0 };
+	gnutls_x509_crt_t ca;
+	gnutls_x509_privkey_t xkey;
+	gnutls_privkey_t key;
+	gnutls_datum_t d, dn, sig, data, pem;
+	gnutls_sign_algorithm_t sign, other;
+	unsigned char ski[64], num[] = { 0x02, 0x01, 0x01 };
+	size_t ski_len = sizeof(ski), count;
+	FILE *f;
+	int i, r, pk;
+
+	memset(&o, 0, sizeof(o));
+	o.this_update = time(NULL) - 60;
+	o.next_update = o.this_update + 7 * 86400;
+	o.serial_len = 16;
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--der") == 0)
+			o.der = 1;
+		else if (strcmp(a, "--unsorted") == 0)
+			o.unsorted = 1;
+		else if (strcmp(a, "--duplicate") == 0)
+			o.duplicate = 1;
+		else if (strcmp(a, "--entry-critical") == 0)
+			o.entry_critical = 1;
+		else if (strcmp(a, "--bad-signature") == 0)
+			o.bad_sig = 1;
+		else if (strcmp(a, "--alg-mismatch") == 0)
+			o.mismatch = 1;
+		else if (strcmp(a, "--long-length") == 0)
+			o.long_len = 1;
+		else if (i + 1 >= argc)
+			usage();
+		else if (strcmp(a, "--this") == 0)
+			o.this_update = (time_t)atol(argv[++i]);
+		else if (strcmp(a, "--next") == 0)
+			o.next_update = (time_t)atol(argv[++i]);
+		else if (strcmp(a, "--serial-len") == 0)
+			o.serial_len = (size_t)atol(argv[++i]);
+		else if (strcmp(a, "--truncate") == 0)
+			o.truncate = atol(argv[++i]);
+		else if (strcmp(a, "--trailing") == 0)
+			o.trailing = atol(argv[++i]);
+		else if (strcmp(a, "--revoke") == 0 && o.n_revoke < MAX_REVOKE)
+			o.revoke[o.n_revoke++] = argv[++i];
+		else
+			usage();
+	}
+	if (argc - i != 4 || o.serial_len < 9 || o.serial_len > 20)
+		usage();
+	count = (size_t)strtoul(argv[i + 2], NULL, 10);
+
+	d = load(argv[i]);
+	if ((r = gnutls_x509_crt_init(&ca)) < 0 ||
+	    (r = gnutls_x509_crt_import(ca, &d, GNUTLS_X509_FMT_PEM)) < 0 ||
+	    (r = gnutls_x509_crt_get_raw_dn(ca, &dn)) < 0 ||
+	    (r = gnutls_x509_crt_get_subject_key_id(ca, ski, &ski_len,
+	    NULL)) < 0)
+		die(argv[i], r);
+	gnutls_free(d.data);
+	d = load(argv[i + 1]);
+	if ((r = gnutls_x509_privkey_init(&xkey)) < 0 ||
+	    (r = gnutls_x509_privkey_import(xkey, &d,
+	    GNUTLS_X509_FMT_PEM)) < 0 ||
+	    (r = gnutls_privkey_init(&key)) < 0 ||
+	    (r = gnutls_privkey_import_x509(key, xkey, 0)) < 0)
+		die(argv[i + 1], r);
+	gnutls_free(d.data);
+	pk = gnutls_privkey_get_pk_algorithm(key, NULL);
+	sign = gnutls_pk_to_sign(pk, GNUTLS_DIG_SHA256);
+	other = pk == GNUTLS_PK_RSA ? GNUTLS_SIGN_RSA_SHA384 :
+	    GNUTLS_SIGN_ECDSA_SHA384;
+
+	/* tbsCertList */
+	tlv(&body, 0x02, "\x01", 1);
+	algid(&body, o.mismatch ? other : sign);
+	put(&body, dn.data, dn.size);
+	utctime(&body, o.this_update);
+	utctime(&body, o.next_update);
+	entries(&t, &o, count);
+	wrap(&body, 0x30, &t);
+	t.len = 0;
+	{
+		struct buf exts = { NULL, 0, 0 }, x = { NULL, 0, 0 };
+		struct buf v = { NULL, 0, 0 }, k = { NULL, 0, 0 };
+
+		/* authorityKeyIdentifier { [0] keyIdentifier } */
+		tlv(&k, 0x80, ski, ski_len);
+		wrap(&v, 0x30, &k);
+		tlv(&x, 0x06, "\x55\x1d\x23", 3);
+		wrap(&x, 0x04, &v);
+		wrap(&exts, 0x30, &x);
+		x.len = 0;
+		tlv(&x, 0x06, "\x55\x1d\x14", 3);
+		tlv(&x, 0x04, num, sizeof(num));
+		wrap(&exts, 0x30, &x);
+		x.len = 0;
+		wrap(&x, 0x30, &exts);
+		wrap(&body, 0xa0, &x);
+		free(exts.p);
+		free(x.p);
+		free(v.p);
+		free(k.p);
+	}
+	wrap(&tbs, 0x30, &body);
+
+	data.data = tbs.p;
+	data.size = (unsigned)tbs.len;
+	if ((r = gnutls_privkey_sign_data2(key, sign, 0, &data, &sig)) < 0)
+		die("signing", r);
+	if (o.bad_sig)
+		sig.data[sig.size / 2] ^= 0x01;
+	put(&t, tbs.p, tbs.len);
+	algid(&t, sign);
+	tl(&t, 0x03, sig.size + 1, 0);
+	put(&t, "", 1);
+	put(&t, sig.data, sig.size);
+	wrap(&crl, 0x30, &t);
+	if (o.truncate > 0 && (size_t)o.truncate < crl.len)
+		crl.len -= (size_t)o.truncate;
+	for (; o.trailing > 0; o.trailing--)
+		put(&crl, "\x05", 1);
+
+	if ((f = fopen(argv[i + 3], "w")) == NULL) {
+		perror(argv[i + 3]);
+		return 2;
+	}
+	if (o.der)
+		fwrite(crl.p, 1, crl.len, f);
+	else {
+		data.data = crl.p;
+		data.size = (unsigned)crl.len;
+		if ((r = gnutls_pem_base64_encode2("X509 CRL", &data,
+		    &pem)) < 0)
+			die("PEM", r);
+		fwrite(pem.data, 1, pem.size, f);
+		gnutls_free(pem.data);
+	}
+	if (fclose(f) != 0) {
+		perror(argv[i + 3]);
+		return 2;
+	}
+	gnutls_free(sig.data);
+	gnutls_free(dn.data);
+	gnutls_privkey_deinit(key);
+	gnutls_x509_privkey_deinit(xkey);
+	gnutls_x509_crt_deinit(ca);
+	free(tbs.p);
+	free(body.p);
+	free(crl.p);
+	free(t.p);
+	return 0;
+}
