@@ -89,6 +89,12 @@ struct mtls_conf {
 	long		  crl_max_age;	/* seconds since thisUpdate; 0: unset */
 	char		 *crl_cache;	/* crl_cache: index directory, or NULL */
 	int		  crl_cache_off; /* crl_cache none */
+	/*
+	 * Not read from the file: the largest CRL file that may be parsed
+	 * whole by GnuTLS or kept whole in memory, 0 for any.  The PAM
+	 * module sets MTLS_CRL_LOGIN_WHOLE_MAX; mtls crl update leaves 0.
+	 */
+	size_t		  crl_whole_max;
 
 	enum mtls_purpose purpose;
 	enum mtls_profile profile;
@@ -143,6 +149,9 @@ int mtls_conf_check(const struct mtls_conf *conf, struct mtls_err *err);
  */
 int mtls_conf_add_rule(struct mtls_conf *conf, const char *args,
     const char *file, unsigned line, struct mtls_err *err);
+
+/* The crl_whole_max of a login: 1 MiB of CRL, a few MB parsed. */
+#define MTLS_CRL_LOGIN_WHOLE_MAX	(1024UL * 1024)
 
 /* Append path to a file list (anchors, intermediates, crls, ...). */
 int mtls_conf_list_add(char ***list, size_t *n, const char *path);

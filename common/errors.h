@@ -88,6 +88,7 @@
 	X(MTLS_E_CRL_CRITICAL_EXT, -87, "crl-unknown-critical-extension", "a CRL or one of its entries has an unknown critical extension") \
 	X(MTLS_E_CRL_NUMBER, -88, "crl-number", "a CRL has no cRLNumber, or a critical or malformed one (not RFC 5280)") \
 	X(MTLS_E_CRL_SCOPE, -89, "crl-partial-scope", "a CRL covers only part of its issuer's certificates (issuingDistributionPoint or delta CRL): it clears none") \
+	X(MTLS_E_CRL_UNINDEXED, -90, "crl-not-indexed", "a large CRL has no current revocation index (run mtls crl update)") \
 	/* mapping */							\
 	X(MTLS_E_NO_MAPPING, -100, "no-mapping", "certificate maps to no account") \
 	X(MTLS_E_BAD_NAME, -101, "bad-name", "not a valid POSIX user name") \

@@ -229,6 +229,7 @@ mtls_verifier_new(const struct mtls_conf *conf, struct mtls_verifier **out,
 	v->max_inter = conf->max_intermediates;
 	v->crl_required = conf->crl_required;
 	v->crl_max_age = conf->crl_max_age;
+	v->crl_whole_max = conf->crl_whole_max;
 	if (!conf->crl_cache_off && (v->cache = strdup(conf->crl_cache != NULL ?
 	    conf->crl_cache : MTLS_DEFAULT_CRL_CACHE)) == NULL) {
 		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);

@@ -776,7 +776,8 @@ crl_add_stream(struct mtls_verifier *v, const char *path, int fd,
 	struct crl *c;
 	int r, scan;
 
-	r = mtls_crlstream_read(fd, (uint64_t)st->st_size, MAX_CRL_SIZE, &cs);
+	r = mtls_crlstream_read(fd, (uint64_t)st->st_size,
+	    v->crl_whole_max > 0 ? v->crl_whole_max : MAX_CRL_SIZE, &cs);
 	if (r == MTLS_E_CRL_MALFORMED) {
 		/* Its DER runs past its end: GnuTLS cannot parse it either. */
 		return crl_add(v, path, NULL, NULL, MTLS_E_CRL_MALFORMED,
@@ -987,6 +988,21 @@ mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
 			close(fd);
 			goto out;
 		}
+	}
+	/*
+	 * Parsed whole, GnuTLS holds about a kilobyte per entry: a login
+	 * does not pay that for a large CRL (mtls crl update does).
+	 */
+	if (v->crl_whole_max > 0 && (uint64_t)st.st_size > v->crl_whole_max) {
+		close(fd);
+		mtls_log(LOG_ERR, "CRL %s (%llu bytes) has no current "
+		    "revocation index and is too large to parse at login; "
+		    "run `mtls crl update`", path,
+		    (unsigned long long)st.st_size);
+		r = crl_add(v, path, NULL, NULL, MTLS_E_CRL_UNINDEXED,
+		    "it has no current revocation index and is too large to "
+		    "parse at login: run `mtls crl update`");
+		goto out;
 	}
 	r = mtls_fd_read(fd, path, "CRL", MAX_CRL_SIZE, &buf, &len, err);
 	close(fd);

@@ -62,6 +62,7 @@ struct mtls_verifier {
 	struct crlfile	 *files;
 	size_t		  n_files;
 	char		 *cache;	/* index directory, or NULL */
+	size_t		  crl_whole_max; /* conf->crl_whole_max */
 };
 
 /* --- verify.c ----------------------------------------------------------- */

@@ -280,7 +280,9 @@ setup_load(const struct pmx_opts *o, int host, struct pmx_setup *s)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = mtls_conf_load(o->config, &s->conf, &err)) != 0 ||
+	if ((r = mtls_conf_load(o->config, &s->conf, &err)) == 0)
+		s->conf->crl_whole_max = MTLS_CRL_LOGIN_WHOLE_MAX;
+	if (r != 0 ||
 	    (r = mtls_verifier_new(s->conf, &s->verifier, &err)) != 0 ||
 	    (host && (r = mtls_host_load(s->conf, &s->host, &err)) != 0))
 		mtls_log(LOG_ERR, "cannot use %s: %s: %s", o->config,

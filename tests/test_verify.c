@@ -844,6 +844,166 @@ START_TEST(test_index_binding)
 }
 END_TEST
 
+/* --- CRL files read in one pass, and what a login may parse ------------ */
+
+/* dir/name: a CRL of the intermediate with count entries, by tests/mkcrl. */
+static void
+make_crl(const char *dir, const char *name, size_t count, const char *opts)
+{
+	char cmd[16384], *fxd = strdup(fx(""));
+
+	ck_assert_ptr_nonnull(fxd);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && ../mkcrl %s --this %ld "
+	    "--next %ld --revoke leaf-revoked.pem inter.pem inter.key %zu "
+	    "'%s/%s'", fxd, opts, (long)FX_CRL_THIS, (long)FX_CRL_NEXT, count,
+	    dir, name);
+	ck_assert_int_eq(system(cmd), 0);
+	free(fxd);
+}
+
+/* A verifier of the intermediate's CRL path, as a login or a tool makes. */
+static struct mtls_verifier *
+crl_verifier(const char *crl, const char *cache, size_t whole_max,
+    int stream)
+{
+	struct mtls_conf *c = NULL;
+	struct mtls_verifier *v = NULL;
+	struct mtls_err err = { 0, "" };
+
+	ck_assert_int_eq(mtls_conf_new(&c), 0);
+	ck_assert_int_eq(mtls_conf_list_add(&c->anchors, &c->n_anchors,
+	    fx("root.pem")), 0);
+	ck_assert_int_eq(mtls_conf_list_add(&c->intermediates,
+	    &c->n_intermediates, fx("inter.pem")), 0);
+	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls,
+	    fx("root.crl")), 0);
+	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls, crl), 0);
+	if (cache != NULL)
+		c->crl_cache = strdup(cache);
+	else
+		c->crl_cache_off = 1;
+	c->crl_whole_max = whole_max;
+	mtls_vfy_crl_stream = stream;
+	ck_assert_int_eq(mtls_verifier_new(c, &v, &err), 0);
+	mtls_vfy_crl_stream = 1;
+	mtls_conf_free(c);
+	return v;
+}
+
+/*
+ * A login reads a large CRL without an index in one pass, in bounded
+ * memory; one that would have to be parsed whole (here: lengths in a
+ * long form) is refused with crl-not-indexed, until mtls crl update (no
+ * bound) has indexed it.
+ */
+START_TEST(test_crl_login_bound)
+{
+	const size_t login = MTLS_CRL_LOGIN_WHOLE_MAX;
+	char *dir = tl_row_dir("login", 0), big[PATH_MAX], odd[PATH_MAX];
+	char cache[PATH_MAX];
+	struct mtls_verifier *v;
+	struct stat st;
+
+	snprintf(big, sizeof(big), "%s/big.crl", dir);
+	snprintf(odd, sizeof(odd), "%s/odd.crl", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	make_crl(dir, "big.crl", 40000, "--der");
+	make_crl(dir, "odd.crl", 40000, "--der --long-length");
+	ck_assert_int_eq(stat(odd, &st), 0);
+	ck_assert_int_gt(st.st_size, (off_t)login);
+
+	v = crl_verifier(big, NULL, login, 1);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), 0);
+	ck_assert_int_eq(verify_leaf(v, "leaf-revoked.pem"),
+	    MTLS_E_CERT_REVOKED);
+	mtls_verifier_free(v);
+
+	v = crl_verifier(odd, NULL, login, 1);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), MTLS_E_CRL_UNINDEXED);
+	ck_assert_int_eq(verify_leaf(v, "leaf-revoked.pem"),
+	    MTLS_E_CRL_UNINDEXED);
+	mtls_verifier_free(v);
+
+	/* Without the bound it is parsed whole, and indexed. */
+	ck_assert_int_eq(mkdir(cache, 0755), 0);
+	mtls_crlidx_settle = 0;
+	v = crl_verifier(odd, cache, 0, 1);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), 0);
+	mtls_verifier_free(v);
+	v = crl_verifier(odd, cache, login, 1);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_INDEX);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), 0);
+	ck_assert_int_eq(verify_leaf(v, "leaf-revoked.pem"),
+	    MTLS_E_CERT_REVOKED);
+	mtls_verifier_free(v);
+	mtls_crlidx_settle = 2;
+	free(dir);
+}
+END_TEST
+
+/*
+ * The index written from a CRL read in one pass answers as the serials
+ * of the same CRL parsed whole: the same count, every serial listed, and
+ * a neighbour of each not (the generated serials are far apart).
+ */
+START_TEST(test_crl_stream_same)
+{
+	static const char *const opts[] = { "", "--der", "--unsorted",
+	    "--duplicate --der" };
+	char *dir = tl_row_dir("same", _i), crl[PATH_MAX], cache[PATH_MAX];
+	char ipath[PATH_MAX];
+	struct mtls_verifier *whole, *v;
+	struct mtls_crlidx *idx = NULL;
+	struct mtls_err err = { 0, "" };
+	const struct crl *c;
+	struct mtls_serial probe;
+	struct stat st;
+	size_t i;
+
+	snprintf(crl, sizeof(crl), "%s/x.crl", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	ck_assert_int_eq(mkdir(cache, 0755), 0);
+	make_crl(dir, "x.crl", 5000, opts[_i]);
+	mtls_crlidx_settle = 0;
+	v = crl_verifier(crl, cache, 0, 1);
+	ck_assert_int_eq(src_of(v), MTLS_CRL_FROM_FILE_INDEXED);
+	mtls_verifier_free(v);
+	mtls_crlidx_settle = 2;
+	whole = crl_verifier(crl, NULL, 0, 0);
+	ck_assert_uint_eq(whole->n_crls, 2);
+	c = &whole->crls[1];
+	ck_assert_int_eq(c->status, 0);
+	ck_assert_uint_ge(c->n_serials, 5001);
+
+	ck_assert_int_eq(stat(crl, &st), 0);
+	ck_assert_int_eq(mtls_crlidx_path(cache, crl, ipath, sizeof(ipath)),
+	    0);
+	ck_assert_int_eq(mtls_crlidx_open(ipath, &st,
+	    (unsigned)whole->profile, &idx, &err), 0);
+	ck_assert_int_eq(mtls_crlidx_check_data(idx, &err), 0);
+	ck_assert_uint_eq(mtls_crlidx_count(idx), 1);
+	ck_assert_uint_eq(mtls_crlidx_sect(idx, 0)->n, c->n_serials);
+	ck_assert_int_eq(mtls_crlidx_sect(idx, 0)->this_update,
+	    c->this_update);
+	ck_assert_int_eq(mtls_crlidx_sect(idx, 0)->next_update,
+	    c->next_update);
+	ck_assert_uint_eq(mtls_crlidx_sect(idx, 0)->scope, c->scope);
+	ck_assert_mem_eq(mtls_crlidx_sect(idx, 0)->issuer, c->ca, 32);
+	for (i = 0; i < c->n_serials; i++) {
+		ck_assert_int_eq(mtls_crlidx_lookup(idx, 0, &c->serials[i]), 1);
+		probe = c->serials[i];
+		probe.b[probe.len - 1] ^= 0x80;
+		ck_assert_int_eq(mtls_crlidx_lookup(idx, 0, &probe),
+		    bsearch(&probe, c->serials, c->n_serials,
+		    sizeof(probe), mtls_serial_cmp) != NULL);
+	}
+	mtls_crlidx_close(idx);
+	mtls_verifier_free(whole);
+	free(dir);
+}
+END_TEST
+
 /* --- name constraints ---------------------------------------------------- */
 
 /* A leaf under a constraining CA, CRLs optional, intermediates i1, i2. */
@@ -1404,6 +1564,8 @@ suite(void)
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_index_binding);
 	tcase_add_test(tc, test_index_ca_identity);
+	tcase_add_test(tc, test_crl_login_bound);
+	tcase_add_loop_test(tc, test_crl_stream_same, 0, 3);
 	tcase_add_loop_test(tc, test_index_lookup, 0, 7);
 	tcase_add_loop_test(tc, test_crl_scan, 0,
 	    sizeof(scanrows) / sizeof(scanrows[0]));
