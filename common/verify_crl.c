@@ -517,6 +517,21 @@ crl_find_issuer(struct mtls_verifier *v, gnutls_x509_crl_t crl, struct crl *c)
 	crl_issuer_unknown(c, named);
 }
 
+/*
+ * Keep one of each serial of the sorted list[0..n-1]; the new count.  A
+ * CRL may list a serial twice; the index holds a set.
+ */
+static size_t
+serials_unique(struct mtls_serial *list, size_t n)
+{
+	size_t i, k;
+
+	for (i = k = 0; i < n; i++)
+		if (k == 0 || mtls_serial_cmp(&list[k - 1], &list[i]) != 0)
+			list[k++] = list[i];
+	return k;
+}
+
 static int
 crl_read_serials(gnutls_x509_crl_t crl, struct crl *c)
 {
@@ -549,7 +564,7 @@ crl_read_serials(gnutls_x509_crl_t crl, struct crl *c)
 	if (n > 1)
 		qsort(list, n, sizeof(*list), mtls_serial_cmp);
 	c->serials = list;
-	c->n_serials = n;
+	c->n_serials = serials_unique(list, n);
 	list = NULL;
 	r = 0;
  out:
@@ -805,7 +820,7 @@ crl_add_stream(struct mtls_verifier *v, const char *path, int fd,
 	c->this_update = gnutls_x509_crl_get_this_update(hdr);
 	c->next_update = gnutls_x509_crl_get_next_update(hdr);
 	c->serials = cs.serials;
-	c->n_serials = cs.n_serials;
+	c->n_serials = serials_unique(cs.serials, cs.n_serials);
 	cs.serials = NULL;
 	scan = mtls_vfy_crl_scan(cs.header, cs.header_len, &c->scope,
 	    &scan_why);

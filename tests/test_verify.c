@@ -1565,7 +1565,7 @@ suite(void)
 	tcase_add_test(tc, test_index_binding);
 	tcase_add_test(tc, test_index_ca_identity);
 	tcase_add_test(tc, test_crl_login_bound);
-	tcase_add_loop_test(tc, test_crl_stream_same, 0, 3);
+	tcase_add_loop_test(tc, test_crl_stream_same, 0, 4);
 	tcase_add_loop_test(tc, test_index_lookup, 0, 7);
 	tcase_add_loop_test(tc, test_crl_scan, 0,
 	    sizeof(scanrows) / sizeof(scanrows[0]));
