@@ -474,71 +474,132 @@ mtls_crlidx_check_data(const struct mtls_crlidx *idx, struct mtls_err *err)
 	return 0;
 }
 
+/* What an index file is written from (mtls_crlidx_write). */
+struct idx_out {
+	const struct mtls_crlidx_sect	*sects;
+	size_t				 n;
+	struct idx_head			 h;
+	struct idx_sect			 t[MTLS_CRLIDX_MAX_SECTIONS];
+	gnutls_hash_hd_t		 d;	/* of the serial arrays */
+};
+
+/* Write and hash len bytes of the data part. */
+static int
+out_data(struct idx_out *o, int fd, const void *p, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (gnutls_hash(o->d, p, len) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return mtls_write_all(fd, p, len);
+}
+
+/*
+ * The file: a header and table zeroed, then each section's serials (from
+ * the caller's array, not copied) and summary, then the real header and
+ * table, once the data's checksum is known.
+ */
+static int
+out_fill(void *ctx, int fd)
+{
+	struct idx_out *o = ctx;
+	struct mtls_serial sum[256];
+	const size_t rec = sizeof(struct mtls_serial);
+	size_t i, j, k, head = sizeof(o->h) + o->n * sizeof(o->t[0]);
+	unsigned char zero[sizeof(o->h) + sizeof(o->t)];
+	int r = -1;
+
+	if (gnutls_hash_init(&o->d, GNUTLS_DIG_SHA256) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	memset(zero, 0, sizeof(zero));
+	if (mtls_write_all(fd, zero, head) != 0)
+		goto out;
+	for (i = 0; i < o->n; i++) {
+		if (out_data(o, fd, o->sects[i].serials,
+		    o->sects[i].n * rec) != 0)
+			goto out;
+		for (j = 0, k = 0; j < o->sects[i].n; j += o->t[i].stride) {
+			sum[k++] = o->sects[i].serials[j];
+			if (k == sizeof(sum) / sizeof(sum[0])) {
+				if (out_data(o, fd, sum, k * rec) != 0)
+					goto out;
+				k = 0;
+			}
+		}
+		if (out_data(o, fd, sum, k * rec) != 0)
+			goto out;
+	}
+	gnutls_hash_deinit(o->d, o->h.data_sha256);
+	o->d = NULL;
+	if (head_digest(&o->h, o->t, o->n, o->h.head_sha256) != 0) {
+		errno = EIO;
+		goto out;
+	}
+	memcpy(zero, &o->h, sizeof(o->h));
+	memcpy(zero + sizeof(o->h), o->t, o->n * sizeof(o->t[0]));
+	if (lseek(fd, 0, SEEK_SET) != 0 || mtls_write_all(fd, zero, head) != 0)
+		goto out;
+	r = 0;
+ out:
+	if (o->d != NULL)
+		gnutls_hash_deinit(o->d, NULL);
+	o->d = NULL;
+	return r;
+}
+
 int
 mtls_crlidx_write(const char *idx_path, const struct stat *crl_st,
     unsigned profile, const unsigned char crl_sha256[32],
     const struct mtls_crlidx_sect *sects, size_t n, struct mtls_err *err)
 {
 	const size_t rec = sizeof(struct mtls_serial);
-	struct idx_head h;
-	struct idx_sect *t;
-	unsigned char *buf = NULL;
-	size_t i, j, total, off, data, cnt;
+	struct idx_out *o;
+	size_t i, off, data, cnt;
 	uint32_t stride;
 	int r;
 
 	if (n > MTLS_CRLIDX_MAX_SECTIONS)
 		return mtls_err_set(err, MTLS_E_LIMIT, "%s: more than %d CRLs "
 		    "in one file", idx_path, MTLS_CRLIDX_MAX_SECTIONS);
-	data = 0;
-	for (i = 0; i < n; i++) {
-		if (sects[i].n > (SIZE_MAX / 8) / rec)
-			return mtls_err_set(err, MTLS_E_LIMIT, NULL);
-		stride = stride_for(sects[i].n);
-		data += (sects[i].n + (sects[i].n + stride - 1) / stride) * rec;
-	}
-	off = sizeof(h) + n * sizeof(*t);
-	total = off + data;
-	if ((buf = calloc(1, total)) == NULL)
+	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
-	t = (struct idx_sect *)(buf + sizeof(h));
+	o->sects = sects;
+	o->n = n;
+	data = 0;
+	off = sizeof(o->h) + n * sizeof(o->t[0]);
 	for (i = 0; i < n; i++) {
 		cnt = sects[i].n;
-		stride = stride_for(cnt);
-		memcpy(t[i].issuer, sects[i].issuer, 32);
-		t[i].scope = sects[i].scope;
-		t[i].this_update = sects[i].this_update;
-		t[i].next_update = sects[i].next_update;
-		t[i].offset = off;
-		t[i].count = cnt;
-		t[i].stride = stride;
-		t[i].sum_count = (uint32_t)((cnt + stride - 1) / stride);
-		if (cnt > 0)
-			memcpy(buf + off, sects[i].serials, cnt * rec);
-		off += cnt * rec;
-		t[i].sum_offset = off;
-		for (j = 0; j < cnt; j += stride) {
-			memcpy(buf + off, &sects[i].serials[j], rec);
-			off += rec;
+		if (cnt > (SIZE_MAX / 8) / rec) {
+			free(o);
+			return mtls_err_set(err, MTLS_E_LIMIT, NULL);
 		}
+		stride = stride_for(cnt);
+		memcpy(o->t[i].issuer, sects[i].issuer, 32);
+		o->t[i].scope = sects[i].scope;
+		o->t[i].this_update = sects[i].this_update;
+		o->t[i].next_update = sects[i].next_update;
+		o->t[i].offset = off;
+		o->t[i].count = cnt;
+		o->t[i].stride = stride;
+		o->t[i].sum_count = (uint32_t)((cnt + stride - 1) / stride);
+		off += cnt * rec;
+		o->t[i].sum_offset = off;
+		off += o->t[i].sum_count * rec;
+		data += (cnt + o->t[i].sum_count) * rec;
 	}
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, IDX_MAGIC, sizeof(h.magic));
-	h.endian = IDX_ENDIAN;
-	h.version = IDX_VERSION;
-	bind_stat(&h, crl_st);
-	h.profile = profile;
-	h.n_sections = (uint32_t)n;
-	h.data_size = data;
-	memcpy(h.crl_sha256, crl_sha256, 32);
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, buf + sizeof(h) +
-	    n * sizeof(*t), data, h.data_sha256) < 0 ||
-	    head_digest(&h, t, n, h.head_sha256) != 0) {
-		free(buf);
-		return mtls_err_set(err, MTLS_E_INTERNAL, "SHA-256 failed");
-	}
-	memcpy(buf, &h, sizeof(h));
-	r = mtls_file_write_atomic(idx_path, buf, total, 0644, err);
-	free(buf);
+	memcpy(o->h.magic, IDX_MAGIC, sizeof(o->h.magic));
+	o->h.endian = IDX_ENDIAN;
+	o->h.version = IDX_VERSION;
+	bind_stat(&o->h, crl_st);
+	o->h.profile = profile;
+	o->h.n_sections = (uint32_t)n;
+	o->h.data_size = data;
+	memcpy(o->h.crl_sha256, crl_sha256, 32);
+	r = mtls_file_write_atomic_fn(idx_path, 0644, out_fill, o, err);
+	free(o);
 	return r;
 }

@@ -506,8 +506,8 @@ sync_parent(const char *path, struct mtls_err *err)
 	return r;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+mtls_write_all(int fd, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	ssize_t n;
@@ -524,9 +524,31 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+struct bytes_out {
+	const void	*data;
+	size_t		 len;
+};
+
+static int
+write_bytes(void *ctx, int fd)
+{
+	const struct bytes_out *b = ctx;
+
+	return mtls_write_all(fd, b->data, b->len);
+}
+
 int
 mtls_file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct mtls_err *err)
+{
+	struct bytes_out b = { data, len };
+
+	return mtls_file_write_atomic_fn(path, mode, write_bytes, &b, err);
+}
+
+int
+mtls_file_write_atomic_fn(const char *path, mode_t mode,
+    int (*fill)(void *ctx, int fd), void *ctx, struct mtls_err *err)
 {
 	char tmp[PATH_MAX];
 	const char *base;
@@ -550,8 +572,7 @@ mtls_file_write_atomic(const char *path, const void *data, size_t len,
 		tmp[0] = '\0';
 		goto out;
 	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
+	if (fchmod(fd, mode) != 0 || fill(ctx, fd) != 0 || fsync(fd) != 0) {
 		r = mtls_err_set(err, MTLS_E_IO, "%s: %s", tmp,
 		    strerror(errno));
 		goto out;

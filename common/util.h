@@ -52,6 +52,17 @@ int mtls_file_read_any(const char *path, const char *what, size_t max,
 int mtls_file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct mtls_err *err);
 
+/* Write all of data to fd, retrying short writes; 0, or -1 with errno. */
+int mtls_write_all(int fd, const void *data, size_t len);
+
+/*
+ * The same, with the content written by fill(ctx, fd) into the temporary
+ * file (0, or -1 with errno set), for content too large to build in
+ * memory first.
+ */
+int mtls_file_write_atomic_fn(const char *path, mode_t mode,
+    int (*fill)(void *ctx, int fd), void *ctx, struct mtls_err *err);
+
 /*
  * Open path for reading and apply the ownership and mode test of
  * mtls_file_read() to the descriptor.  0 with *fd set, or a code with err
