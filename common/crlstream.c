@@ -819,6 +819,7 @@ mtls_crlstream_read(int fd, uint64_t size, size_t tbs_max,
 	struct src s;
 	struct bytes hdr = { NULL, 0, 0, 0 }, tail = { NULL, 0, 0, 0 };
 	struct bytes crl = { NULL, 0, 0, 0 }, head = { NULL, 0, 0, 0 };
+	size_t i;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -859,7 +860,12 @@ mtls_crlstream_read(int fd, uint64_t size, size_t tbs_max,
 		gnutls_hash_output(s.tbs_h, out->digest);
 	}
 	gnutls_hash_output(s.file_h, out->file_sha256);
-	if (out->n_serials > 1)
+	/* CAs mostly list in order; qsort would take a second array. */
+	for (i = 1; i < out->n_serials; i++)
+		if (mtls_serial_cmp(&out->serials[i - 1],
+		    &out->serials[i]) > 0)
+			break;
+	if (i < out->n_serials)
 		qsort(out->serials, out->n_serials, sizeof(*out->serials),
 		    mtls_serial_cmp);
  out:
