@@ -17,6 +17,7 @@
  *   --alg-mismatch     tbsCertList names another algorithm than the one
  *                      that signed it (and that signatureAlgorithm names)
  *   --long-length      entries' lengths in a non-minimal long form
+ *   --bad-length       the last entry claims one octet more than it has
  *   --truncate N       drop the last N octets of the DER
  *   --trailing N       append N octets after the DER
  */
@@ -158,7 +159,7 @@ load(const char *path)
 
 struct opts {
 	int	 der, unsorted, duplicate, entry_critical, bad_sig, mismatch;
-	int	 long_len;
+	int	 long_len, bad_len;
 	long	 truncate, trailing;
 	time_t	 this_update, next_update;
 	size_t	 serial_len;
@@ -166,10 +167,13 @@ struct opts {
 	int	 n_revoke;
 };
 
-/* One entry: serial s of len octets; the first one may carry extras. */
+/*
+ * One entry: serial s of len octets; the first one may carry extras.
+ * extra: octets its length claims beyond its content.
+ */
 static void
 entry(struct buf *list, const unsigned char *s, size_t len, time_t when,
-    int critical, int long_len)
+    int critical, int long_len, size_t extra)
 {
 	static const unsigned char ext[] = {
 		/* SEQUENCE { SEQUENCE { 1.3.6.1.4.1.99999.1, TRUE, "" } } */
@@ -183,7 +187,7 @@ entry(struct buf *list, const unsigned char *s, size_t len, time_t when,
 	utctime(&e, when);
 	if (critical)
 		put(&e, ext, sizeof(ext));
-	tl(list, 0x30, e.len, long_len);
+	tl(list, 0x30, e.len + extra, long_len);
 	put(list, e.p, e.len);
 	free(e.p);
 }
@@ -213,12 +217,13 @@ entries(struct buf *list, const struct opts *o, size_t count)
 		i = o->unsorted ? count - 1 - k : k;
 		serial_of(i + 1, s, o->serial_len);
 		entry(list, s, o->serial_len, o->this_update - 3600,
-		    k == 0 && o->entry_critical, o->long_len);
+		    k == 0 && o->entry_critical, o->long_len,
+		    k + 1 == count && o->n_revoke == 0 && o->bad_len);
 	}
 	if (o->duplicate && count > 0) {
 		serial_of(o->unsorted ? count : 1, s, o->serial_len);
 		entry(list, s, o->serial_len, o->this_update - 3600, 0,
-		    o->long_len);
+		    o->long_len, 0);
 	}
 	for (k = 0; k < (size_t)o->n_revoke; k++) {
 		d = load(o->revoke[k]);
@@ -228,7 +233,8 @@ entries(struct buf *list, const struct opts *o, size_t count)
 		    GNUTLS_X509_FMT_PEM)) < 0 ||
 		    (r = gnutls_x509_crt_get_serial(crt, rs, &rl)) < 0)
 			die(o->revoke[k], r);
-		entry(list, rs, rl, o->this_update - 3600, 0, o->long_len);
+		entry(list, rs, rl, o->this_update - 3600, 0, o->long_len,
+		    k + 1 == (size_t)o->n_revoke && o->bad_len);
 		gnutls_x509_crt_deinit(crt);
 		gnutls_free(d.data);
 	}
@@ -278,6 +284,8 @@ main(int argc, char **argv)
 			o.mismatch = 1;
 		else if (strcmp(a, "--long-length") == 0)
 			o.long_len = 1;
+		else if (strcmp(a, "--bad-length") == 0)
+			o.bad_len = 1;
 		else if (i + 1 >= argc)
 			usage();
 		else if (strcmp(a, "--this") == 0)
