@@ -48,6 +48,7 @@
 #include <gnutls/x509.h>
 #include <security/pam_appl.h>
 
+#include "bench.h"
 #include "conf.h"
 #include "conv.h"
 #include "sshkey.h"
@@ -80,32 +81,6 @@ static const struct keytype {
 	{ "rsa-2048", GNUTLS_PK_RSA, 2048 },
 };
 #define N_KEYTYPES (sizeof(keytypes) / sizeof(keytypes[0]))
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "auth_bench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
-static void
-sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		die("failed: %s", cmd);
-}
 
 static const char *
 at(const char *fmt, ...)
