@@ -393,16 +393,21 @@ el_next(const unsigned char **p, size_t *n, struct el *e)
 	return OK;
 }
 
+/* An OID whose sub-identifiers are minimal and of at most 28 bits. */
 static int
 oid_ok(const struct el *e)
 {
-	size_t i;
+	size_t i, run = 0;
 
 	if (e->tag != 0x06 || e->len == 0 || (e->p[e->len - 1] & 0x80) != 0)
 		return 0;
-	for (i = 0; i < e->len; i++)
-		if (e->p[i] == 0x80 && (i == 0 || (e->p[i - 1] & 0x80) == 0))
+	for (i = 0; i < e->len; i++) {
+		if (e->p[i] == 0x80 && run == 0)
 			return 0;	/* a sub-identifier with a leading 0 */
+		run = (e->p[i] & 0x80) != 0 ? run + 1 : 0;
+		if (run >= 4)
+			return 0;
+	}
 	return 1;
 }
 
@@ -433,6 +438,8 @@ entry_exts(const unsigned char *p, size_t n, int *crit)
 	size_t m;
 	int critical;
 
+	if (n == 0)
+		return OTHER;	/* SIZE (1..MAX) */
 	while (n > 0) {
 		if (el_next(&p, &n, &x) != OK || x.tag != 0x30)
 			return OTHER;
