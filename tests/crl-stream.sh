@@ -70,6 +70,10 @@ gen bad-length.der 100 --der --bad-length
 gen entry-critical.pem 100 --entry-critical
 gen unsorted.der 1000 --der --unsorted
 gen duplicate.pem 1000 --duplicate
+# only compared both ways, at the end
+gen serial-zero.der 100 --der --serial-form zero
+gen serial-negative.pem 100 --serial-form negative
+gen empty-exts.pem 100 --empty-exts
 
 # A large conforming CRL: indexed, and it revokes and clears as it says.
 use big.pem

@@ -18,6 +18,9 @@
  *                      that signed it (and that signatureAlgorithm names)
  *   --long-length      entries' lengths in a non-minimal long form
  *   --bad-length       the last entry claims one octet more than it has
+ *   --serial-form F    generated serials with a leading zero octet
+ *                      (F = zero) or negative (F = negative)
+ *   --empty-exts       the first entry has an empty crlEntryExtensions
  *   --truncate N       drop the last N octets of the DER
  *   --trailing N       append N octets after the DER
  */
@@ -159,7 +162,8 @@ load(const char *path)
 
 struct opts {
 	int	 der, unsorted, duplicate, entry_critical, bad_sig, mismatch;
-	int	 long_len, bad_len;
+	int	 long_len, bad_len, empty_exts;
+	const char *form;
 	long	 truncate, trailing;
 	time_t	 this_update, next_update;
 	size_t	 serial_len;
@@ -175,6 +179,7 @@ static void
 entry(struct buf *list, const unsigned char *s, size_t len, time_t when,
     int critical, int long_len, size_t extra)
 {
+	static const unsigned char none[] = { 0x30, 0x00 };
 	static const unsigned char ext[] = {
 		/* SEQUENCE { SEQUENCE { 1.3.6.1.4.1.99999.1, TRUE, "" } } */
 		0x30, 0x13, 0x30, 0x11, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
@@ -185,8 +190,10 @@ entry(struct buf *list, const unsigned char *s, size_t len, time_t when,
 
 	tlv(&e, 0x02, s, len);
 	utctime(&e, when);
-	if (critical)
+	if (critical == 1)
 		put(&e, ext, sizeof(ext));
+	else if (critical == 2)
+		put(&e, none, sizeof(none));
 	tl(list, 0x30, e.len + extra, long_len);
 	put(list, e.p, e.len);
 	free(e.p);
@@ -216,8 +223,13 @@ entries(struct buf *list, const struct opts *o, size_t count)
 	for (k = 0; k < count; k++) {
 		i = o->unsorted ? count - 1 - k : k;
 		serial_of(i + 1, s, o->serial_len);
+		if (o->form != NULL && strcmp(o->form, "zero") == 0)
+			s[0] = 0;
+		else if (o->form != NULL)
+			s[0] = 0xc3;
 		entry(list, s, o->serial_len, o->this_update - 3600,
-		    k == 0 && o->entry_critical, o->long_len,
+		    k == 0 ? o->entry_critical ? 1 : o->empty_exts ? 2 : 0 : 0,
+		    o->long_len,
 		    k + 1 == count && o->n_revoke == 0 && o->bad_len);
 	}
 	if (o->duplicate && count > 0) {
@@ -286,6 +298,8 @@ main(int argc, char **argv)
 			o.long_len = 1;
 		else if (strcmp(a, "--bad-length") == 0)
 			o.bad_len = 1;
+		else if (strcmp(a, "--empty-exts") == 0)
+			o.empty_exts = 1;
 		else if (i + 1 >= argc)
 			usage();
 		else if (strcmp(a, "--this") == 0)
@@ -298,6 +312,8 @@ main(int argc, char **argv)
 			o.truncate = atol(argv[++i]);
 		else if (strcmp(a, "--trailing") == 0)
 			o.trailing = atol(argv[++i]);
+		else if (strcmp(a, "--serial-form") == 0)
+			o.form = argv[++i];
 		else if (strcmp(a, "--revoke") == 0 && o.n_revoke < MAX_REVOKE)
 			o.revoke[o.n_revoke++] = argv[++i];
 		else
