@@ -91,7 +91,8 @@ struct mtls_conf {
 	int		  crl_cache_off; /* crl_cache none */
 	/*
 	 * Not read from the file: the largest CRL file that may be parsed
-	 * whole by GnuTLS or kept whole in memory, 0 for any.  The PAM
+	 * whole by GnuTLS or kept whole in memory, 0 for any (and with
+	 * MTLS_CRL_LOGIN_READ_FACTOR, the largest read at all).  The PAM
 	 * module sets MTLS_CRL_LOGIN_WHOLE_MAX; mtls crl update leaves 0.
 	 */
 	size_t		  crl_whole_max;
@@ -152,6 +153,12 @@ int mtls_conf_add_rule(struct mtls_conf *conf, const char *args,
 
 /* The crl_whole_max of a login: 1 MiB of CRL, a few MB parsed. */
 #define MTLS_CRL_LOGIN_WHOLE_MAX	(1024UL * 1024)
+/*
+ * With crl_whole_max set, a CRL file of more than this many times it is
+ * not even read in one pass (64 MiB at a login: about 2 million serials,
+ * 40 MB of them in memory).
+ */
+#define MTLS_CRL_LOGIN_READ_FACTOR	64
 
 /* Append path to a file list (anchors, intermediates, crls, ...). */
 int mtls_conf_list_add(char ***list, size_t *n, const char *path);

@@ -952,6 +952,19 @@ crl_write_index(struct mtls_verifier *v, struct crlfile *f, const char *ipath,
 	f->source = MTLS_CRL_FROM_FILE_INDEXED;
 }
 
+/* A login's refusal to take in the CRL file path (fstat st) itself. */
+static int
+crl_unindexed(struct mtls_verifier *v, const char *path,
+    const struct stat *st)
+{
+	mtls_log(LOG_ERR, "CRL %s (%llu bytes) has no current revocation "
+	    "index and is too large to parse at login; run `mtls crl update`",
+	    path, (unsigned long long)st->st_size);
+	return crl_add(v, path, NULL, NULL, MTLS_E_CRL_UNINDEXED,
+	    "it has no current revocation index and is too large to parse "
+	    "at login: run `mtls crl update`");
+}
+
 int
 mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
     struct mtls_err *err)
@@ -995,6 +1008,17 @@ mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
 		}
 	}
 	first = v->n_crls;
+	/*
+	 * Parsed whole, GnuTLS holds about a kilobyte per entry; read in
+	 * one pass, a CRL costs 21 bytes per entry, which is still too much
+	 * for a login beyond some size.  mtls crl update pays either.
+	 */
+	if (v->crl_whole_max > 0 && (uint64_t)st.st_size >
+	    MTLS_CRL_LOGIN_READ_FACTOR * (uint64_t)v->crl_whole_max) {
+		close(fd);
+		r = crl_unindexed(v, path, &st);
+		goto out;
+	}
 	if (mtls_vfy_crl_stream && (uint64_t)st.st_size <= MAX_CRL_SIZE) {
 		r = crl_add_stream(v, path, fd, &st, sum);
 		if (r == 0 && cached)
@@ -1004,19 +1028,9 @@ mtls_vfy_crl_load(struct mtls_verifier *v, const char *path,
 			goto out;
 		}
 	}
-	/*
-	 * Parsed whole, GnuTLS holds about a kilobyte per entry: a login
-	 * does not pay that for a large CRL (mtls crl update does).
-	 */
 	if (v->crl_whole_max > 0 && (uint64_t)st.st_size > v->crl_whole_max) {
 		close(fd);
-		mtls_log(LOG_ERR, "CRL %s (%llu bytes) has no current "
-		    "revocation index and is too large to parse at login; "
-		    "run `mtls crl update`", path,
-		    (unsigned long long)st.st_size);
-		r = crl_add(v, path, NULL, NULL, MTLS_E_CRL_UNINDEXED,
-		    "it has no current revocation index and is too large to "
-		    "parse at login: run `mtls crl update`");
+		r = crl_unindexed(v, path, &st);
 		goto out;
 	}
 	r = mtls_fd_read(fd, path, "CRL", MAX_CRL_SIZE, &buf, &len, err);

@@ -938,6 +938,14 @@ START_TEST(test_crl_login_bound)
 	    MTLS_E_CERT_REVOKED);
 	mtls_verifier_free(v);
 	mtls_crlidx_settle = 2;
+
+	/* Beyond MTLS_CRL_LOGIN_READ_FACTOR times the bound, not at all. */
+	v = crl_verifier(big, NULL, login / 64, 1);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), MTLS_E_CRL_UNINDEXED);
+	mtls_verifier_free(v);
+	v = crl_verifier(big, NULL, login / 32, 1);
+	ck_assert_int_eq(verify_leaf(v, "leaf-good.pem"), 0);
+	mtls_verifier_free(v);
 	free(dir);
 }
 END_TEST
