@@ -564,9 +564,14 @@ END_TEST
 
 /* --- the revocation index: binding to its CRL file -------------------- */
 
+/*
+ * A verifier trusting root.pem (and inter, when not NULL) with root.crl
+ * and crl, its index directory cache (none when NULL), crl_whole_max
+ * whole_max, and the one-pass read of CRLs on or off (stream).
+ */
 static struct mtls_verifier *
-index_verifier(const char *cache, const char *inter, const char *crl,
-    enum mtls_profile profile)
+crl_verifier_with(const char *cache, const char *inter, const char *crl,
+    enum mtls_profile profile, size_t whole_max, int stream)
 {
 	struct mtls_conf *c = NULL;
 	struct mtls_verifier *v = NULL;
@@ -581,12 +586,25 @@ index_verifier(const char *cache, const char *inter, const char *crl,
 	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls,
 	    fx("root.crl")), 0);
 	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls, crl), 0);
-	c->crl_cache = strdup(cache);
+	if (cache != NULL)
+		c->crl_cache = strdup(cache);
+	else
+		c->crl_cache_off = 1;
 	if (profile != 0)
 		c->profile = profile;
+	c->crl_whole_max = whole_max;
+	mtls_vfy_crl_stream = stream;
 	ck_assert_int_eq(mtls_verifier_new(c, &v, &err), 0);
+	mtls_vfy_crl_stream = 1;
 	mtls_conf_free(c);
 	return v;
+}
+
+static struct mtls_verifier *
+index_verifier(const char *cache, const char *inter, const char *crl,
+    enum mtls_profile profile)
+{
+	return crl_verifier_with(cache, inter, crl, profile, 0, 1);
 }
 
 /* Source of the second configured file (the CRL under test). */
@@ -866,28 +884,8 @@ static struct mtls_verifier *
 crl_verifier(const char *crl, const char *cache, size_t whole_max,
     int stream)
 {
-	struct mtls_conf *c = NULL;
-	struct mtls_verifier *v = NULL;
-	struct mtls_err err = { 0, "" };
-
-	ck_assert_int_eq(mtls_conf_new(&c), 0);
-	ck_assert_int_eq(mtls_conf_list_add(&c->anchors, &c->n_anchors,
-	    fx("root.pem")), 0);
-	ck_assert_int_eq(mtls_conf_list_add(&c->intermediates,
-	    &c->n_intermediates, fx("inter.pem")), 0);
-	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls,
-	    fx("root.crl")), 0);
-	ck_assert_int_eq(mtls_conf_list_add(&c->crls, &c->n_crls, crl), 0);
-	if (cache != NULL)
-		c->crl_cache = strdup(cache);
-	else
-		c->crl_cache_off = 1;
-	c->crl_whole_max = whole_max;
-	mtls_vfy_crl_stream = stream;
-	ck_assert_int_eq(mtls_verifier_new(c, &v, &err), 0);
-	mtls_vfy_crl_stream = 1;
-	mtls_conf_free(c);
-	return v;
+	return crl_verifier_with(cache, "inter.pem", crl, 0, whole_max,
+	    stream);
 }
 
 /*
