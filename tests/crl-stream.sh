@@ -129,6 +129,36 @@ for c in long-length.der:101 unsorted.der:1001 duplicate.pem:1001; do
 	expect_in "$TMP/out" "index current" "$n index kept"
 done
 
+# CAs with other keys: RSA (PKCS #1 v1.5, a digest signed) and Ed25519
+# (the signed bytes themselves, kept while they are read); their
+# certificates are made now, so their CRLs are judged now.
+for kt in rsa-3072 ed25519; do
+	K=$TMP/$kt
+	expect_exit 0 "$kt CA" -- $MTLS ca init "$K" --name "$kt root" \
+	    --key-type "$kt"
+	expect_exit 0 "$kt good" -- $MTLS ca issue "$K" --user nobody \
+	    --out "$K/good"
+	expect_exit 0 "$kt revoked" -- $MTLS ca issue "$K" --user daemon \
+	    --out "$K/revoked"
+	"$MKCRL" --revoke "$K/revoked.pem" "$K/ca.pem" "$K/ca.key" 20000 \
+	    "$K/big.crl" || fail "mkcrl $kt"
+	chmod 0644 "$K/big.crl"
+	printf 'trust_anchor %s\ncrl %s\ncrl_cache %s\n' "$K/ca.pem" \
+	    "$K/big.crl" "$K/cache" >"$K/mtls.conf"
+	chmod 0644 "$K/mtls.conf"
+	sleep 2		# a CRL is indexed once it has settled
+	expect_exit 0 "$kt update" -- $MTLS crl update --config "$K/mtls.conf"
+	expect_in "$TMP/out" "big.crl: 1 CRL, 20001 revoked serials: index written" \
+	    "$kt indexed"
+	expect_exit 1 "$kt revokes" -- $MTLS verify --config "$K/mtls.conf" "$K/revoked.pem"
+	expect_in "$TMP/err" "rejected (revoked)" "$kt: revoked"
+	expect_exit 0 "$kt clears" -- $MTLS verify --config "$K/mtls.conf" "$K/good.pem"
+	"$MKCRL" --bad-signature "$K/ca.pem" "$K/ca.key" 20000 \
+	    "$K/big.crl" || fail "mkcrl $kt"
+	expect_exit 1 "$kt forged" -- $MTLS verify --config "$K/mtls.conf" "$K/good.pem"
+	expect_in "$TMP/err" "rejected (crl-bad-signature)" "$kt: forged"
+done
+
 # Every one of them gets from the one-pass read what the whole parse
 # gives it.
 expect_exit 0 "one pass = whole parse" -- "$FUZZ" "$G"

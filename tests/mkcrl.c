@@ -340,7 +340,8 @@ main(int argc, char **argv)
 		die(argv[i + 1], r);
 	gnutls_free(d.data);
 	pk = gnutls_privkey_get_pk_algorithm(key, NULL);
-	sign = gnutls_pk_to_sign(pk, GNUTLS_DIG_SHA256);
+	sign = pk == GNUTLS_PK_EDDSA_ED25519 ? GNUTLS_SIGN_EDDSA_ED25519 :
+	    gnutls_pk_to_sign(pk, GNUTLS_DIG_SHA256);
 	other = pk == GNUTLS_PK_RSA ? GNUTLS_SIGN_RSA_SHA384 :
 	    GNUTLS_SIGN_ECDSA_SHA384;
 
