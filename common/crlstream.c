@@ -619,8 +619,9 @@ sign_alg(const unsigned char *p, size_t n, struct mtls_crlstream *out,
 	out->sign = sign;
 	out->dig = gnutls_sign_get_hash_algorithm(sign);
 	if (pk == GNUTLS_PK_EDDSA_ED25519 || pk == GNUTLS_PK_EDDSA_ED448) {
+		/* The digest is taken all the same, and not used. */
 		s->keep = 1;
-		out->dig = GNUTLS_DIG_SHA256;	/* unused but harmless */
+		out->dig = GNUTLS_DIG_SHA256;
 		return OK;
 	}
 	if ((pk != GNUTLS_PK_RSA && pk != GNUTLS_PK_ECDSA) ||

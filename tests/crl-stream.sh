@@ -129,10 +129,11 @@ for c in long-length.der:101 unsorted.der:1001 duplicate.pem:1001; do
 	expect_in "$TMP/out" "index current" "$n index kept"
 done
 
-# CAs with other keys: RSA (PKCS #1 v1.5, a digest signed) and Ed25519
-# (the signed bytes themselves, kept while they are read); their
-# certificates are made now, so their CRLs are judged now.
-for kt in rsa-3072 ed25519; do
+# CAs with other keys: RSA (PKCS #1 v1.5, a digest signed), Ed25519
+# (the signed bytes themselves, kept while they are read) and ECDSA P-384
+# (here signing a SHA-256 digest); their certificates are made now, so
+# their CRLs are judged now.
+for kt in rsa-3072 ed25519 ecdsa-p384; do
 	K=$TMP/$kt
 	expect_exit 0 "$kt CA" -- $MTLS ca init "$K" --name "$kt root" \
 	    --key-type "$kt"
