@@ -131,8 +131,10 @@ raw_more(struct src *s)
 			continue;
 		if (n < 0)
 			return MTLS_E_IO;
-		if (n == 0)
-			break;
+		if (n == 0) {
+			s->raw_eof = 1;	/* shorter than it was */
+			return 0;
+		}
 		if (gnutls_hash(s->file_h, s->raw + s->rw, (size_t)n) < 0)
 			return MTLS_E_IO;
 		s->rw += (size_t)n;
@@ -258,6 +260,9 @@ need(struct src *s, size_t n)
 		if (s->end)
 			return OTHER;
 		if (s->pem) {
+			/* Decoded three at a time: the last octets stay free. */
+			if (WIN - s->w < 3)
+				return OTHER;
 			if ((r = pem_more(s)) != 0)
 				return r;
 			if (s->other)
