@@ -188,26 +188,6 @@ unusable(struct mtls_err *err, const char *path, const char *why)
 	    why);
 }
 
-/* Read exactly len bytes at off; 0 or -1. */
-static int
-read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-	unsigned char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* The serial count that one summary entry stands for. */
 static uint32_t
 stride_for(size_t n)
@@ -251,7 +231,7 @@ mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
 	idx->size = (size_t)st.st_size;
 	r = MTLS_E_CRL_INDEX;
 	if ((uint64_t)st.st_size < sizeof(h) ||
-	    read_at(fd, &h, sizeof(h), 0) != 0) {
+	    mtls_pread_full(fd, &h, sizeof(h), 0) != 0) {
 		unusable(err, idx_path, "truncated");
 		goto fail;
 	}
@@ -269,8 +249,8 @@ mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
 	}
 	table_end = sizeof(h) + h.n_sections * sizeof(struct idx_sect);
 	if (table_end > idx->size || h.data_size != idx->size - table_end ||
-	    (h.n_sections > 0 && read_at(fd, t, h.n_sections * sizeof(*t),
-	    sizeof(h)) != 0)) {
+	    (h.n_sections > 0 && mtls_pread_full(fd, t,
+	    h.n_sections * sizeof(*t), sizeof(h)) != 0)) {
 		unusable(err, idx_path, "truncated");
 		goto fail;
 	}
@@ -340,7 +320,7 @@ mtls_crlidx_open(const char *idx_path, const struct stat *crl_st,
 			r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
 			goto fail;
 		}
-		if (read_at(fd, idx->locs[i].summary, (size_t)want_sum,
+		if (mtls_pread_full(fd, idx->locs[i].summary, (size_t)want_sum,
 		    x->sum_offset) != 0) {
 			unusable(err, idx_path, "truncated");
 			goto fail;
@@ -406,7 +386,7 @@ mtls_crlidx_lookup(const struct mtls_crlidx *idx, size_t i,
 		count = l->stride;
 	if ((block = malloc(count * sizeof(*block))) == NULL)
 		return MTLS_E_NOMEM;
-	if (read_at(idx->fd, block, count * sizeof(*block),
+	if (mtls_pread_full(idx->fd, block, count * sizeof(*block),
 	    l->offset + first * sizeof(*block)) != 0 ||
 	    mtls_serial_cmp(&block[0], &l->summary[b]) != 0)
 		r = MTLS_E_CRL_INDEX;
@@ -430,7 +410,7 @@ sect_check(const struct mtls_crlidx *idx, size_t i)
 		return 0;
 	if ((all = malloc(n * sizeof(*all))) == NULL)
 		return MTLS_E_NOMEM;
-	if (read_at(idx->fd, all, n * sizeof(*all), l->offset) != 0)
+	if (mtls_pread_full(idx->fd, all, n * sizeof(*all), l->offset) != 0)
 		r = MTLS_E_CRL_INDEX;
 	for (j = 0; r == 0 && j < n; j++)
 		if (all[j].len == 0 || all[j].len > MTLS_SERIAL_MAX ||
@@ -455,8 +435,8 @@ mtls_crlidx_check_data(const struct mtls_crlidx *idx, struct mtls_err *err)
 	for (off = 0; off < idx->data_size; off += len) {
 		len = idx->data_size - off < sizeof(buf) ?
 		    idx->data_size - off : sizeof(buf);
-		if (read_at(idx->fd, buf, len, idx->data_off + off) != 0 ||
-		    gnutls_hash(d, buf, len) < 0) {
+		if (mtls_pread_full(idx->fd, buf, len, idx->data_off +
+		    off) != 0 || gnutls_hash(d, buf, len) < 0) {
 			gnutls_hash_deinit(d, NULL);
 			return mtls_err_set(err, MTLS_E_CRL_INDEX, "revocation "
 			    "index: cannot read");

@@ -173,6 +173,25 @@ mtls_path_check_parents(const char *path, const char *what,
 }
 
 int
+mtls_pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int
 mtls_file_open(const char *path, const char *what, int *fd,
     struct mtls_err *err)
 {

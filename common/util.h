@@ -71,6 +71,10 @@ int mtls_file_write_atomic_fn(const char *path, mode_t mode,
 int mtls_file_open(const char *path, const char *what, int *fd,
     struct mtls_err *err);
 
+/* Read exactly len bytes of fd at off (pread, EINTR retried): 0, or -1
+ * on an error or when the file ends first. */
+int mtls_pread_full(int fd, void *buf, size_t len, uint64_t off);
+
 /* Read the rest of fd (at most max bytes) as mtls_file_read() does. */
 int mtls_fd_read(int fd, const char *path, const char *what, size_t max,
     char **buf, size_t *len, struct mtls_err *err);
