@@ -5,10 +5,13 @@
  * Layout (all integers little-endian as written by the host, which the
  * header's byte-order word confirms; every section starts 8-aligned):
  *
- *   header    magic "MTLSIDB\0", version, byte-order word 0x01020304,
- *             file size, checksum of every byte after itself,
- *             user/group/member counts, then (offset, count) of each
- *             section below.
+ *   header    block 0, alone: magic "MTLSIDB\0", version, byte-order word
+ *             0x01020304, file size, checksum of every byte from
+ *             MTLS_DB_SUM_FROM on, user/group/member/principal-entry
+ *             counts, (offset, count) of each section below, the block
+ *             shift (12), the checksum of BTOP, and last the header's
+ *             own checksum (of its bytes but the file's checksum and
+ *             itself).  The rest of block 0 is zero.
  *   USERS     n_users records of 8 u32: name, uid, gid, gecos, home,
  *             shell (string offsets or ids), principals (index into U32),
  *             principal count.
@@ -22,6 +25,21 @@
  *   UNAME UID GNAME GID MNAME
  *             open-addressing hash tables (power-of-two sizes, at most
  *             half full, linear probing) of record index + 1; 0 is empty.
+ *   PENTRY    one record of 3 u32 per principal a user lists: kind,
+ *             string, user index.
+ *   PTAB      the same kind of table over PENTRY, by kind and string.
+ *   BSUM      from a block boundary (where the data above ends): the
+ *             checksum of each block of 1 << shift bytes before it, by
+ *             block number (block 0, the header, has its own: 0 here).
+ *   BTOP      right after BSUM, to the end of the file: the checksum of
+ *             each block's worth of BSUM.
+ *
+ * So a reader that reads the file a block at a time checks the header by
+ * its own sum, BTOP (a few KiB at most) against the header, a block of
+ * BSUM against BTOP, and a data block against BSUM, without a pass over
+ * the file; one that has it all checks the whole file's sum as well.
+ * Version 1 (no block sums, no principal index) is refused: `mtls db
+ * build` writes the file again from its sources.
  */
 #include "config.h"
 
@@ -32,17 +50,25 @@
 
 enum {
 	S_USERS, S_GROUPS, S_MEMBERS, S_STR, S_U32,
-	S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME
+	S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME, S_PENTRY, S_PTAB,
+	S_BSUM, S_BTOP
 };
+#define S_DATA		S_BSUM	/* sections before it lie in data blocks */
 
 /* bytes of one element of each section */
 static const uint32_t sec_elem[MTLS_DB_NSEC] = {
-	32, 16, 12, 1, 4, 4, 4, 4, 4, 4
+	32, 16, 12, 1, 4, 4, 4, 4, 4, 4, 12, 4, 8, 8
 };
 
-#define HDR_SIZE	(8 + 4 + 4 + 8 + 8 + 4 * 4 + 8 * MTLS_DB_NSEC)
+#define H_SECTIONS	48
+#define H_SHIFT		(H_SECTIONS + 8 * MTLS_DB_NSEC)
+#define H_TOP_SUM	(H_SHIFT + 8)
+#define H_SUM		(H_TOP_SUM + 8)
+#define HDR_SIZE	(H_SUM + 8)
+#define BLK		((size_t)MTLS_DB_BLOCK)
 #define BYTE_ORDER_WORD	0x01020304u
 _Static_assert(HDR_SIZE == MTLS_DB_HDR_SIZE, "the header's size");
+_Static_assert(HDR_SIZE <= MTLS_DB_BLOCK, "the header's block");
 
 static uint32_t
 rd32(const unsigned char *p)
@@ -126,6 +152,7 @@ mtls_db_hash64(const unsigned char *p, size_t len)
 /* Hashes for the tables; the builder uses the same. */
 uint32_t mtls_db_hash_name(const char *s);
 uint32_t mtls_db_hash_id(uint32_t id);
+uint32_t mtls_db_hash_principal(int kind, const char *value);
 
 uint32_t
 mtls_db_hash_name(const char *s)
@@ -145,12 +172,35 @@ mtls_db_hash_id(uint32_t id)
 	return h ^ (h >> 16);
 }
 
-/* Fill db from the header at p (len bytes in all); 0, or MTLS_E_CORRUPT
- * and db zeroed.  Touches the header only. */
-static int
-read_header(struct mtls_db *db, const unsigned char *p, size_t len)
+uint32_t
+mtls_db_hash_principal(int kind, const char *value)
 {
-	uint64_t end;
+	return mtls_db_hash_name(value) ^ mtls_db_hash_id((uint32_t)kind);
+}
+
+/* The header's own checksum: of its bytes but the file's sum and its own. */
+static uint64_t
+header_sum(const unsigned char *p)
+{
+	uint64_t h;
+
+	h = mtls_db_hash64_add(MTLS_DB_HASH_SEED, p, 24);
+	h = mtls_db_hash64_add(h, p + 32, H_SUM - 32);
+	return h ^ (H_SUM - 8);
+}
+
+/*
+ * Fill db from the header at p (len bytes in all) without looking at its
+ * checksums; 0, or MTLS_E_CORRUPT and db zeroed.  Touches the header only.
+ * Every section lies within the file, the data ones in whole blocks
+ * after the header's and before BSUM, which has a sum for each of those
+ * blocks, and BTOP after it one for each block's worth of BSUM, to the
+ * end.
+ */
+static int
+read_layout(struct mtls_db *db, const unsigned char *p, size_t len)
+{
+	uint64_t end, data_end, nd, ns;
 	unsigned i;
 
 	memset(db, 0, sizeof(*db));
@@ -158,29 +208,43 @@ read_header(struct mtls_db *db, const unsigned char *p, size_t len)
 		return MTLS_E_CORRUPT;
 	if (memcmp(p, MTLS_DB_MAGIC, 8) != 0 ||
 	    rd32(p + 8) != MTLS_DB_VERSION || rd32(p + 12) != BYTE_ORDER_WORD ||
-	    rd64(p + 16) != len)
+	    rd64(p + 16) != len || rd32(p + H_SHIFT) != MTLS_DB_BLOCK_SHIFT ||
+	    rd32(p + H_SHIFT + 4) != 0)
 		return MTLS_E_CORRUPT;
 	db->n_users = rd32(p + 32);
 	db->n_groups = rd32(p + 36);
 	db->n_members = rd32(p + 40);
+	db->n_pentries = rd32(p + 44);
+	db->top_sum = rd64(p + H_TOP_SUM);
 	for (i = 0; i < MTLS_DB_NSEC; i++) {
-		db->off[i] = rd32(p + 48 + 8 * i);
-		db->cnt[i] = rd32(p + 48 + 8 * i + 4);
+		db->off[i] = rd32(p + H_SECTIONS + 8 * i);
+		db->cnt[i] = rd32(p + H_SECTIONS + 8 * i + 4);
+	}
+	data_end = db->off[S_BSUM];
+	nd = data_end / BLK;
+	ns = (nd * 8 + BLK - 1) / BLK;
+	if (data_end % BLK != 0 || nd < 2 || db->cnt[S_BSUM] != nd ||
+	    db->off[S_BTOP] != data_end + nd * 8 || db->cnt[S_BTOP] != ns ||
+	    (uint64_t)db->off[S_BTOP] + ns * 8 != len)
+		goto bad;
+	for (i = 0; i < S_DATA; i++) {
 		end = (uint64_t)db->off[i] + (uint64_t)db->cnt[i] * sec_elem[i];
-		if (db->off[i] < HDR_SIZE || db->off[i] % 8 != 0 || end > len)
+		if (db->off[i] < BLK || db->off[i] % 8 != 0 || end > data_end)
 			goto bad;
 	}
 	if (db->n_users > MTLS_DB_MAX_RECORDS ||
 	    db->n_groups > MTLS_DB_MAX_RECORDS ||
 	    db->cnt[S_USERS] != db->n_users ||
 	    db->cnt[S_GROUPS] != db->n_groups ||
-	    db->cnt[S_MEMBERS] != db->n_members)
+	    db->cnt[S_MEMBERS] != db->n_members ||
+	    db->cnt[S_PENTRY] != db->n_pentries)
 		goto bad;
 	/* tables: a power of two larger than what they index */
-	static const int tab[] = { S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME };
+	static const int tab[] = { S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME,
+	    S_PTAB };
 	const uint32_t need[] = { db->n_users, db->n_users, db->n_groups,
-	    db->n_groups, db->n_members };
-	for (i = 0; i < 5; i++) {
+	    db->n_groups, db->n_members, db->n_pentries };
+	for (i = 0; i < 6; i++) {
 		uint32_t c = db->cnt[tab[i]];
 
 		if (c == 0 || (c & (c - 1)) != 0 || c <= need[i])
@@ -192,6 +256,74 @@ read_header(struct mtls_db *db, const unsigned char *p, size_t len)
  bad:
 	memset(db, 0, sizeof(*db));
 	return MTLS_E_CORRUPT;
+}
+
+/* The layout, and the header's own checksum. */
+static int
+read_header(struct mtls_db *db, const unsigned char *p, size_t len)
+{
+	if (read_layout(db, p, len) != 0)
+		return MTLS_E_CORRUPT;
+	if (rd64(p + H_SUM) != header_sum(p)) {
+		memset(db, 0, sizeof(*db));
+		return MTLS_E_CORRUPT;
+	}
+	return 0;
+}
+
+uint32_t
+mtls_db_version(const void *base, size_t len)
+{
+	const unsigned char *p = base;
+
+	if (p == NULL || len < 12 || memcmp(p, MTLS_DB_MAGIC, 8) != 0)
+		return 0;
+	return rd32(p + 8);
+}
+
+size_t
+mtls_db_nblocks(size_t len)
+{
+	return (len + BLK - 1) / BLK;
+}
+
+/* The checksum that block b (a data or a BSUM one) must have, from its
+ * bytes at p (where they are); and where it is told. */
+static uint64_t
+block_sum(const struct mtls_db *db, const unsigned char *p, size_t b)
+{
+	size_t at = b * BLK, n = BLK, bend;
+
+	if (at >= db->off[S_BSUM]) {	/* of BSUM: its bytes only */
+		bend = (size_t)db->off[S_BSUM] + (size_t)db->cnt[S_BSUM] * 8;
+		n = bend - at < BLK ? bend - at : BLK;
+	}
+	return mtls_db_hash64(p + at, n);
+}
+
+static size_t
+block_sum_at(const struct mtls_db *db, size_t b)
+{
+	size_t nd = db->off[S_BSUM] / BLK;
+
+	if (b < nd)
+		return db->off[S_BSUM] + b * 8;
+	return db->off[S_BTOP] + (b - nd) * 8;
+}
+
+/* Every block sum of a buffer that is all there; 0 or MTLS_E_CORRUPT. */
+static int
+check_blocks(const struct mtls_db *db, const unsigned char *p)
+{
+	size_t b, nb = (db->off[S_BTOP] + BLK - 1) / BLK;
+
+	if (mtls_db_hash64(p + db->off[S_BTOP], (size_t)db->cnt[S_BTOP] * 8)
+	    != db->top_sum)
+		return MTLS_E_CORRUPT;
+	for (b = 1; b < nb; b++)
+		if (block_sum(db, p, b) != rd64(p + block_sum_at(db, b)))
+			return MTLS_E_CORRUPT;
+	return 0;
 }
 
 /* need() past its first test: all the blocks, and fetch; 0 or -1. */
@@ -259,8 +391,89 @@ mtls_db_open(struct mtls_db *db, const void *base, size_t len)
 	/* the header first: garbage is refused without a pass over it */
 	if (read_header(db, p, len) != 0)
 		return MTLS_E_CORRUPT;
+	if (check_blocks(db, p) != 0) {
+		memset(db, 0, sizeof(*db));
+		return MTLS_E_CORRUPT;
+	}
 	return mtls_db_open_lazy(db, base, len, mtls_db_hash64(p +
 	    MTLS_DB_SUM_FROM, len - MTLS_DB_SUM_FROM), NULL);
+}
+
+/* Block b of a file opened by mtls_db_open_file, read and checked. */
+static int
+fill_block(const struct mtls_db *db, size_t b)
+{
+	size_t at = b * BLK, n, sat = block_sum_at(db, b);
+
+	/*
+	 * The header's block and BTOP came in at the open; a data block's
+	 * sum is in BSUM, whose blocks' sums are in BTOP.  The last block
+	 * of BSUM holds the start of BTOP too: that is not read again (the
+	 * file may have changed since), only the bytes before it.
+	 */
+	if (b == 0 || at >= db->off[S_BTOP])
+		return MTLS_E_CORRUPT;
+	n = db->off[S_BTOP] - at < BLK ? db->off[S_BTOP] - at : BLK;
+	if (at < db->off[S_BSUM] && !atomic_load_explicit(
+	    &db->lazy.present[sat / BLK], memory_order_acquire) &&
+	    fill_block(db, sat / BLK) != 0)
+		return MTLS_E_CORRUPT;
+	if (db->read(db->read_ctx, db->wbase + at, n, at) != 0 ||
+	    block_sum(db, db->wbase, b) != rd64(db->base + sat))
+		return MTLS_E_CORRUPT;
+	atomic_store_explicit(&db->lazy.present[b], 1, memory_order_release);
+	return 0;
+}
+
+int
+mtls_db_fill(const struct mtls_db *db, size_t off, size_t n)
+{
+	size_t b;
+
+	if (db->wbase == NULL || n == 0 || off > db->len ||
+	    n > db->len - off)
+		return MTLS_E_CORRUPT;
+	for (b = off / BLK; b <= (off + n - 1) / BLK; b++)
+		if (!atomic_load_explicit(&db->lazy.present[b],
+		    memory_order_acquire) && fill_block(db, b) != 0)
+			return MTLS_E_CORRUPT;
+	return 0;
+}
+
+int
+mtls_db_open_file(struct mtls_db *db, unsigned char *base, size_t len,
+    const struct mtls_db_lazy *lazy, mtls_db_read_fn rd, void *rd_ctx)
+{
+	size_t at;
+
+	memset(db, 0, sizeof(*db));
+	if (base == NULL || lazy == NULL || lazy->present == NULL ||
+	    lazy->fetch == NULL || lazy->shift != MTLS_DB_BLOCK_SHIFT ||
+	    rd == NULL || len < BLK || len > MTLS_DB_MAX_SIZE ||
+	    rd(rd_ctx, base, BLK, 0) != 0 || read_header(db, base, len) != 0)
+		goto bad;
+	/* BTOP: 8 bytes per 2 MiB of file, to its end (its bytes are not
+	 * used through `present`: fill_block reads them where they are) */
+	at = db->off[S_BTOP];
+	if (rd(rd_ctx, base + at, len - at, at) != 0 ||
+	    mtls_db_hash64(base + at, len - at) != db->top_sum)
+		goto bad;
+	atomic_store_explicit(&lazy->present[0], 1, memory_order_release);
+	/*
+	 * No look at the last byte of STRINGS here, unlike
+	 * mtls_db_open_lazy: a lazy reader looks for the end of every
+	 * string it uses within the section (need_str) anyway.
+	 */
+	db->lazy = *lazy;
+	db->wbase = base;
+	db->read = rd;
+	db->read_ctx = rd_ctx;
+	db->base = base;
+	db->len = len;
+	return 0;
+ bad:
+	memset(db, 0, sizeof(*db));
+	return MTLS_E_CORRUPT;
 }
 
 /* A lazy buffer: see that the bytes from at to the next NUL (which the
@@ -351,6 +564,7 @@ mtls_db_user_at(const struct mtls_db *db, uint32_t i, struct mtls_db_user *u)
 
 	if (e == NULL)
 		return MTLS_E_CORRUPT;
+	u->index = i;
 	u->name = str_at(db, rd32(e));
 	u->uid = rd32(e + 4);
 	u->gid = rd32(e + 8);
@@ -577,29 +791,88 @@ mtls_db_membership_gid(const struct mtls_db *db, uint32_t handle, uint32_t i,
 	return 0;
 }
 
+/* Whether user u lists the principal (kind, value); 1, 0, or an error. */
+static int
+user_lists(const struct mtls_db *db, const struct mtls_db_user *u, int kind,
+    const char *value)
+{
+	const char *v;
+	uint32_t j;
+	int k, r;
+
+	for (j = 0; j < u->n_principals; j++) {
+		if ((r = mtls_db_user_principal(db, u, j, &k, &v)) != 0)
+			return r;
+		if (k == kind && strcmp(v, value) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 mtls_db_find_principal(const struct mtls_db *db, int kind, const char *value,
     void (*fn)(void *ctx, const struct mtls_db_user *u), void *ctx)
 {
 	struct mtls_db_user u;
+	const unsigned char *e, *pe;
 	const char *v;
-	uint32_t i, j;
-	int k, r;
+	uint32_t mask, n, slot;
+	uint32_t h;
+	int r;
 
-	/* A walk: the PAM module asks once per login, not per lookup. */
-	for (i = 0; i < db->n_users; i++) {
-		if ((r = mtls_db_user_at(db, i, &u)) != 0)
+	if (db->base == NULL || db->cnt[S_PTAB] == 0)
+		return MTLS_E_CORRUPT;
+	if (value == NULL)
+		return 0;
+	/* every entry of the value's chain, not only the first: several
+	 * accounts may list one principal */
+	h = mtls_db_hash_principal(kind, value);
+	mask = db->cnt[S_PTAB] - 1;
+	for (n = 0; n < db->cnt[S_PTAB]; n++) {
+		if ((e = elem(db, S_PTAB, (h + n) & mask)) == NULL)
+			return MTLS_E_CORRUPT;
+		if ((slot = rd32(e)) == 0)
+			return 0;
+		if ((pe = elem(db, S_PENTRY, slot - 1)) == NULL ||
+		    (v = str_at(db, rd32(pe + 4))) == NULL)
+			return MTLS_E_CORRUPT;
+		if (rd32(pe) != (uint32_t)kind || strcmp(v, value) != 0)
+			continue;
+		/* the index points, the account's own list decides: an index
+		 * that disagrees with it is a corrupt database */
+		if ((r = mtls_db_user_at(db, rd32(pe + 8), &u)) != 0)
 			return r;
-		for (j = 0; j < u.n_principals; j++) {
-			if ((r = mtls_db_user_principal(db, &u, j, &k, &v)) !=
-			    0)
-				return r;
-			if (k == kind && strcmp(v, value) == 0) {
-				fn(ctx, &u);
-				break;
-			}
-		}
+		if ((r = user_lists(db, &u, kind, value)) != 1)
+			return r == 0 ? MTLS_E_CORRUPT : r;
+		fn(ctx, &u);
 	}
+	return 0;
+}
+
+/* See db.h.  The layout must be one that a reader accepts. */
+int
+mtls_db_seal(unsigned char *p, size_t len)
+{
+	struct mtls_db db;
+	size_t b, nb, at;
+	uint64_t v;
+
+	if (read_layout(&db, p, len) != 0)
+		return MTLS_E_CORRUPT;
+	memset(p + db.off[S_BSUM], 0, 8);	/* block 0 has its own */
+	nb = (db.off[S_BTOP] + BLK - 1) / BLK;
+	/* the data blocks' sums, then BSUM's (in BTOP) */
+	for (b = 1; b < nb; b++) {
+		v = block_sum(&db, p, b);
+		at = block_sum_at(&db, b);
+		memcpy(p + at, &v, 8);
+	}
+	v = mtls_db_hash64(p + db.off[S_BTOP], (size_t)db.cnt[S_BTOP] * 8);
+	memcpy(p + H_TOP_SUM, &v, 8);
+	v = header_sum(p);
+	memcpy(p + H_SUM, &v, 8);
+	v = mtls_db_hash64(p + MTLS_DB_SUM_FROM, len - MTLS_DB_SUM_FROM);
+	memcpy(p + 24, &v, 8);
 	return 0;
 }
 

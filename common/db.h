@@ -6,11 +6,13 @@
  * file, never a shared mapping of it, which a truncation turns into
  * SIGBUS).  It uses libc only and allocates nothing, so that the NSS
  * module can link it alone.  mtls_db_open() checks the header, every
- * section's bounds and the checksum once; every accessor still checks
+ * section's bounds and every checksum once; every accessor still checks
  * each offset and index it follows, so a buffer that was not opened
  * (or changed under the reader) gives errors, never a read outside it.
- * A buffer may also be filled on demand (mtls_db_open_lazy): the reader
- * then sees that every block it touches is there first.
+ * A buffer may also be filled on demand (mtls_db_open_lazy, and
+ * mtls_db_open_file for a file read a block at a time, each checked
+ * against the sum the file carries for it): the reader then sees that
+ * every block it touches is there first.
  * All functions are thread-safe: they only read the buffer (and of a
  * lazy one, call fetch and mark blocks in `present`, atomically).
  *
@@ -28,7 +30,7 @@
 #define MTLS_ID_DB		"/var/lib/mtls/identity.db"
 
 #define MTLS_DB_MAGIC		"MTLSIDB\0"
-#define MTLS_DB_VERSION		1
+#define MTLS_DB_VERSION		2	/* 1: no block sums, no principal index */
 #define MTLS_DB_MAX_SIZE	((size_t)1 << 31)	/* bytes of a database */
 #define MTLS_DB_MAX_RECORDS	(1u << 24)		/* users, groups */
 #define MTLS_DB_MAX_PRINCIPALS	64			/* per user */
@@ -43,9 +45,12 @@ enum mtls_principal_kind {
 	MTLS_PRINCIPAL_URI		/* SAN URI */
 };
 
-#define MTLS_DB_NSEC		10	/* sections, see db.c */
-#define MTLS_DB_HDR_SIZE	128	/* bytes of the header */
+#define MTLS_DB_NSEC		14	/* sections, see db.c */
+#define MTLS_DB_HDR_SIZE	184	/* bytes of the header */
 #define MTLS_DB_SUM_FROM	32	/* the checksum covers the bytes after */
+#define MTLS_DB_BLOCK_SHIFT	12
+/* the bytes a block sum covers, and what a lazy reader reads at a time */
+#define MTLS_DB_BLOCK		(1u << MTLS_DB_BLOCK_SHIFT)
 
 /*
  * A buffer filled on demand, a block of 1 << shift bytes at a time.
@@ -66,6 +71,13 @@ struct mtls_db_lazy {
 };
 
 /*
+ * Read n bytes at offset off of the file into dst: 0 when all n were
+ * read, anything else when they could not be (an error, or the file now
+ * ends first).
+ */
+typedef int (*mtls_db_read_fn)(void *ctx, void *dst, size_t n, size_t off);
+
+/*
  * A database opened over a buffer the caller keeps alive.  The fields are
  * filled by mtls_db_open() from the checked header; treat them as opaque
  * except n_users and n_groups.
@@ -74,15 +86,21 @@ struct mtls_db {
 	const unsigned char	*base;
 	size_t			 len;
 	struct mtls_db_lazy	 lazy;		/* present NULL: all there */
+	unsigned char		*wbase;		/* mtls_db_open_file's */
+	mtls_db_read_fn		 read;
+	void			*read_ctx;
+	uint64_t		 top_sum;
 	uint32_t		 n_users;
 	uint32_t		 n_groups;
 	uint32_t		 n_members;
+	uint32_t		 n_pentries;
 	uint32_t		 off[MTLS_DB_NSEC];
 	uint32_t		 cnt[MTLS_DB_NSEC];
 };
 
 /* A user as the reader returns it: pointers into the buffer. */
 struct mtls_db_user {
+	uint32_t	 index;		/* in build order */
 	const char	*name;
 	uint32_t	 uid;
 	uint32_t	 gid;
@@ -106,10 +124,46 @@ struct mtls_db_group {
  */
 
 /*
- * Check the header, the sections and the checksum of len bytes at base
+ * Check the header, the sections and every checksum of len bytes at base
  * and fill db.  Returns 0 or MTLS_E_CORRUPT.  Nothing is allocated.
  */
 int mtls_db_open(struct mtls_db *db, const void *base, size_t len);
+
+/*
+ * The format version of the len bytes at p when they start like a
+ * database (for a message: a file of an older version is refused, and
+ * `mtls db build` writes it again), else 0.
+ */
+uint32_t mtls_db_version(const void *p, size_t len);
+
+/* Blocks of MTLS_DB_BLOCK bytes in a file of len bytes. */
+size_t mtls_db_nblocks(size_t len);
+
+/*
+ * Open the file of len bytes that rd(rd_ctx, ...) reads, without a pass
+ * over it: the header block is read and checked (its own sum, version,
+ * size, every section within the file), and the sums of the block sums
+ * (8 bytes per 2 MiB of file).  Nothing else is read here.  base is len
+ * bytes of writable memory that only receives blocks as they are read
+ * (address space: untouched pages cost nothing), lazy->present
+ * mtls_db_nblocks(len) zeroed flags, lazy->shift MTLS_DB_BLOCK_SHIFT.
+ * Later, when the reader lacks a block it calls lazy->fetch, which must
+ * call mtls_db_fill() (with whatever lock keeps two threads from filling
+ * at once).  Returns 0 or MTLS_E_CORRUPT (a short read included).
+ */
+int mtls_db_open_file(struct mtls_db *db, unsigned char *base, size_t len,
+    const struct mtls_db_lazy *lazy, mtls_db_read_fn rd, void *rd_ctx);
+
+/*
+ * Bring the blocks of bytes [off, off + n) of a database opened by
+ * mtls_db_open_file into its buffer: read each one missing, check it
+ * against the block sum the file carries (itself checked, through the
+ * sums of the sums, against the header), and mark it present.  The
+ * caller keeps two calls from running at once.  0, or MTLS_E_CORRUPT
+ * when a block cannot be read or does not match (the file was truncated
+ * or changed): nothing of it is then marked present.
+ */
+int mtls_db_fill(const struct mtls_db *db, size_t off, size_t n);
 
 /*
  * The same over a buffer of len bytes of which only the header (the
@@ -158,7 +212,14 @@ int mtls_db_memberships(const struct mtls_db *db, const char *name,
 int mtls_db_membership_gid(const struct mtls_db *db, uint32_t handle,
     uint32_t i, uint32_t *gid);
 
-/* Accounts whose principal of kind equals value: call fn for each. */
+/*
+ * Accounts whose principal of kind equals value: call fn for each, in
+ * no particular order, an account once for each time it lists the
+ * principal.  Through the principal index: the cost does not grow with
+ * the number of accounts.  0, or MTLS_E_CORRUPT (fn may have been
+ * called for some accounts before: a caller that must not act on part
+ * of an answer collects first).
+ */
 int mtls_db_find_principal(const struct mtls_db *db, int kind,
     const char *value, void (*fn)(void *ctx, const struct mtls_db_user *u),
     void *ctx);
@@ -224,5 +285,15 @@ struct mtls_db_group_in {
 int mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
     const struct mtls_db_group_in *groups, uint32_t n_groups,
     unsigned char **out, size_t *out_len);
+
+/*
+ * Write every checksum of the len bytes at p, whose header lays out a
+ * database (as mtls_db_build does last): the block sums, their sums,
+ * the header's and the whole file's.  0, or MTLS_E_CORRUPT when the
+ * header's layout is not one a reader accepts.  For tests and fuzzing,
+ * which change a database and then want the reader to look past its
+ * checksums.
+ */
+int mtls_db_seal(unsigned char *p, size_t len);
 
 #endif /* MTLS_DB_H */

@@ -13,8 +13,10 @@
 
 uint32_t mtls_db_hash_name(const char *s);
 uint32_t mtls_db_hash_id(uint32_t id);
+uint32_t mtls_db_hash_principal(int kind, const char *value);
 
-#define HDR_SIZE	128
+#define NTAB		6	/* hash tables */
+#define S_SECS		(MTLS_DB_NSEC - 2)	/* sections before BSUM */
 
 struct buf {
 	unsigned char	*p;
@@ -51,6 +53,17 @@ buf_add(struct buf *b, const void *d, size_t n)
 	memcpy(b->p + b->len, d, n);
 	b->len += n;
 	return 0;
+}
+
+/* Zeros up to a multiple of align (a power of two up to a block). */
+static int
+buf_pad(struct buf *b, size_t align)
+{
+	static const unsigned char zero[MTLS_DB_BLOCK];
+
+	if (b->len % align == 0)
+		return 0;
+	return buf_add(b, zero, align - b->len % align);
 }
 
 static int
@@ -159,12 +172,11 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 	struct buf u32 = { NULL, 0, 0 };
 	struct buf f = { NULL, 0, 0 };
 	struct buf ubuf = { NULL, 0, 0 }, gbuf = { NULL, 0, 0 };
-	struct buf mbuf = { NULL, 0, 0 };
-	struct table t[5] = { { NULL, 0 } };
+	struct buf mbuf = { NULL, 0, 0 }, pbuf = { NULL, 0, 0 };
+	struct table t[NTAB] = { { NULL, 0 } };
 	struct pair *pairs = NULL;
-	size_t np = 0, i, j, k, n_mem = 0;
+	size_t np = 0, i, j, k, n_mem = 0, n_pe = 0;
 	uint32_t off[MTLS_DB_NSEC], cnt[MTLS_DB_NSEC], s, v;
-	uint64_t sum;
 	int r = MTLS_E_NOMEM;
 
 	*out = NULL;
@@ -193,6 +205,13 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 			    (uint32_t)u->principals[j].kind)) != 0 ||
 			    (r = buf_u32(&u32, s)) != 0)
 				goto out;
+			/* the index's entry: kind, string, user */
+			if ((r = buf_u32(&pbuf,
+			    (uint32_t)u->principals[j].kind)) != 0 ||
+			    (r = buf_u32(&pbuf, s)) != 0 ||
+			    (r = buf_u32(&pbuf, (uint32_t)i)) != 0)
+				goto out;
+			n_pe++;
 		}
 		if ((r = buf_add(&ubuf, rec, sizeof(rec))) != 0)
 			goto out;
@@ -245,12 +264,17 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 		n_mem++;
 	}
 	/* the tables */
+	if (n_pe > MTLS_DB_MAX_RECORDS * (size_t)4) {
+		r = MTLS_E_TOO_LARGE;
+		goto out;
+	}
 	{
-		const uint32_t tn[5] = { table_size(n_users),
+		const uint32_t tn[NTAB] = { table_size(n_users),
 		    table_size(n_users), table_size(n_groups),
-		    table_size(n_groups), table_size((uint32_t)n_mem) };
+		    table_size(n_groups), table_size((uint32_t)n_mem),
+		    table_size((uint32_t)n_pe) };
 
-		for (i = 0; i < 5; i++) {
+		for (i = 0; i < NTAB; i++) {
 			t[i].n = tn[i];
 			if ((t[i].v = calloc(tn[i], sizeof(uint32_t))) ==
 			    NULL) {
@@ -273,29 +297,42 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 		table_put(&t[4], mtls_db_hash_name((char *)pl.s.p + v),
 		    (uint32_t)i);
 	}
+	for (i = 0; i < n_pe; i++) {
+		uint32_t kind;
+
+		memcpy(&kind, pbuf.p + i * 12, 4);
+		memcpy(&v, pbuf.p + i * 12 + 4, 4);
+		table_put(&t[5], mtls_db_hash_principal((int)kind,
+		    (char *)pl.s.p + v), (uint32_t)i);
+	}
 	if (pl.s.len == 0 && (r = buf_add(&pl.s, "", 1)) != 0)
 		goto out;
 
-	/* the file: header, then each section 8-aligned */
+	/*
+	 * The file: the header's block, the data sections each 8-aligned,
+	 * then from a block boundary the block sums (BSUM) and the sums of
+	 * those (BTOP), which mtls_db_seal() fills.
+	 */
 	{
-		const struct buf *secs[MTLS_DB_NSEC] = { &ubuf, &gbuf, &mbuf,
-		    &pl.s, &u32, NULL, NULL, NULL, NULL, NULL };
-		static const uint32_t esz[MTLS_DB_NSEC] = { 32, 16, 12, 1, 4,
-		    4, 4, 4, 4, 4 };
-		static const unsigned char zero[8];
+		const struct buf *secs[S_SECS] = { &ubuf, &gbuf, &mbuf,
+		    &pl.s, &u32, NULL, NULL, NULL, NULL, NULL, &pbuf, NULL };
+		static const uint32_t esz[S_SECS] = { 32, 16, 12, 1, 4,
+		    4, 4, 4, 4, 4, 12, 4 };
+		static const int tabsec[S_SECS] = { -1, -1, -1, -1, -1,
+		    0, 1, 2, 3, 4, -1, 5 };
+		size_t nd, ns;
 
-		if ((r = buf_reserve(&f, HDR_SIZE)) != 0)
+		if ((r = buf_reserve(&f, MTLS_DB_BLOCK)) != 0)
 			goto out;
-		memset(f.p, 0, HDR_SIZE);
-		f.len = HDR_SIZE;
-		for (i = 0; i < MTLS_DB_NSEC; i++) {
+		memset(f.p, 0, MTLS_DB_BLOCK);
+		f.len = MTLS_DB_BLOCK;
+		for (i = 0; i < S_SECS; i++) {
 			const void *d = secs[i] ? secs[i]->p :
-			    (const void *)t[i - 5].v;
+			    (const void *)t[tabsec[i]].v;
 			size_t n = secs[i] ? secs[i]->len :
-			    (size_t)t[i - 5].n * 4;
+			    (size_t)t[tabsec[i]].n * 4;
 
-			if (f.len % 8 != 0 &&
-			    (r = buf_add(&f, zero, 8 - f.len % 8)) != 0)
+			if ((r = buf_pad(&f, 8)) != 0)
 				goto out;
 			if (f.len > UINT32_MAX) {
 				r = MTLS_E_TOO_LARGE;
@@ -306,9 +343,22 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 			if (n > 0 && (r = buf_add(&f, d, n)) != 0)
 				goto out;
 		}
-		if (f.len % 8 != 0 &&
-		    (r = buf_add(&f, zero, 8 - f.len % 8)) != 0)
+		if ((r = buf_pad(&f, MTLS_DB_BLOCK)) != 0)
 			goto out;
+		nd = f.len / MTLS_DB_BLOCK;
+		ns = (nd * 8 + MTLS_DB_BLOCK - 1) / MTLS_DB_BLOCK;
+		if (f.len + nd * 8 + ns * 8 > UINT32_MAX) {
+			r = MTLS_E_TOO_LARGE;
+			goto out;
+		}
+		off[S_SECS] = (uint32_t)f.len;		/* BSUM */
+		cnt[S_SECS] = (uint32_t)nd;
+		off[S_SECS + 1] = (uint32_t)(f.len + nd * 8);
+		cnt[S_SECS + 1] = (uint32_t)ns;		/* BTOP */
+		if ((r = buf_reserve(&f, nd * 8 + ns * 8)) != 0)
+			goto out;
+		memset(f.p + f.len, 0, nd * 8 + ns * 8);
+		f.len += nd * 8 + ns * 8;
 	}
 	{
 		uint32_t w32;
@@ -325,12 +375,18 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 		memcpy(f.p + 36, &n_groups, 4);
 		w32 = (uint32_t)n_mem;
 		memcpy(f.p + 40, &w32, 4);
+		w32 = (uint32_t)n_pe;
+		memcpy(f.p + 44, &w32, 4);
 		for (i = 0; i < MTLS_DB_NSEC; i++) {
 			memcpy(f.p + 48 + 8 * i, &off[i], 4);
 			memcpy(f.p + 48 + 8 * i + 4, &cnt[i], 4);
 		}
-		sum = mtls_db_hash64(f.p + 32, f.len - 32);
-		memcpy(f.p + 24, &sum, 8);
+		w32 = MTLS_DB_BLOCK_SHIFT;
+		memcpy(f.p + 48 + 8 * MTLS_DB_NSEC, &w32, 4);
+		if ((r = mtls_db_seal(f.p, f.len)) != 0) {
+			r = MTLS_E_INTERNAL;
+			goto out;
+		}
 	}
 	*out = f.p;
 	*out_len = f.len;
@@ -340,7 +396,8 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 	free(ubuf.p);
 	free(gbuf.p);
 	free(mbuf.p);
-	for (i = 0; i < 5; i++)
+	free(pbuf.p);
+	for (i = 0; i < NTAB; i++)
 		free(t[i].v);
 	free(pairs);
 	free(pl.s.p);

@@ -234,7 +234,8 @@ START_TEST(bitflips)
 }
 END_TEST
 
-/* Random words written over the body, checksum fixed: never a crash. */
+/* Random words written over the body, every checksum fixed: never a
+ * crash. */
 START_TEST(garbage)
 {
 	struct mtls_db db;
@@ -255,7 +256,11 @@ START_TEST(garbage)
 		}
 		sum = mtls_db_hash64(cp + 32, len - 32);
 		memcpy(cp + 24, &sum, 8);
-		if (mtls_db_open(&db, cp, len) == 0) {
+		/* a layout the reader refuses stays refused */
+		if (mtls_db_seal(cp, len) != 0)
+			ck_assert_int_eq(mtls_db_open(&db, cp, len),
+			    MTLS_E_CORRUPT);
+		else if (mtls_db_open(&db, cp, len) == 0) {
 			opened++;
 			read_all(&db);
 		}
@@ -586,6 +591,537 @@ START_TEST(lazy_refusals)
 }
 END_TEST
 
+/* ---- a file read a block at a time (what the NSS module does) -------- */
+
+uint32_t mtls_db_hash_principal(int kind, const char *value);
+
+enum { T_USERS = 0, T_STR = 3, T_PENTRY = 10, T_PTAB = 11 };
+
+static uint32_t
+hdr32(const unsigned char *p, size_t at)
+{
+	uint32_t v;
+
+	memcpy(&v, p + at, 4);
+	return v;
+}
+
+static uint32_t
+sec_off(const unsigned char *p, int s)
+{
+	return hdr32(p, 48 + 8 * (size_t)s);
+}
+
+static uint32_t
+sec_cnt(const unsigned char *p, int s)
+{
+	return hdr32(p, 52 + 8 * (size_t)s);
+}
+
+/*
+ * The header's own checksum, written again after a test changed the
+ * header into a layout mtls_db_seal() refuses: of the header but the
+ * file's sum (bytes 24-31) and its own (the last 8).
+ */
+static void
+seal_header(unsigned char *p)
+{
+	size_t at = MTLS_DB_HDR_SIZE - 8;
+	uint64_t h;
+
+	h = mtls_db_hash64_add(MTLS_DB_HASH_SEED, p, 24);
+	h = mtls_db_hash64_add(h, p + 32, at - 32);
+	h ^= at;
+	memcpy(p + at, &h, 8);
+}
+
+/* A file in memory that the test can cut or change under the reader. */
+struct mfile {
+	unsigned char	*src;		/* the file's bytes */
+	size_t		 size;		/* where it ends now */
+	size_t		 len;		/* its length at the open */
+	size_t		 bytes;		/* read through mfile_read */
+	unsigned char	*base;
+	atomic_uchar	*present;
+	struct mtls_db	 db;
+};
+
+static int
+mfile_read(void *ctx, void *dst, size_t n, size_t off)
+{
+	struct mfile *f = ctx;
+
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_le(off + n, f->len);	/* never past the open size */
+	if (off > f->size || n > f->size - off)
+		return -1;		/* pread came back short */
+	memcpy(dst, f->src + off, n);
+	f->bytes += n;
+	return 0;
+}
+
+static int
+mfile_fetch(void *ctx, size_t off, size_t n)
+{
+	struct mfile *f = ctx;
+
+	return mtls_db_fill(&f->db, off, n) == 0 ? 0 : -1;
+}
+
+/* Open src (len bytes, of which size are there) on demand. */
+static int
+mfile_open(struct mfile *f, unsigned char *src, size_t len, size_t size)
+{
+	struct mtls_db_lazy lazy;
+
+	memset(f, 0, sizeof(*f));
+	f->src = src;
+	f->len = len;
+	f->size = size;
+	f->base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ck_assert_ptr_ne(f->base, MAP_FAILED);
+	ck_assert_ptr_nonnull(f->present = calloc(mtls_db_nblocks(len), 1));
+	lazy = (struct mtls_db_lazy){ f->present, MTLS_DB_BLOCK_SHIFT,
+	    mfile_fetch, f };
+	return mtls_db_open_file(&f->db, f->base, len, &lazy, mfile_read, f);
+}
+
+static void
+mfile_close(struct mfile *f)
+{
+	munmap(f->base, f->len);
+	free(f->present);
+}
+
+/*
+ * One lookup in a large file reads a few blocks, not the file: the open
+ * reads the header's block and BTOP, the lookup a table, a record and a
+ * string block with their sums' blocks.  Then every answer is right.
+ */
+START_TEST(file_reads_little)
+{
+	struct mtls_db_user u;
+	struct mtls_db_group g;
+	struct mfile f;
+	unsigned char *buf;
+	char name[16], home[24];
+	size_t len;
+	uint32_t i, n, h, gid;
+
+	buf = build_many(50000, &len);
+	ck_assert_uint_gt(len, 500 * MTLS_DB_BLOCK);
+	ck_assert_int_eq(mfile_open(&f, buf, len, len), 0);
+	ck_assert_uint_le(f.bytes, MTLS_DB_BLOCK + 64);
+	ck_assert_int_eq(mtls_db_user_by_name(&f.db, "u31337", &u), 0);
+	ck_assert_uint_eq(u.uid, 1900031337);
+	ck_assert_str_eq(u.home, "/home/u31337");
+	ck_assert_uint_le(f.bytes, 12 * MTLS_DB_BLOCK);
+	ck_assert_int_eq(mtls_db_user_by_uid(&f.db, 1900000042, &u), 0);
+	ck_assert_str_eq(u.name, "u42");
+	ck_assert_uint_le(f.bytes, 24 * MTLS_DB_BLOCK);
+	for (i = 0; i < 50000; i += 7) {
+		snprintf(name, sizeof(name), "u%u", i);
+		snprintf(home, sizeof(home), "/home/u%u", i);
+		ck_assert_int_eq(mtls_db_user_by_name(&f.db, name, &u), 0);
+		ck_assert_uint_eq(u.uid, 1900000000 + i);
+		ck_assert_str_eq(u.home, home);
+		ck_assert_int_eq(mtls_db_user_by_uid(&f.db, 1900000000 + i, &u),
+		    0);
+		ck_assert_str_eq(u.name, name);
+	}
+	ck_assert_int_eq(mtls_db_user_by_name(&f.db, "u50000", &u),
+	    MTLS_E_NOT_FOUND);
+	ck_assert_int_eq(mtls_db_group_by_gid(&f.db, 1800000001, &g), 0);
+	ck_assert_uint_eq(g.n_members, 5000);
+	ck_assert_int_eq(mtls_db_memberships(&f.db, "u0", &n, &h), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(mtls_db_membership_gid(&f.db, h, 1, &gid), 0);
+	ck_assert_uint_eq(gid, 1800000001);
+	/* nothing is read twice */
+	ck_assert_uint_le(f.bytes, len);
+	mfile_close(&f);
+	free(buf);
+}
+END_TEST
+
+/* A file shorter than its header says, cut anywhere: refused at the open
+ * (BTOP, which the open reads, ends the file). */
+START_TEST(file_truncated)
+{
+	struct mtls_db_user u;
+	struct mfile f;
+	unsigned char *buf;
+	size_t len, cut;
+
+	buf = build_many(3000, &len);
+	for (cut = 0; cut < len; cut += cut < 2 * MTLS_DB_BLOCK ? 61 : 997) {
+		ck_assert_int_eq(mfile_open(&f, buf, len, cut),
+		    MTLS_E_CORRUPT);
+		ck_assert_int_eq(mtls_db_user_by_name(&f.db, "u1", &u),
+		    MTLS_E_CORRUPT);
+		mfile_close(&f);
+	}
+	ck_assert_int_eq(mfile_open(&f, buf, len, len), 0);
+	mfile_close(&f);
+	free(buf);
+}
+END_TEST
+
+/* Cut after the open: what needs a block past the cut is corrupt (a
+ * short pread), never a wrong answer; once whole again, all answer. */
+START_TEST(file_truncated_after_open)
+{
+	struct mtls_db_user u;
+	struct mfile f;
+	unsigned char *buf;
+	char name[16];
+	size_t len;
+	uint32_t i;
+	int ok = 0, corrupt = 0, r;
+
+	buf = build_many(20000, &len);
+	ck_assert_int_eq(mfile_open(&f, buf, len, len), 0);
+	ck_assert_int_eq(mtls_db_user_by_name(&f.db, "u7", &u), 0);
+	f.size = len / 2;
+	for (i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "u%u", i);
+		r = mtls_db_user_by_name(&f.db, name, &u);
+		if (r == 0) {
+			ck_assert_str_eq(u.name, name);
+			ck_assert_uint_eq(u.uid, 1900000000 + i);
+			ok++;
+		} else {
+			ck_assert_int_eq(r, MTLS_E_CORRUPT);
+			corrupt++;
+		}
+	}
+	ck_assert_int_gt(ok, 0);	/* u7, at least: its blocks are in */
+	ck_assert_int_gt(corrupt, 0);
+	f.size = 0;
+	ck_assert_int_eq(mtls_db_user_by_name(&f.db, "u7", &u), 0);
+	f.size = len;
+	for (i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "u%u", i);
+		ck_assert_int_eq(mtls_db_user_by_name(&f.db, name, &u), 0);
+	}
+	mfile_close(&f);
+	free(buf);
+}
+END_TEST
+
+/* A block changed after the open no longer matches its sum. */
+START_TEST(file_changed_after_open)
+{
+	struct mtls_db_user u;
+	struct mfile f;
+	unsigned char *buf;
+	size_t len, at;
+
+	buf = build_many(5000, &len);
+	ck_assert_int_eq(mfile_open(&f, buf, len, len), 0);
+	/* the user record of u4000 */
+	at = sec_off(buf, T_USERS) + 32 * 4000 + 4;
+	buf[at] ^= 1;
+	ck_assert_int_eq(mtls_db_user_by_uid(&f.db, 1900004000, &u),
+	    MTLS_E_CORRUPT);
+	buf[at] ^= 1;
+	ck_assert_int_eq(mtls_db_user_by_uid(&f.db, 1900004000, &u), 0);
+	ck_assert_str_eq(u.name, "u4000");
+	mfile_close(&f);
+	free(buf);
+}
+END_TEST
+
+/* A section that reaches past the end of the file, its header sum right:
+ * refused by both readers. */
+START_TEST(file_section_past_eof)
+{
+	struct mtls_db db;
+	struct mfile f;
+	unsigned char *buf;
+	size_t len;
+	uint32_t v;
+	int s;
+
+	buf = build_many(3000, &len);
+	for (s = 0; s < MTLS_DB_NSEC; s++) {
+		unsigned char *cp = malloc(len);
+
+		memcpy(cp, buf, len);
+		v = (uint32_t)len + 8;		/* an offset past the end */
+		memcpy(cp + 48 + 8 * s, &v, 4);
+		seal_header(cp);
+		ck_assert_int_eq(mtls_db_open(&db, cp, len), MTLS_E_CORRUPT);
+		ck_assert_int_eq(mfile_open(&f, cp, len, len), MTLS_E_CORRUPT);
+		mfile_close(&f);
+		memcpy(cp, buf, len);
+		/* a count that carries the section past the end */
+		v = sec_cnt(cp, s) + (uint32_t)len;
+		memcpy(cp + 52 + 8 * s, &v, 4);
+		seal_header(cp);
+		ck_assert_int_eq(mtls_db_open(&db, cp, len), MTLS_E_CORRUPT);
+		ck_assert_int_eq(mfile_open(&f, cp, len, len), MTLS_E_CORRUPT);
+		mfile_close(&f);
+		free(cp);
+	}
+	free(buf);
+}
+END_TEST
+
+/*
+ * A record whose string lies past the end of STRINGS (and so of the
+ * file), and STRINGS without its final NUL, every sum right: the record
+ * is corrupt, the others answer.
+ */
+START_TEST(file_string_past_eof)
+{
+	struct mtls_db_user u;
+	struct mtls_db_group g;
+	struct mfile f;
+	unsigned char *buf;
+	size_t len, last;
+	uint32_t v;
+
+	buf = build_many(3000, &len);
+	v = sec_cnt(buf, T_STR) + (uint32_t)len;
+	memcpy(buf + sec_off(buf, T_USERS) + 32 * 2000, &v, 4); /* u2000 */
+	ck_assert_int_eq(mtls_db_seal(buf, len), 0);
+	ck_assert_int_eq(mfile_open(&f, buf, len, len), 0);
+	ck_assert_int_eq(mtls_db_user_by_uid(&f.db, 1900002000, &u),
+	    MTLS_E_CORRUPT);
+	ck_assert_int_eq(mtls_db_user_by_uid(&f.db, 1900002001, &u), 0);
+	ck_assert_str_eq(u.name, "u2001");
+	mfile_close(&f);
+	free(buf);
+	/* the last string runs into the end of the section */
+	buf = build_many(3000, &len);
+	last = (size_t)sec_off(buf, T_STR) + sec_cnt(buf, T_STR) - 1;
+	ck_assert_int_eq(buf[last], 0);
+	buf[last] = 'x';
+	ck_assert_int_eq(mtls_db_seal(buf, len), 0);
+	ck_assert_int_eq(mfile_open(&f, buf, len, len), 0);
+	/* g1's name is the last string laid out */
+	ck_assert_int_eq(mtls_db_group_by_gid(&f.db, 1800000001, &g),
+	    MTLS_E_CORRUPT);
+	ck_assert_int_eq(mtls_db_group_by_gid(&f.db, 1800000000, &g), 0);
+	ck_assert_str_eq(g.name, "g0");
+	ck_assert_int_eq(mtls_db_user_by_uid(&f.db, 1900000001, &u), 0);
+	mfile_close(&f);
+	free(buf);
+}
+END_TEST
+
+/* ---- the principal index ------------------------------------------- */
+
+struct hits {
+	uint32_t	idx[16];
+	int		n;
+};
+
+static void
+hit(void *ctx, const struct mtls_db_user *u)
+{
+	struct hits *h = ctx;
+
+	ck_assert_int_lt(h->n, 16);
+	h->idx[h->n++] = u->index;
+}
+
+static int
+find(const struct mtls_db *db, int kind, const char *value, struct hits *h)
+{
+	memset(h, 0, sizeof(*h));
+	return mtls_db_find_principal(db, kind, value, hit, h);
+}
+
+/* One user for each kind of principal, and one that lists them all. */
+START_TEST(principal_kinds)
+{
+	static const char *fp = "00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff";
+	const struct mtls_db_principal_in p0[] = {
+		{ MTLS_PRINCIPAL_SUBJECT, "CN=p0,O=Example" } }, p1[] = {
+		{ MTLS_PRINCIPAL_FINGERPRINT, fp } }, p2[] = {
+		{ MTLS_PRINCIPAL_EMAIL, "p2@example.org" } }, p3[] = {
+		{ MTLS_PRINCIPAL_UPN, "p3@EXAMPLE.ORG" } }, p4[] = {
+		{ MTLS_PRINCIPAL_URI, "spiffe://example.org/p4" } };
+	const struct mtls_db_user_in uv[] = {
+		{ "p0", 1900000000, 100, "", "/h", "/bin/sh", p0, 1 },
+		{ "p1", 1900000001, 100, "", "/h", "/bin/sh", p1, 1 },
+		{ "p2", 1900000002, 100, "", "/h", "/bin/sh", p2, 1 },
+		{ "p3", 1900000003, 100, "", "/h", "/bin/sh", p3, 1 },
+		{ "p4", 1900000004, 100, "", "/h", "/bin/sh", p4, 1 },
+	};
+	const struct mtls_db_principal_in *all[] = { p0, p1, p2, p3, p4 };
+	struct mtls_db db;
+	struct mfile f;
+	struct hits h;
+	unsigned char *buf = NULL;
+	size_t len;
+	int i, k, pass;
+
+	ck_assert_int_eq(mtls_db_build(uv, 5, NULL, 0, &buf, &len), 0);
+	ck_assert_int_eq(mtls_db_open(&db, buf, len), 0);
+	ck_assert_int_eq(mfile_open(&f, buf, len, len), 0);
+	for (pass = 0; pass < 2; pass++) {
+		const struct mtls_db *d = pass == 0 ? &db : &f.db;
+
+		for (i = 0; i < 5; i++) {
+			ck_assert_int_eq(find(d, all[i]->kind, all[i]->value,
+			    &h), 0);
+			ck_assert_int_eq(h.n, 1);
+			ck_assert_uint_eq(h.idx[0], (uint32_t)i);
+			/* the same value under every other kind: nobody */
+			for (k = MTLS_PRINCIPAL_SUBJECT;
+			    k <= MTLS_PRINCIPAL_URI; k++) {
+				if (k == all[i]->kind)
+					continue;
+				ck_assert_int_eq(find(d, k, all[i]->value,
+				    &h), 0);
+				ck_assert_int_eq(h.n, 0);
+			}
+		}
+		ck_assert_int_eq(find(d, MTLS_PRINCIPAL_EMAIL,
+		    "p2@example.or", &h), 0);
+		ck_assert_int_eq(h.n, 0);
+		ck_assert_int_eq(find(d, MTLS_PRINCIPAL_EMAIL, "P2@example.org",
+		    &h), 0);
+		ck_assert_int_eq(h.n, 0);
+	}
+	mfile_close(&f);
+	free(buf);
+}
+END_TEST
+
+/*
+ * Principals chosen so that all fall in one slot of the table: each is
+ * found behind the others, and a missing one in that slot is not.
+ */
+START_TEST(principal_collisions)
+{
+	struct mtls_db_principal_in pr[10];
+	struct mtls_db_user_in uv[10];
+	char vals[10][32], names[10][8], miss[32];
+	struct mtls_db db;
+	struct hits h;
+	unsigned char *buf = NULL;
+	size_t len;
+	uint32_t c, slot = 0, mask = 31;	/* 10 entries: a table of 32 */
+	int n = 0, i;
+
+	for (c = 0; n < 10 || miss[0] == '\0'; c++) {
+		char v[32];
+		uint32_t s;
+
+		snprintf(v, sizeof(v), "c%u@example.org", c);
+		s = mtls_db_hash_principal(MTLS_PRINCIPAL_EMAIL, v) & mask;
+		if (c == 0) {
+			slot = s;
+			miss[0] = '\0';
+		}
+		if (s != slot)
+			continue;
+		if (n < 10)
+			snprintf(vals[n++], sizeof(vals[0]), "%s", v);
+		else
+			snprintf(miss, sizeof(miss), "%s", v);
+	}
+	for (i = 0; i < 10; i++) {
+		snprintf(names[i], sizeof(names[i]), "c%d", i);
+		pr[i] = (struct mtls_db_principal_in){ MTLS_PRINCIPAL_EMAIL,
+		    vals[i] };
+		uv[i] = (struct mtls_db_user_in){ names[i],
+		    1900000000 + (uint32_t)i, 100, "", "/h", "/bin/sh", &pr[i],
+		    1 };
+	}
+	ck_assert_int_eq(mtls_db_build(uv, 10, NULL, 0, &buf, &len), 0);
+	ck_assert_uint_eq(sec_cnt(buf, T_PTAB), mask + 1);
+	ck_assert_int_eq(mtls_db_open(&db, buf, len), 0);
+	for (i = 0; i < 10; i++) {
+		ck_assert_int_eq(find(&db, MTLS_PRINCIPAL_EMAIL, vals[i], &h),
+		    0);
+		ck_assert_int_eq(h.n, 1);
+		ck_assert_uint_eq(h.idx[0], (uint32_t)i);
+	}
+	ck_assert_int_eq(find(&db, MTLS_PRINCIPAL_EMAIL, miss, &h), 0);
+	ck_assert_int_eq(h.n, 0);
+	free(buf);
+}
+END_TEST
+
+/*
+ * One principal listed by several accounts, and twice by one: each
+ * account found, once for each time it lists it (as the builder keeps
+ * them).  An index entry that names an account which does not list the
+ * principal makes the database corrupt, not a match.
+ */
+START_TEST(principal_duplicates)
+{
+	const struct mtls_db_principal_in twice[] = {
+		{ MTLS_PRINCIPAL_EMAIL, "shared@example.org" },
+		{ MTLS_PRINCIPAL_EMAIL, "shared@example.org" } }, once[] = {
+		{ MTLS_PRINCIPAL_URI, "x:y" },
+		{ MTLS_PRINCIPAL_EMAIL, "shared@example.org" } }, other[] = {
+		{ MTLS_PRINCIPAL_EMAIL, "other@example.org" } };
+	const struct mtls_db_user_in uv[] = {
+		{ "a", 1900000000, 100, "", "/h", "/bin/sh", twice, 2 },
+		{ "b", 1900000001, 100, "", "/h", "/bin/sh", other, 1 },
+		{ "c", 1900000002, 100, "", "/h", "/bin/sh", once, 2 },
+	};
+	struct mtls_db db;
+	struct hits h;
+	unsigned char *buf = NULL;
+	size_t len, at;
+	uint32_t v;
+	int i, seen[3] = { 0, 0, 0 };
+
+	ck_assert_int_eq(mtls_db_build(uv, 3, NULL, 0, &buf, &len), 0);
+	ck_assert_int_eq(mtls_db_open(&db, buf, len), 0);
+	ck_assert_int_eq(find(&db, MTLS_PRINCIPAL_EMAIL, "shared@example.org",
+	    &h), 0);
+	ck_assert_int_eq(h.n, 3);
+	for (i = 0; i < h.n; i++)
+		seen[h.idx[i]]++;
+	ck_assert_int_eq(seen[0], 2);
+	ck_assert_int_eq(seen[1], 0);
+	ck_assert_int_eq(seen[2], 1);
+	/* the entry of b's principal (the third) made to name a */
+	at = sec_off(buf, T_PENTRY) + 12 * 2;
+	ck_assert_uint_eq(hdr32(buf, at + 8), 1);
+	v = 0;
+	memcpy(buf + at + 8, &v, 4);
+	ck_assert_int_eq(mtls_db_seal(buf, len), 0);
+	ck_assert_int_eq(mtls_db_open(&db, buf, len), 0);
+	ck_assert_int_eq(find(&db, MTLS_PRINCIPAL_EMAIL, "other@example.org",
+	    &h), MTLS_E_CORRUPT);
+	free(buf);
+}
+END_TEST
+
+/* A database of format version 1 is refused, and says which it is. */
+START_TEST(old_version)
+{
+	struct mtls_db db;
+	struct mfile f;
+	unsigned char *buf;
+	size_t len;
+	uint32_t v = 1;
+
+	buf = build(&len);
+	ck_assert_uint_eq(mtls_db_version(buf, len), MTLS_DB_VERSION);
+	memcpy(buf + 8, &v, 4);
+	seal_header(buf);
+	ck_assert_int_eq(mtls_db_seal(buf, len), MTLS_E_CORRUPT);
+	ck_assert_uint_eq(mtls_db_version(buf, len), 1);
+	ck_assert_int_eq(mtls_db_open(&db, buf, len), MTLS_E_CORRUPT);
+	ck_assert_int_eq(mfile_open(&f, buf, len, len), MTLS_E_CORRUPT);
+	mfile_close(&f);
+	ck_assert_uint_eq(mtls_db_version("MTLSIDX\0\1\0\0\0", 12), 0);
+	free(buf);
+}
+END_TEST
+
 /* ---- the sources ---------------------------------------------------- */
 
 static const char *sys_passwd = "root:x:0:0:root:/root:/bin/bash\n"
@@ -706,6 +1242,21 @@ db_suite(void)
 	tcase_add_test(tc, lazy_lookups);
 	tcase_add_test(tc, lazy_long_strings);
 	tcase_add_test(tc, lazy_refusals);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("file");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, file_reads_little);
+	tcase_add_test(tc, file_truncated);
+	tcase_add_test(tc, file_truncated_after_open);
+	tcase_add_test(tc, file_changed_after_open);
+	tcase_add_test(tc, file_section_past_eof);
+	tcase_add_test(tc, file_string_past_eof);
+	tcase_add_test(tc, old_version);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("principals");
+	tcase_add_test(tc, principal_kinds);
+	tcase_add_test(tc, principal_collisions);
+	tcase_add_test(tc, principal_duplicates);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sources");
 	tcase_add_loop_test(tc, sources, 0, NROWS(src_rows));

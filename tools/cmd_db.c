@@ -238,8 +238,15 @@ open_db(const char *path, char **buf, struct mtls_db *db)
 		return -1;
 	}
 	if (mtls_db_open(db, *buf, len) != 0) {
-		fprintf(stderr, "mtls db: %s: %s\n", path,
-		    mtls_strerror(MTLS_E_CORRUPT));
+		uint32_t ver = mtls_db_version(*buf, len);
+
+		if (ver != 0 && ver != MTLS_DB_VERSION)
+			fprintf(stderr, "mtls db: %s: format version %u, not "
+			    "%u: run `mtls db build` to write it again\n",
+			    path, ver, MTLS_DB_VERSION);
+		else
+			fprintf(stderr, "mtls db: %s: %s\n", path,
+			    mtls_strerror(MTLS_E_CORRUPT));
 		return -1;
 	}
 	return 0;
