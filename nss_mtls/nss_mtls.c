@@ -13,18 +13,22 @@
  * copied.  Instead the module reads the file with pread(2) into private
  * memory, "a snapshot":
  *
- * - A load reads the whole file once and checks its checksum on the
- *   bytes read.  A database of up to copy_max bytes (256 KiB, about
- *   2,500 users) is kept whole, read-only; nothing reads the file again.
- * - Of a larger one the load keeps the header, the checksum of each
- *   4 KiB block and the descriptor (close-on-exec).  A lookup reads a
- *   block it needs on first use and checks it against that checksum, so
- *   every byte a lookup uses is one the file's checksum covered.  A
- *   block that cannot be read or no longer matches (the file changed in
- *   place, or the program closed the descriptor) marks the snapshot
- *   dead: the lookup loads the file again and tries once more, else
- *   UNAVAIL.  Memory: the blocks used (a point lookup reads a handful),
- *   9 bytes a block of the file, and address space for the whole.
+ * - A database of up to copy_max bytes (256 KiB, about 2,500 users) is
+ *   read whole, every checksum checked, and kept read-only; nothing
+ *   reads the file again.
+ * - Of a larger one a load reads the header's block and the sums of the
+ *   block sums (8 bytes per 2 MiB of file), checks them, and keeps the
+ *   descriptor (close-on-exec): no pass over the file, so the first
+ *   lookup of a process costs the same at 1,000 users as at a million.
+ *   A lookup reads a block of 4 KiB it needs on first use and checks it
+ *   against the block sum the file carries (mtls_db_fill, db.h), so
+ *   every byte a lookup uses is one a checksum covered.  A block that
+ *   cannot be read whole (the file was truncated: pread comes back
+ *   short) or no longer matches (it changed in place, or the program
+ *   closed the descriptor) marks the snapshot dead: the lookup loads the
+ *   file again and tries once more, else UNAVAIL.  Memory: the blocks
+ *   used (a point lookup reads a handful, with their sums' blocks), a
+ *   byte a block of the file, and address space for the whole.
  *
  * Sharing the snapshot between threads without a lock on lookups:
  *
@@ -77,9 +81,6 @@
 
 #define NSS_EXPORT	__attribute__((visibility("default")))
 
-#define BLOCK_SHIFT	12
-#define BLOCK		(1 << BLOCK_SHIFT)	/* what a lookup reads at a time */
-#define CHUNK		(64 * 1024)	/* what a load reads at a time */
 #define COPY_MAX	(256 * 1024)	/* bytes of a database kept whole */
 
 struct snapshot {
@@ -91,9 +92,8 @@ struct snapshot {
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtim, ctim;
-	/* read on demand; otherwise fd is -1 and sums, present NULL */
+	/* read on demand; otherwise fd is -1 and present NULL */
 	int		 fd;		/* under fetch_lock */
-	uint64_t	*sums;		/* checksum of each block */
 	atomic_uchar	*present;	/* block read and checked (db.h) */
 	atomic_int	 dead;		/* a block could not be had */
 	struct snapshot	*next_fd;	/* on the `with_fd` list */
@@ -243,50 +243,42 @@ static void
 release(struct snapshot *m)
 {
 	if (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1) {
-		if (m->sums != NULL)
+		if (m->present != NULL)
 			drop_fd(m);
 		munmap(m->base, m->len);
-		free(m->sums);
 		free(m->present);
 		struct_put(m);
 	}
 }
 
-/* Block b into the snapshot, checked; under fetch_lock.  0 or -1. */
-static int
-read_block(struct snapshot *m, size_t b)
-{
-	size_t at = b * BLOCK, n = m->len - at < BLOCK ? m->len - at : BLOCK;
-
-	if (atomic_load(&m->dead) || m->fd < 0 ||
-	    read_at(m->fd, m->base + at, n, (off_t)at) != 0 ||
-	    mtls_db_hash64(m->base + at, n) != m->sums[b]) {
-		atomic_store(&m->dead, 1);
-		return -1;
-	}
-	atomic_store_explicit(&m->present[b], 1, memory_order_release);
-	return 0;
-}
-
-/* The reader's fetch: the blocks of bytes [off, off + n) it lacks. */
+/* The reader's fetch: the blocks of bytes [off, off + n) it lacks, each
+ * read and checked (mtls_db_fill) under fetch_lock. */
 static int
 fetch(void *ctx, size_t off, size_t n)
 {
 	struct snapshot *m = ctx;
-	size_t b;
 	int r = -1;
 
-	if (n == 0 || off > m->len || n > m->len - off)
-		return -1;
 	pthread_mutex_lock(&fetch_lock);
-	for (b = off / BLOCK; b <= (off + n - 1) / BLOCK; b++)
-		if (!atomic_load_explicit(&m->present[b],
-		    memory_order_relaxed) && read_block(m, b) != 0)
-			goto out;
+	if (atomic_load(&m->dead) || m->fd < 0 ||
+	    mtls_db_fill(&m->db, off, n) != 0) {
+		atomic_store(&m->dead, 1);
+		goto out;
+	}
 	r = 0;
  out:
 	pthread_mutex_unlock(&fetch_lock);
 	return r;
+}
+
+/* mtls_db_read_fn over the snapshot's descriptor (under fetch_lock, or
+ * while the load still owns it). */
+static int
+read_fd(void *ctx, void *dst, size_t n, size_t off)
+{
+	struct snapshot *m = ctx;
+
+	return m->fd < 0 ? -1 : read_at(m->fd, dst, n, (off_t)off);
 }
 
 /* A file the module may use: root's (or ours), not writable by others. */
@@ -301,41 +293,6 @@ usable(const struct stat *st)
 }
 
 /*
- * Read the file at *fdp (whose fstat is st) through once: its checksum,
- * and the bytes kept (all of them, or the header and each block's sum).
- * 0, or -1 when it cannot be read whole.
- */
-static int
-read_file(struct snapshot *m, int fd, unsigned char *bounce)
-{
-	struct mtls_db_lazy lazy = { m->present, BLOCK_SHIFT, fetch, m };
-	uint64_t h = MTLS_DB_HASH_SEED;
-	unsigned char *p;
-	size_t off, n, b, skip;
-
-	for (off = 0; off < m->len; off += n) {
-		n = m->len - off < CHUNK ? m->len - off : CHUNK;
-		p = m->sums == NULL ? m->base + off : bounce;
-		if (read_at(fd, p, n, (off_t)off) != 0)
-			return -1;
-		if (m->sums == NULL) {
-			skip = off == 0 ? MTLS_DB_SUM_FROM : 0;
-			h = mtls_db_hash64_add(h, p + skip, n - skip);
-			continue;
-		}
-		h = mtls_db_hash64_blocks(h, p, off, n, BLOCK, m->sums);
-		if (off == 0) {
-			b = n < BLOCK ? n : BLOCK;
-			memcpy(m->base, p, b);
-			atomic_store(&m->present[0], 1);
-		}
-	}
-	return mtls_db_open_lazy(&m->db, m->base, m->len,
-	    h ^ (m->len - MTLS_DB_SUM_FROM), m->sums == NULL ? NULL : &lazy) ==
-	    0 ? 0 : -1;
-}
-
-/*
  * A snapshot of the open file *fdp (whose fstat is st), or NULL when it
  * is not usable.  A snapshot read on demand takes the descriptor (*fdp
  * becomes -1); otherwise it stays the caller's.
@@ -344,42 +301,47 @@ static struct snapshot *
 load(int *fdp, const struct stat *st)
 {
 	struct snapshot *m = NULL;
-	unsigned char *bounce = NULL;
-	size_t len, nblk;
+	struct mtls_db_lazy lazy;
+	size_t len;
 	int ok = 0;
 
 	if (!usable(st) || (m = struct_get()) == NULL)
 		return NULL;
 	/* Only refs is read through stale pointers; it stays 0 until the end. */
 	len = (size_t)st->st_size;
-	nblk = (len + BLOCK - 1) / BLOCK;
 	m->len = len;
 	m->fd = -1;
-	m->sums = NULL;
 	m->present = NULL;
 	atomic_store(&m->dead, 0);
+	/* address space: only the blocks read take memory */
 	m->base = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m->base == MAP_FAILED)
 		goto out;
-	if (len > copy_max) {
+	if (len <= copy_max) {
+		/* small: read whole, every sum checked, kept read-only */
+		if (read_at(*fdp, m->base, len, 0) != 0 ||
+		    mtls_db_open(&m->db, m->base, len) != 0)
+			goto out;
+		(void)mprotect(m->base, len, PROT_READ);
+	} else {
+		if ((m->present = calloc(mtls_db_nblocks(len),
+		    sizeof(*m->present))) == NULL)
+			goto out;
 		m->fd = *fdp;
-		if ((m->sums = calloc(nblk, sizeof(*m->sums))) == NULL ||
-		    (m->present = calloc(nblk, sizeof(*m->present))) == NULL ||
-		    (bounce = malloc(CHUNK)) == NULL)
+		lazy = (struct mtls_db_lazy){ m->present, MTLS_DB_BLOCK_SHIFT,
+		    fetch, m };
+		if (mtls_db_open_file(&m->db, m->base, len, &lazy, read_fd, m)
+		    != 0)
 			goto out;
 	}
-	if (read_file(m, *fdp, bounce) != 0)
-		goto out;
-	if (m->sums == NULL)
-		(void)mprotect(m->base, len, PROT_READ);
 	m->dev = st->st_dev;
 	m->ino = st->st_ino;
 	m->size = st->st_size;
 	m->mtim = st->st_mtim;
 	m->ctim = st->st_ctim;
 	atomic_store(&m->refs, 1);	/* held by `current` once published */
-	if (m->sums != NULL) {
+	if (m->present != NULL) {
 		*fdp = -1;
 		pthread_mutex_lock(&fetch_lock);
 		m->next_fd = with_fd;
@@ -388,11 +350,9 @@ load(int *fdp, const struct stat *st)
 	}
 	ok = 1;
  out:
-	free(bounce);
 	if (!ok) {
 		if (m->base != MAP_FAILED)
 			munmap(m->base, len);
-		free(m->sums);
 		free(m->present);
 		struct_put(m);
 		m = NULL;

@@ -897,6 +897,46 @@ START_TEST(no_descriptor_when_whole)
 }
 END_TEST
 
+/* Bytes this process has read through read(2) and pread(2) so far. */
+static unsigned long long
+bytes_read(void)
+{
+	char line[128];
+	unsigned long long v = 0;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "rchar: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * The first lookup of a process in a large database (100,000 users, with
+ * the module's default of what it keeps whole) reads a few blocks, not
+ * the file: no pass over it for a checksum.
+ */
+START_TEST(first_lookup_reads_little)
+{
+	struct stat st;
+	unsigned long long before, after;
+
+	unsetenv("MTLS_NSS_COPY_MAX");
+	write_db(dbpath, 100000, "A");
+	ck_assert_int_eq(stat(dbpath, &st), 0);
+	ck_assert_int_gt(st.st_size, 4 * 1024 * 1024);
+	before = bytes_read();
+	expect_user(77777);
+	after = bytes_read();
+	ck_assert_uint_lt(after - before, 64 * 1024);
+	before = after;
+	expect_user(12345);
+	ck_assert_uint_lt(bytes_read() - before, 64 * 1024);
+}
+END_TEST
+
 /* The tests of a case: all of them, once with each kind of snapshot. */
 static TCase *
 module_case(const char *name, void (*fixture)(void))
@@ -931,6 +971,7 @@ nss_suite(void)
 	tcase_add_checked_fixture(tc, setup_blocks, teardown);
 	tcase_add_test(tc, descriptor_taken);
 	tcase_add_test(tc, no_descriptor_when_whole);
+	tcase_add_test(tc, first_lookup_reads_little);
 	suite_add_tcase(s, tc);
 	return s;
 }
