@@ -5,70 +5,120 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "log.h"
 #include "mapping.h"
 
-/* The identity database, read at most once per mtls_map() call. */
+/*
+ * The identity database, opened at most once per mtls_map() call and read
+ * on demand: a login looks up its certificate's principals in the
+ * database's index and reads the few blocks that takes, each checked
+ * against the block sum the file carries, so its cost does not grow with
+ * the number of accounts.  Not mapped: a file truncated in place under a
+ * mapping kills the process (sshd) with SIGBUS at the next page past its
+ * end; here a short read is an error like any other.
+ */
 struct dbview {
 	const char	*path;
 	int		 tried;
-	char		*buf;
+	int		 ok;
+	int		 fd;
+	unsigned char	*base;		/* len bytes of address space */
 	size_t		 len;
+	atomic_uchar	*present;
 	struct mtls_db	 db;
 };
 
-/*
- * Read the database (root-owned, not writable by others) into memory; 0
- * or a code.  Not mapped: a file truncated in place under a mapping
- * kills the process (sshd) with SIGBUS at the next page past its end.
- */
+static int
+dbview_read(void *ctx, void *dst, size_t n, size_t off)
+{
+	return mtls_pread_full(((struct dbview *)ctx)->fd, dst, n, off);
+}
+
+/* One thread per view: no lock around the fill. */
+static int
+dbview_fetch(void *ctx, size_t off, size_t n)
+{
+	struct dbview *v = ctx;
+
+	return mtls_db_fill(&v->db, off, n) == 0 ? 0 : -1;
+}
+
+/* Open the database (root-owned, not writable by others); 0 or a code. */
 static int
 dbview_open(struct dbview *v)
 {
 	struct mtls_err e = { 0, "" };
-	char *buf = NULL;
-	size_t len = 0;
-	int fd = -1, r = MTLS_E_CORRUPT;
+	struct mtls_db_lazy lazy;
+	struct stat st;
+	uint32_t ver;
+	int r = MTLS_E_CORRUPT;
 
 	if (v->tried)
-		return v->buf != NULL ? 0 : MTLS_E_CORRUPT;
+		return v->ok ? 0 : MTLS_E_CORRUPT;
 	v->tried = 1;
 	/* opened without blocking: a FIFO there must not stall the login */
-	if ((r = mtls_file_open(v->path, "identity database", &fd, &e)) != 0 ||
-	    (r = mtls_fd_read(fd, v->path, "identity database",
-	    MTLS_DB_MAX_SIZE, &buf, &len, &e)) != 0) {
+	if ((r = mtls_file_open(v->path, "identity database", &v->fd, &e)) !=
+	    0) {
 		mtls_log(LOG_WARNING, "%s; from=db rules map nothing",
 		    mtls_err_msg(&e));
-		goto out;
+		return r;
 	}
-	if (mtls_db_open(&v->db, buf, len) != 0) {
+	r = MTLS_E_CORRUPT;
+	if (fstat(v->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < MTLS_DB_BLOCK ||
+	    (uint64_t)st.st_size > MTLS_DB_MAX_SIZE)
+		goto bad;
+	v->len = (size_t)st.st_size;
+	v->base = mmap(NULL, v->len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (v->base == MAP_FAILED) {
+		v->base = NULL;
+		r = MTLS_E_NOMEM;
+		goto bad;
+	}
+	if ((v->present = calloc(mtls_db_nblocks(v->len),
+	    sizeof(*v->present))) == NULL) {
+		r = MTLS_E_NOMEM;
+		goto bad;
+	}
+	lazy = (struct mtls_db_lazy){ v->present, MTLS_DB_BLOCK_SHIFT,
+	    dbview_fetch, v };
+	if (mtls_db_open_file(&v->db, v->base, v->len, &lazy, dbview_read, v)
+	    != 0)
+		goto bad;
+	v->ok = 1;
+	return 0;
+ bad:
+	ver = v->base != NULL ? mtls_db_version(v->base, v->len) : 0;
+	if (ver != 0 && ver != MTLS_DB_VERSION)
+		mtls_log(LOG_WARNING, "identity database %s has format version "
+		    "%u, not %u: run `mtls db build`; from=db rules map "
+		    "nothing", v->path, ver, MTLS_DB_VERSION);
+	else
 		mtls_log(LOG_WARNING, "identity database %s: %s; from=db "
-		    "rules map nothing", v->path, mtls_strerror(MTLS_E_CORRUPT));
-		r = MTLS_E_CORRUPT;
-		goto out;
-	}
-	v->buf = buf;
-	v->len = len;
-	buf = NULL;
-	r = 0;
- out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
+		    "rules map nothing", v->path, mtls_strerror(r));
 	return r;
 }
 
 static void
 dbview_close(struct dbview *v)
 {
-	free(v->buf);
+	if (v->base != NULL)
+		munmap(v->base, v->len);
+	free(v->present);
+	if (v->fd >= 0)
+		close(v->fd);
 	memset(v, 0, sizeof(*v));
+	v->fd = -1;
 }
 
 /*
@@ -189,72 +239,129 @@ mtls_accounts_clear(struct mtls_accounts *a)
 	a->n = 0;
 }
 
-/* Nonzero when the certificate carries the principal (kind, value). */
-static int
-principal_matches(const struct mtls_identity *id, int kind, const char *v)
-{
-	char hex[2 * 32 + 1];
-
-	switch (kind) {
-	case MTLS_PRINCIPAL_SUBJECT:
-		return id->subject != NULL && strcmp(id->subject, v) == 0;
-	case MTLS_PRINCIPAL_FINGERPRINT:
-		mtls_hex(id->fingerprint, sizeof(id->fingerprint), 0, hex);
-		return strcmp(hex, v) == 0;
-	case MTLS_PRINCIPAL_EMAIL:
-		return list_has(&id->email, v);
-	case MTLS_PRINCIPAL_UPN:
-		return list_has(&id->upn, v);
-	case MTLS_PRINCIPAL_URI:
-		return list_has(&id->uri, v);
-	}
-	return 0;
-}
-
 static int offer(const struct mtls_rule *r, const char *name, size_t len,
     mtls_uid_fn lookup, void *ctx, struct mtls_accounts *out);
 
+/* The accounts (record indexes) the principals of a certificate name. */
+struct dbhits {
+	uint32_t	*v;
+	size_t		 n, cap;
+	int		 nomem;
+};
+
+static void
+dbhits_add(void *ctx, const struct mtls_db_user *u)
+{
+	struct dbhits *h = ctx;
+	uint32_t *nv;
+	size_t cap;
+
+	if (h->nomem)
+		return;
+	if (h->n == h->cap) {
+		cap = h->cap ? h->cap * 2 : 16;
+		if (cap > (size_t)MTLS_DB_MAX_RECORDS * MTLS_DB_MAX_PRINCIPALS
+		    || (nv = reallocarray(h->v, cap, sizeof(*nv))) == NULL) {
+			h->nomem = 1;
+			return;
+		}
+		h->v = nv;
+		h->cap = cap;
+	}
+	h->v[h->n++] = u->index;
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every account that lists one of the certificate's principals. */
+static int
+db_principals(const struct mtls_db *db, const struct mtls_identity *id,
+    struct dbhits *h)
+{
+	const struct mtls_strlist *lists[] = { &id->email, &id->upn, &id->uri };
+	static const int kinds[] = { MTLS_PRINCIPAL_EMAIL, MTLS_PRINCIPAL_UPN,
+	    MTLS_PRINCIPAL_URI };
+	char hex[2 * 32 + 1];
+	size_t i, k;
+	int r;
+
+	if (id->subject != NULL && (r = mtls_db_find_principal(db,
+	    MTLS_PRINCIPAL_SUBJECT, id->subject, dbhits_add, h)) != 0)
+		return r;
+	mtls_hex(id->fingerprint, sizeof(id->fingerprint), 0, hex);
+	if ((r = mtls_db_find_principal(db, MTLS_PRINCIPAL_FINGERPRINT, hex,
+	    dbhits_add, h)) != 0)
+		return r;
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < lists[k]->n; i++)
+			if ((r = mtls_db_find_principal(db, kinds[k],
+			    lists[k]->v[i], dbhits_add, h)) != 0)
+				return r;
+	return h->nomem ? MTLS_E_NOMEM : 0;
+}
+
 /*
  * from=db: every account of the database that lists one of the
- * certificate's principals.  Never root: the database's ids are checked
- * to be in a range far from 0 when it is built, and uid 0 is refused here
- * again whatever allow_root says.
+ * certificate's principals, in the database's order, each once.  Never
+ * root: the database's ids are checked to be in a range far from 0 when
+ * it is built, and uid 0 is refused here again whatever allow_root says.
+ * All or nothing: a database that cannot be read for one of the
+ * accounts gives none of them.
  */
 static int
 offer_db(const struct mtls_rule *r, const struct mtls_identity *id,
     struct dbview *v, mtls_uid_fn lookup, void *ctx,
     struct mtls_accounts *out)
 {
+	struct dbhits h = { NULL, 0, 0, 0 };
 	struct mtls_db_user u;
-	const char *val;
-	uint32_t i, j;
-	int kind, rv;
+	size_t i, n;
+	int rv = 0, pass;
 
 	if (dbview_open(v) != 0)
 		return 0;
-	for (i = 0; i < v->db.n_users; i++) {
-		if (mtls_db_user_at(&v->db, i, &u) != 0)
-			return 0;
-		for (j = 0; j < u.n_principals; j++) {
-			if (mtls_db_user_principal(&v->db, &u, j, &kind, &val)
-			    != 0)
-				return 0;
-			if (principal_matches(id, kind, val))
-				break;
-		}
-		if (j == u.n_principals)
-			continue;
-		if (u.uid == 0 || strcmp(u.name, "root") == 0) {
-			mtls_log(LOG_WARNING, "%s:%u: the identity database "
-			    "gives %s (uid 0); from=db never maps root",
-			    r->file, r->line, u.name);
-			continue;
-		}
-		if ((rv = offer(r, u.name, strlen(u.name), lookup, ctx, out)) !=
-		    0)
-			return rv;
+	if ((rv = db_principals(&v->db, id, &h)) != 0) {
+		mtls_log(LOG_WARNING, "identity database %s: %s; from=db "
+		    "rules map nothing", v->path, mtls_strerror(rv));
+		rv = rv == MTLS_E_NOMEM ? rv : 0;
+		goto out;
 	}
-	return 0;
+	if (h.n > 0)
+		qsort(h.v, h.n, sizeof(*h.v), u32_cmp);
+	for (i = 0, n = 0; i < h.n; i++)
+		if (n == 0 || h.v[n - 1] != h.v[i])
+			h.v[n++] = h.v[i];
+	/* every account read before the first is offered */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			if (mtls_db_user_at(&v->db, h.v[i], &u) != 0) {
+				mtls_log(LOG_WARNING, "identity database %s: "
+				    "%s; from=db rules map nothing", v->path,
+				    mtls_strerror(MTLS_E_CORRUPT));
+				goto out;
+			}
+			if (pass == 0)
+				continue;
+			if (u.uid == 0 || strcmp(u.name, "root") == 0) {
+				mtls_log(LOG_WARNING, "%s:%u: the identity "
+				    "database gives %s (uid 0); from=db never "
+				    "maps root", r->file, r->line, u.name);
+				continue;
+			}
+			if ((rv = offer(r, u.name, strlen(u.name), lookup,
+			    ctx, out)) != 0)
+				goto out;
+		}
+	}
+ out:
+	free(h.v);
+	return rv;
 }
 
 /* Validate one candidate name of len bytes and add it. */
@@ -399,6 +506,7 @@ mtls_map(const struct mtls_conf *conf, const struct mtls_identity *id,
 	int r = MTLS_E_INTERNAL;
 
 	memset(&v, 0, sizeof(v));
+	v.fd = -1;
 	mtls_accounts_clear(out);
 	if (conf == NULL || id == NULL || lookup == NULL) {
 		r = mtls_err_set(err, MTLS_E_INVAL, NULL);

@@ -612,6 +612,145 @@ START_TEST(test_map_db_fifo)
 }
 END_TEST
 
+/* ---- from=db: which accounts, in which order ------------------------ */
+
+/* Write users to dir/identity.db; a configuration with from=db on it. */
+static struct mtls_conf *
+db_conf(const char *dir, const struct mtls_db_user_in *uv, uint32_t n,
+    uint32_t version)
+{
+	struct mtls_err err = { 0, "" };
+	struct mtls_conf *c = NULL;
+	unsigned char *buf = NULL;
+	char text[512];
+	size_t len;
+
+	ck_assert_int_eq(mtls_db_build(uv, n, NULL, 0, &buf, &len), 0);
+	if (version != MTLS_DB_VERSION) {
+		memcpy(buf + 8, &version, 4);
+		ck_assert_int_eq(mtls_db_version(buf, len), version);
+	}
+	free(tl_write(dir, "identity.db", buf, len, 0644));
+	free(buf);
+	snprintf(text, sizeof(text), "identity_db %s/identity.db\n"
+	    "map from=db\n", dir);
+	ck_assert_int_eq(mtls_conf_new(&c), 0);
+	ck_assert_int_eq(mtls_conf_parse(c, "t.conf", text, strlen(text),
+	    &err), 0);
+	return c;
+}
+
+static char logged[4096];
+
+static void
+log_keep(void *ctx, int priority, const char *line)
+{
+	(void)ctx;
+	(void)priority;
+	snprintf(logged + strlen(logged), sizeof(logged) - strlen(logged),
+	    "%s\n", line);
+}
+
+/*
+ * Each kind of principal of leaf-good.pem picks its account; accounts
+ * come in the database's order whatever order the principals are looked
+ * up in, each once (dup lists two of them, twice-e one twice); an
+ * account with uid 0, or named root, is never given; other is not.
+ */
+START_TEST(test_map_db_principals)
+{
+	struct mtls_identity *id = identity("leaf-good.pem");
+	struct mtls_accounts acc = { NULL, 0 };
+	struct mtls_err err = { 0, "" };
+	struct mtls_conf *c;
+	char *dir = tl_mkdtemp(), fp[80];
+	static const char *want[] = { "k_uri", "k_subj", "k_fp", "dup",
+	    "k_email", "k_upn", "twice_e" };
+	size_t i;
+
+	tl_fixture_fp("leaf-good.pem", fp, sizeof(fp));
+	const struct mtls_db_principal_in subj[] = {
+		{ MTLS_PRINCIPAL_SUBJECT, "CN=alice,UID=alice,O=mtls test" } },
+	    fpr[] = { { MTLS_PRINCIPAL_FINGERPRINT, fp } },
+	    email[] = { { MTLS_PRINCIPAL_EMAIL, "alice@example.com" } },
+	    upn[] = { { MTLS_PRINCIPAL_UPN, "alice@EXAMPLE.COM" } },
+	    uri[] = { { MTLS_PRINCIPAL_URI,
+		"https://id.example.com/users/alice" } },
+	    dup[] = { { MTLS_PRINCIPAL_UPN, "alice@EXAMPLE.COM" },
+		{ MTLS_PRINCIPAL_SUBJECT, "CN=alice,UID=alice,O=mtls test" } },
+	    twice[] = { { MTLS_PRINCIPAL_EMAIL, "alice@example.com" },
+		{ MTLS_PRINCIPAL_EMAIL, "alice@example.com" } },
+	    near[] = { { MTLS_PRINCIPAL_EMAIL, "Alice@example.com" },
+		{ MTLS_PRINCIPAL_UPN, "alice@example.com" },
+		{ MTLS_PRINCIPAL_SUBJECT, "CN=alice,O=mtls test" } };
+	const struct mtls_db_user_in uv[] = {
+		{ "k_uri", 1900000000, 100, "", "/h", "/bin/sh", uri, 1 },
+		{ "zero", 0, 0, "", "/h", "/bin/sh", email, 1 },
+		{ "k_subj", 1900000001, 100, "", "/h", "/bin/sh", subj, 1 },
+		{ "other", 1900000002, 100, "", "/h", "/bin/sh", near, 3 },
+		{ "k_fp", 1900000003, 100, "", "/h", "/bin/sh", fpr, 1 },
+		{ "root", 1900000004, 100, "", "/h", "/bin/sh", uri, 1 },
+		{ "dup", 1900000005, 100, "", "/h", "/bin/sh", dup, 2 },
+		{ "k_email", 1900000006, 100, "", "/h", "/bin/sh", email, 1 },
+		{ "k_upn", 1900000007, 100, "", "/h", "/bin/sh", upn, 1 },
+		{ "twice_e", 1900000008, 100, "", "/h", "/bin/sh", twice, 2 },
+	};
+
+	c = db_conf(dir, uv, sizeof(uv) / sizeof(uv[0]), MTLS_DB_VERSION);
+	logged[0] = '\0';
+	mtls_log_set_backend(log_keep, NULL);
+	ck_assert_int_eq(mtls_map(c, id, lookup, NULL, &acc, &err), 0);
+	mtls_log_set_backend(NULL, NULL);
+	ck_assert_uint_eq(acc.n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < acc.n; i++)
+		ck_assert_str_eq(acc.v[i].name, want[i]);
+	ck_assert_ptr_nonnull(strstr(logged, "gives zero (uid 0)"));
+	ck_assert_ptr_nonnull(strstr(logged, "gives root (uid 0)"));
+	mtls_accounts_clear(&acc);
+	mtls_conf_free(c);
+	/* a certificate none of whose principals is there: nothing */
+	c = db_conf(dir, &uv[3], 1, MTLS_DB_VERSION);
+	ck_assert_int_eq(mtls_map(c, id, lookup, NULL, &acc, &err),
+	    MTLS_E_NO_MAPPING);
+	mtls_conf_free(c);
+	mtls_identity_free(id);
+	tl_rmdir(dir);
+}
+END_TEST
+
+/* A database of format version 1: nothing mapped, and the log says to
+ * build it again. */
+START_TEST(test_map_db_old_version)
+{
+	struct mtls_identity *id = identity("leaf-good.pem");
+	struct mtls_accounts acc = { NULL, 0 };
+	struct mtls_err err = { 0, "" };
+	struct mtls_conf *c;
+	char *dir = tl_mkdtemp();
+	const struct mtls_db_principal_in email[] = {
+		{ MTLS_PRINCIPAL_EMAIL, "alice@example.com" } };
+	const struct mtls_db_user_in uv[] = {
+		{ "k_email", 1900000006, 100, "", "/h", "/bin/sh", email, 1 },
+	};
+
+	c = db_conf(dir, uv, 1, MTLS_DB_VERSION);
+	ck_assert_int_eq(mtls_map(c, id, lookup, NULL, &acc, &err), 0);
+	mtls_accounts_clear(&acc);
+	mtls_conf_free(c);
+	c = db_conf(dir, uv, 1, 1);
+	logged[0] = '\0';
+	mtls_log_set_backend(log_keep, NULL);
+	ck_assert_int_eq(mtls_map(c, id, lookup, NULL, &acc, &err),
+	    MTLS_E_NO_MAPPING);
+	mtls_log_set_backend(NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(logged, "format version 1, not 2: run "
+	    "`mtls db build`"));
+	mtls_conf_free(c);
+	mtls_identity_free(id);
+	tl_rmdir(dir);
+}
+END_TEST
+
 static const struct {
 	const char *dn, *suffix;
 	int expect;
@@ -650,6 +789,8 @@ suite(void)
 	tcase_add_test(tc, test_map_rule_lines);
 	tcase_add_test(tc, test_map_db_changed_in_place);
 	tcase_add_test(tc, test_map_db_fifo);
+	tcase_add_test(tc, test_map_db_principals);
+	tcase_add_test(tc, test_map_db_old_version);
 	tcase_add_loop_test(tc, test_dn_suffix, 0,
 	    sizeof(suffixes) / sizeof(suffixes[0]));
 	suite_add_tcase(s, tc);
