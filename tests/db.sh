@@ -141,6 +141,29 @@ user dbother
 	home /srv/other
 	principal email nobody@example.org
 	principal subject CN=alice,UID=alice,O=mtls tes
+	principal email Alice@example.com
+user dburi
+	uid 1900000013
+	gid 100
+	home /srv/uri
+	principal uri https://id.example.com/users/alice
+user dbmail
+	uid 1900000014
+	gid 100
+	home /srv/mail
+	principal email alice@example.com
+	principal email alice@example.com
+user dbupn
+	uid 1900000015
+	gid 100
+	home /srv/upn
+	principal upn alice@EXAMPLE.COM
+user dbmail2
+	uid 1900000016
+	gid 100
+	home /srv/mail2
+	principal email alice@example.com
+	principal upn alice@EXAMPLE.COM
 EOF2
 printf '' >"$D/map-groups"
 chmod 0644 "$D/map-users" "$D/map-groups"
@@ -164,6 +187,11 @@ expect_exit 0 "map from=db" -- $MTLS map --config "$D/mtls.conf" \
 expect_in "$TMP/out" "dbdeploy" "subject principal"
 expect_in "$TMP/out" "dbpinned" "fingerprint principal"
 if grep -q dbother "$TMP/out"; then fail "dbother mapped"; else ok; fi
+# every kind of principal, an e-mail that two accounts list (and one of
+# them twice): each account once, in the order of the users file
+got=$(cut -f1 "$TMP/out" | tr '\n' ' ')
+[ "$got" = "dbdeploy dbpinned dburi dbmail dbupn dbmail2 " ] &&
+    ok || fail "from=db accounts and order: $got"
 mkconf "$D/map.db" "map from=db issuer=CN=nobody"
 expect_exit 1 "from=db with a selector that fails" -- $MTLS map \
     --config "$D/mtls.conf" --at 1767225600 "$F/leaf-good.pem"
@@ -179,5 +207,17 @@ mkconf "$D/map.db" "map from=db"
 expect_exit 1 "writable database maps nothing" -- $MTLS map \
     --config "$D/mtls.conf" --at 1767225600 "$F/leaf-good.pem"
 chmod 0644 "$D/map.db"
+
+# A database of format version 1 (before the principal index) is refused
+# by show and by from=db, with a line that says to build it again.
+cp "$D/map.db" "$D/old.db"
+printf '\001' | dd of="$D/old.db" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_exit 1 "version 1 database" -- $MTLS db show --db "$D/old.db"
+expect_in "$TMP/err" "format version 1, not 2: run \`mtls db build\`" \
+    "version 1 reason"
+mkconf "$D/old.db" "map from=db"
+expect_exit 1 "version 1 database maps nothing" -- $MTLS map \
+    --config "$D/mtls.conf" --at 1767225600 "$F/leaf-good.pem"
+expect_in "$TMP/err" "format version 1, not 2: run" "from=db version 1"
 
 finish
