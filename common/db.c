@@ -7,8 +7,7 @@
  *
  *   header    block 0, alone: magic "MTLSIDB\0", version, byte-order word
  *             0x01020304, file size, checksum of every byte from
- *             MTLS_DB_SUM_FROM on, user/group/member/principal-entry
- *             counts, (offset, count) of each section below, the block
+ *             MTLS_DB_SUM_FROM on, user/group/member/principal counts, (offset, count) of each section below, the block
  *             shift (12), the checksum of BTOP, and last the header's
  *             own checksum (of its bytes but the file's checksum and
  *             itself).  The rest of block 0 is zero.
@@ -24,20 +23,28 @@
  *             strings, memberships as group indexes.
  *   UNAME UID GNAME GID MNAME
  *             open-addressing hash tables (power-of-two sizes, at most
- *             half full, linear probing) of record index + 1; 0 is empty.
- *   PENTRY    one record of 3 u32 per principal a user lists: kind,
- *             string, user index.
- *   PTAB      the same kind of table over PENTRY, by kind and string.
+ *             half full, linear probing) of slots of 2 u32: record index
+ *             + 1 (0 is empty) and the key's 32-bit hash, so that a probe
+ *             reads a record only when the whole hash matches (a record
+ *             is elsewhere in the file: another block to read).
+ *   PTAB      the principal index: the same kind of table, a slot for
+ *             each principal a user lists, by kind and string, of user
+ *             index + 1.  A slot whose hash matches is only a hint: the
+ *             user's own list says whether it lists the principal, so
+ *             that a lookup reads the user's record, its list and its
+ *             strings, and nothing else.
  *   BSUM      from a block boundary (where the data above ends): the
  *             checksum of each block of 1 << shift bytes before it, by
  *             block number (block 0, the header, has its own: 0 here).
  *   BTOP      right after BSUM, to the end of the file: the checksum of
- *             each block's worth of BSUM.
+ *             each chunk of SUM_CHUNK entries of BSUM (512 bytes).
  *
  * So a reader that reads the file a block at a time checks the header by
- * its own sum, BTOP (a few KiB at most) against the header, a block of
- * BSUM against BTOP, and a data block against BSUM, without a pass over
- * the file; one that has it all checks the whole file's sum as well.
+ * its own sum, BTOP (8 bytes per 256 KiB of file) against the header,
+ * and then a data block it needs against its entry of BSUM, which it
+ * reads with its chunk and checks against BTOP: a block costs a read of
+ * 4 KiB and one of 512 bytes, at any size of file.  One that has the
+ * whole file checks the whole file's sum as well.
  * Version 1 (no block sums, no principal index) is refused: `mtls db
  * build` writes the file again from its sources.
  */
@@ -50,14 +57,14 @@
 
 enum {
 	S_USERS, S_GROUPS, S_MEMBERS, S_STR, S_U32,
-	S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME, S_PENTRY, S_PTAB,
+	S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME, S_PTAB,
 	S_BSUM, S_BTOP
 };
 #define S_DATA		S_BSUM	/* sections before it lie in data blocks */
 
 /* bytes of one element of each section */
 static const uint32_t sec_elem[MTLS_DB_NSEC] = {
-	32, 16, 12, 1, 4, 4, 4, 4, 4, 4, 12, 4, 8, 8
+	32, 16, 12, 1, 4, 8, 8, 8, 8, 8, 8, 8, 8
 };
 
 #define H_SECTIONS	48
@@ -66,6 +73,7 @@ static const uint32_t sec_elem[MTLS_DB_NSEC] = {
 #define H_SUM		(H_TOP_SUM + 8)
 #define HDR_SIZE	(H_SUM + 8)
 #define BLK		((size_t)MTLS_DB_BLOCK)
+#define SUM_CHUNK	64	/* entries of BSUM under one of BTOP */
 #define BYTE_ORDER_WORD	0x01020304u
 _Static_assert(HDR_SIZE == MTLS_DB_HDR_SIZE, "the header's size");
 _Static_assert(HDR_SIZE <= MTLS_DB_BLOCK, "the header's block");
@@ -194,8 +202,8 @@ header_sum(const unsigned char *p)
  * checksums; 0, or MTLS_E_CORRUPT and db zeroed.  Touches the header only.
  * Every section lies within the file, the data ones in whole blocks
  * after the header's and before BSUM, which has a sum for each of those
- * blocks, and BTOP after it one for each block's worth of BSUM, to the
- * end.
+ * blocks, and BTOP after it one for each SUM_CHUNK entries of BSUM, to
+ * the end.
  */
 static int
 read_layout(struct mtls_db *db, const unsigned char *p, size_t len)
@@ -222,7 +230,7 @@ read_layout(struct mtls_db *db, const unsigned char *p, size_t len)
 	}
 	data_end = db->off[S_BSUM];
 	nd = data_end / BLK;
-	ns = (nd * 8 + BLK - 1) / BLK;
+	ns = (nd + SUM_CHUNK - 1) / SUM_CHUNK;
 	if (data_end % BLK != 0 || nd < 2 || db->cnt[S_BSUM] != nd ||
 	    db->off[S_BTOP] != data_end + nd * 8 || db->cnt[S_BTOP] != ns ||
 	    (uint64_t)db->off[S_BTOP] + ns * 8 != len)
@@ -236,8 +244,7 @@ read_layout(struct mtls_db *db, const unsigned char *p, size_t len)
 	    db->n_groups > MTLS_DB_MAX_RECORDS ||
 	    db->cnt[S_USERS] != db->n_users ||
 	    db->cnt[S_GROUPS] != db->n_groups ||
-	    db->cnt[S_MEMBERS] != db->n_members ||
-	    db->cnt[S_PENTRY] != db->n_pentries)
+	    db->cnt[S_MEMBERS] != db->n_members)
 		goto bad;
 	/* tables: a power of two larger than what they index */
 	static const int tab[] = { S_UNAME, S_UID, S_GNAME, S_GID, S_MNAME,
@@ -287,41 +294,41 @@ mtls_db_nblocks(size_t len)
 	return (len + BLK - 1) / BLK;
 }
 
-/* The checksum that block b (a data or a BSUM one) must have, from its
- * bytes at p (where they are); and where it is told. */
+/* The checksum of data block b, from its bytes at p. */
 static uint64_t
-block_sum(const struct mtls_db *db, const unsigned char *p, size_t b)
+block_sum(const unsigned char *p, size_t b)
 {
-	size_t at = b * BLK, n = BLK, bend;
-
-	if (at >= db->off[S_BSUM]) {	/* of BSUM: its bytes only */
-		bend = (size_t)db->off[S_BSUM] + (size_t)db->cnt[S_BSUM] * 8;
-		n = bend - at < BLK ? bend - at : BLK;
-	}
-	return mtls_db_hash64(p + at, n);
+	return mtls_db_hash64(p + b * BLK, BLK);
 }
 
+/* Chunk j of BSUM: where it starts, and its bytes. */
 static size_t
-block_sum_at(const struct mtls_db *db, size_t b)
+chunk_at(const struct mtls_db *db, size_t j, size_t *n)
 {
-	size_t nd = db->off[S_BSUM] / BLK;
+	size_t at = (size_t)db->off[S_BSUM] + j * SUM_CHUNK * 8,
+	    end = (size_t)db->off[S_BSUM] + (size_t)db->cnt[S_BSUM] * 8;
 
-	if (b < nd)
-		return db->off[S_BSUM] + b * 8;
-	return db->off[S_BTOP] + (b - nd) * 8;
+	*n = end - at < SUM_CHUNK * 8 ? end - at : SUM_CHUNK * 8;
+	return at;
 }
 
-/* Every block sum of a buffer that is all there; 0 or MTLS_E_CORRUPT. */
+/* Every checksum of a buffer that is all there; 0 or MTLS_E_CORRUPT. */
 static int
 check_blocks(const struct mtls_db *db, const unsigned char *p)
 {
-	size_t b, nb = (db->off[S_BTOP] + BLK - 1) / BLK;
+	size_t b, j, at, n;
 
 	if (mtls_db_hash64(p + db->off[S_BTOP], (size_t)db->cnt[S_BTOP] * 8)
 	    != db->top_sum)
 		return MTLS_E_CORRUPT;
-	for (b = 1; b < nb; b++)
-		if (block_sum(db, p, b) != rd64(p + block_sum_at(db, b)))
+	for (j = 0; j < db->cnt[S_BTOP]; j++) {
+		at = chunk_at(db, j, &n);
+		if (mtls_db_hash64(p + at, n) !=
+		    rd64(p + db->off[S_BTOP] + j * 8))
+			return MTLS_E_CORRUPT;
+	}
+	for (b = 1; b < db->cnt[S_BSUM]; b++)
+		if (block_sum(p, b) != rd64(p + db->off[S_BSUM] + b * 8))
 			return MTLS_E_CORRUPT;
 	return 0;
 }
@@ -399,27 +406,27 @@ mtls_db_open(struct mtls_db *db, const void *base, size_t len)
 	    MTLS_DB_SUM_FROM, len - MTLS_DB_SUM_FROM), NULL);
 }
 
-/* Block b of a file opened by mtls_db_open_file, read and checked. */
+/*
+ * Data block b of a file opened by mtls_db_open_file, read and checked:
+ * its sum comes with the chunk of BSUM that holds it, read into the
+ * stack and checked against BTOP (which came in at the open), so that
+ * the sums cost no block of memory and no second block read.
+ */
 static int
 fill_block(const struct mtls_db *db, size_t b)
 {
-	size_t at = b * BLK, n, sat = block_sum_at(db, b);
+	unsigned char chunk[SUM_CHUNK * 8];
+	size_t j = b / SUM_CHUNK, at, n;
 
-	/*
-	 * The header's block and BTOP came in at the open; a data block's
-	 * sum is in BSUM, whose blocks' sums are in BTOP.  The last block
-	 * of BSUM holds the start of BTOP too: that is not read again (the
-	 * file may have changed since), only the bytes before it.
-	 */
-	if (b == 0 || at >= db->off[S_BTOP])
+	if (b == 0 || b >= db->cnt[S_BSUM])
 		return MTLS_E_CORRUPT;
-	n = db->off[S_BTOP] - at < BLK ? db->off[S_BTOP] - at : BLK;
-	if (at < db->off[S_BSUM] && !atomic_load_explicit(
-	    &db->lazy.present[sat / BLK], memory_order_acquire) &&
-	    fill_block(db, sat / BLK) != 0)
+	at = chunk_at(db, j, &n);
+	if (db->read(db->read_ctx, chunk, n, at) != 0 ||
+	    mtls_db_hash64(chunk, n) != rd64(db->base + db->off[S_BTOP] +
+	    j * 8))
 		return MTLS_E_CORRUPT;
-	if (db->read(db->read_ctx, db->wbase + at, n, at) != 0 ||
-	    block_sum(db, db->wbase, b) != rd64(db->base + sat))
+	if (db->read(db->read_ctx, db->wbase + b * BLK, BLK, b * BLK) != 0 ||
+	    block_sum(db->wbase, b) != rd64(chunk + (b % SUM_CHUNK) * 8))
 		return MTLS_E_CORRUPT;
 	atomic_store_explicit(&db->lazy.present[b], 1, memory_order_release);
 	return 0;
@@ -452,7 +459,7 @@ mtls_db_open_file(struct mtls_db *db, unsigned char *base, size_t len,
 	    rd == NULL || len < BLK || len > MTLS_DB_MAX_SIZE ||
 	    rd(rd_ctx, base, BLK, 0) != 0 || read_header(db, base, len) != 0)
 		goto bad;
-	/* BTOP: 8 bytes per 2 MiB of file, to its end (its bytes are not
+	/* BTOP: 8 bytes per 256 KiB of file, to its end (its bytes are not
 	 * used through `present`: fill_block reads them where they are) */
 	at = db->off[S_BTOP];
 	if (rd(rd_ctx, base + at, len - at, at) != 0 ||
@@ -496,10 +503,13 @@ need_to_nul(const struct mtls_db *db, size_t at, size_t send)
 }
 
 /*
- * A lazy buffer: see that the string at byte at is there, and with it
- * every string that starts in the same block (the last may run on into
- * the next ones), then mark the block 2 so that str_at() need not look
- * again; 0 or MTLS_E_CORRUPT.
+ * A lazy buffer: see that the string at byte at is there; 0 or
+ * MTLS_E_CORRUPT.  When every string that starts in its block also ends
+ * there (the block ends with a NUL, or the section does), mark the block
+ * 2 so that str_at() need not look again.  Otherwise it stays 1, and the
+ * next string of the block is looked for again (within memory already
+ * there, but the last): reading the next block only to see the end of a
+ * string nobody asked for would cost a lookup a block read in two.
  */
 static __attribute__((noinline)) int
 need_str(const struct mtls_db *db, size_t at)
@@ -507,11 +517,11 @@ need_str(const struct mtls_db *db, size_t at)
 	size_t b = at >> db->lazy.shift, end = (b + 1) << db->lazy.shift,
 	    send = (size_t)db->off[S_STR] + db->cnt[S_STR];
 
-	if (need_to_nul(db, at, send) != 0 ||
-	    (end < send && db->base[end - 1] != 0 &&
-	    need_to_nul(db, end, send) != 0))
+	if (need_to_nul(db, at, send) != 0)
 		return MTLS_E_CORRUPT;
-	atomic_store_explicit(&db->lazy.present[b], 2, memory_order_release);
+	if (end >= send || db->base[end - 1] == 0)
+		atomic_store_explicit(&db->lazy.present[b], 2,
+		    memory_order_release);
 	return 0;
 }
 
@@ -623,6 +633,8 @@ probe(const struct mtls_db *db, int s, uint32_t h, match_fn match,
 			return MTLS_E_CORRUPT;
 		if ((slot = rd32(e)) == 0)
 			return MTLS_E_NOT_FOUND;
+		if (rd32(e + 4) != h)
+			continue;
 		if ((r = match(db, slot - 1, key, out)) != 0)
 			return r < 0 ? r : 0;
 	}
@@ -814,17 +826,15 @@ mtls_db_find_principal(const struct mtls_db *db, int kind, const char *value,
     void (*fn)(void *ctx, const struct mtls_db_user *u), void *ctx)
 {
 	struct mtls_db_user u;
-	const unsigned char *e, *pe;
-	const char *v;
-	uint32_t mask, n, slot;
-	uint32_t h;
+	const unsigned char *e;
+	uint32_t mask, n, slot, h;
 	int r;
 
 	if (db->base == NULL || db->cnt[S_PTAB] == 0)
 		return MTLS_E_CORRUPT;
 	if (value == NULL)
 		return 0;
-	/* every entry of the value's chain, not only the first: several
+	/* every slot of the value's chain, not only the first: several
 	 * accounts may list one principal */
 	h = mtls_db_hash_principal(kind, value);
 	mask = db->cnt[S_PTAB] - 1;
@@ -833,18 +843,14 @@ mtls_db_find_principal(const struct mtls_db *db, int kind, const char *value,
 			return MTLS_E_CORRUPT;
 		if ((slot = rd32(e)) == 0)
 			return 0;
-		if ((pe = elem(db, S_PENTRY, slot - 1)) == NULL ||
-		    (v = str_at(db, rd32(pe + 4))) == NULL)
-			return MTLS_E_CORRUPT;
-		if (rd32(pe) != (uint32_t)kind || strcmp(v, value) != 0)
+		if (rd32(e + 4) != h)
 			continue;
-		/* the index points, the account's own list decides: an index
-		 * that disagrees with it is a corrupt database */
-		if ((r = mtls_db_user_at(db, rd32(pe + 8), &u)) != 0)
+		/* the index points, the account's own list decides */
+		if ((r = mtls_db_user_at(db, slot - 1, &u)) != 0 ||
+		    (r = user_lists(db, &u, kind, value)) < 0)
 			return r;
-		if ((r = user_lists(db, &u, kind, value)) != 1)
-			return r == 0 ? MTLS_E_CORRUPT : r;
-		fn(ctx, &u);
+		if (r == 1)
+			fn(ctx, &u);
 	}
 	return 0;
 }
@@ -854,18 +860,20 @@ int
 mtls_db_seal(unsigned char *p, size_t len)
 {
 	struct mtls_db db;
-	size_t b, nb, at;
+	size_t b, j, at, n;
 	uint64_t v;
 
 	if (read_layout(&db, p, len) != 0)
 		return MTLS_E_CORRUPT;
 	memset(p + db.off[S_BSUM], 0, 8);	/* block 0 has its own */
-	nb = (db.off[S_BTOP] + BLK - 1) / BLK;
-	/* the data blocks' sums, then BSUM's (in BTOP) */
-	for (b = 1; b < nb; b++) {
-		v = block_sum(&db, p, b);
-		at = block_sum_at(&db, b);
-		memcpy(p + at, &v, 8);
+	for (b = 1; b < db.cnt[S_BSUM]; b++) {
+		v = block_sum(p, b);
+		memcpy(p + db.off[S_BSUM] + b * 8, &v, 8);
+	}
+	for (j = 0; j < db.cnt[S_BTOP]; j++) {
+		at = chunk_at(&db, j, &n);
+		v = mtls_db_hash64(p + at, n);
+		memcpy(p + db.off[S_BTOP] + j * 8, &v, 8);
 	}
 	v = mtls_db_hash64(p + db.off[S_BTOP], (size_t)db.cnt[S_BTOP] * 8);
 	memcpy(p + H_TOP_SUM, &v, 8);

@@ -45,8 +45,8 @@ enum mtls_principal_kind {
 	MTLS_PRINCIPAL_URI		/* SAN URI */
 };
 
-#define MTLS_DB_NSEC		14	/* sections, see db.c */
-#define MTLS_DB_HDR_SIZE	184	/* bytes of the header */
+#define MTLS_DB_NSEC		13	/* sections, see db.c */
+#define MTLS_DB_HDR_SIZE	176	/* bytes of the header */
 #define MTLS_DB_SUM_FROM	32	/* the checksum covers the bytes after */
 #define MTLS_DB_BLOCK_SHIFT	12
 /* the bytes a block sum covers, and what a lazy reader reads at a time */
@@ -93,7 +93,7 @@ struct mtls_db {
 	uint32_t		 n_users;
 	uint32_t		 n_groups;
 	uint32_t		 n_members;
-	uint32_t		 n_pentries;
+	uint32_t		 n_pentries;	/* principals listed, all users */
 	uint32_t		 off[MTLS_DB_NSEC];
 	uint32_t		 cnt[MTLS_DB_NSEC];
 };
@@ -143,7 +143,7 @@ size_t mtls_db_nblocks(size_t len);
  * Open the file of len bytes that rd(rd_ctx, ...) reads, without a pass
  * over it: the header block is read and checked (its own sum, version,
  * size, every section within the file), and the sums of the block sums
- * (8 bytes per 2 MiB of file).  Nothing else is read here.  base is len
+ * (8 bytes per 256 KiB of file).  Nothing else is read here.  base is len
  * bytes of writable memory that only receives blocks as they are read
  * (address space: untouched pages cost nothing), lazy->present
  * mtls_db_nblocks(len) zeroed flags, lazy->shift MTLS_DB_BLOCK_SHIFT.
@@ -157,8 +157,9 @@ int mtls_db_open_file(struct mtls_db *db, unsigned char *base, size_t len,
 /*
  * Bring the blocks of bytes [off, off + n) of a database opened by
  * mtls_db_open_file into its buffer: read each one missing, check it
- * against the block sum the file carries (itself checked, through the
- * sums of the sums, against the header), and mark it present.  The
+ * against the block sum the file carries (read with its chunk of 512
+ * bytes of sums, checked against the sums of the sums, which the header
+ * covers), and mark it present.  The
  * caller keeps two calls from running at once.  0, or MTLS_E_CORRUPT
  * when a block cannot be read or does not match (the file was truncated
  * or changed): nothing of it is then marked present.

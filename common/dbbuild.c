@@ -153,14 +153,16 @@ struct table {
 	uint32_t	 n;
 };
 
+/* Slots of (index + 1, hash): see db.c. */
 static void
 table_put(struct table *t, uint32_t h, uint32_t idx)
 {
 	uint32_t i = h & (t->n - 1);
 
-	while (t->v[i] != 0)
+	while (t->v[2 * i] != 0)
 		i = (i + 1) & (t->n - 1);
-	t->v[i] = idx + 1;
+	t->v[2 * i] = idx + 1;
+	t->v[2 * i + 1] = h;
 }
 
 int
@@ -205,7 +207,7 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 			    (uint32_t)u->principals[j].kind)) != 0 ||
 			    (r = buf_u32(&u32, s)) != 0)
 				goto out;
-			/* the index's entry: kind, string, user */
+			/* for the index: kind, string, user */
 			if ((r = buf_u32(&pbuf,
 			    (uint32_t)u->principals[j].kind)) != 0 ||
 			    (r = buf_u32(&pbuf, s)) != 0 ||
@@ -276,7 +278,7 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 
 		for (i = 0; i < NTAB; i++) {
 			t[i].n = tn[i];
-			if ((t[i].v = calloc(tn[i], sizeof(uint32_t))) ==
+			if ((t[i].v = calloc(tn[i], 2 * sizeof(uint32_t))) ==
 			    NULL) {
 				r = MTLS_E_NOMEM;
 				goto out;
@@ -300,10 +302,13 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 	for (i = 0; i < n_pe; i++) {
 		uint32_t kind;
 
+		uint32_t user;
+
 		memcpy(&kind, pbuf.p + i * 12, 4);
 		memcpy(&v, pbuf.p + i * 12 + 4, 4);
+		memcpy(&user, pbuf.p + i * 12 + 8, 4);
 		table_put(&t[5], mtls_db_hash_principal((int)kind,
-		    (char *)pl.s.p + v), (uint32_t)i);
+		    (char *)pl.s.p + v), user);
 	}
 	if (pl.s.len == 0 && (r = buf_add(&pl.s, "", 1)) != 0)
 		goto out;
@@ -315,11 +320,11 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 	 */
 	{
 		const struct buf *secs[S_SECS] = { &ubuf, &gbuf, &mbuf,
-		    &pl.s, &u32, NULL, NULL, NULL, NULL, NULL, &pbuf, NULL };
+		    &pl.s, &u32, NULL, NULL, NULL, NULL, NULL, NULL };
 		static const uint32_t esz[S_SECS] = { 32, 16, 12, 1, 4,
-		    4, 4, 4, 4, 4, 12, 4 };
+		    8, 8, 8, 8, 8, 8 };
 		static const int tabsec[S_SECS] = { -1, -1, -1, -1, -1,
-		    0, 1, 2, 3, 4, -1, 5 };
+		    0, 1, 2, 3, 4, 5 };
 		size_t nd, ns;
 
 		if ((r = buf_reserve(&f, MTLS_DB_BLOCK)) != 0)
@@ -330,7 +335,7 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 			const void *d = secs[i] ? secs[i]->p :
 			    (const void *)t[tabsec[i]].v;
 			size_t n = secs[i] ? secs[i]->len :
-			    (size_t)t[tabsec[i]].n * 4;
+			    (size_t)t[tabsec[i]].n * 8;
 
 			if ((r = buf_pad(&f, 8)) != 0)
 				goto out;
@@ -346,7 +351,7 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 		if ((r = buf_pad(&f, MTLS_DB_BLOCK)) != 0)
 			goto out;
 		nd = f.len / MTLS_DB_BLOCK;
-		ns = (nd * 8 + MTLS_DB_BLOCK - 1) / MTLS_DB_BLOCK;
+		ns = (nd + 63) / 64;	/* BTOP: a sum per 64 of BSUM */
 		if (f.len + nd * 8 + ns * 8 > UINT32_MAX) {
 			r = MTLS_E_TOO_LARGE;
 			goto out;

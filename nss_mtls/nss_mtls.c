@@ -17,7 +17,7 @@
  *   read whole, every checksum checked, and kept read-only; nothing
  *   reads the file again.
  * - Of a larger one a load reads the header's block and the sums of the
- *   block sums (8 bytes per 2 MiB of file), checks them, and keeps the
+ *   block sums (8 bytes per 256 KiB of file), checks them, and keeps the
  *   descriptor (close-on-exec): no pass over the file, so the first
  *   lookup of a process costs the same at 1,000 users as at a million.
  *   A lookup reads a block of 4 KiB it needs on first use and checks it
@@ -27,7 +27,7 @@
  *   short) or no longer matches (it changed in place, or the program
  *   closed the descriptor) marks the snapshot dead: the lookup loads the
  *   file again and tries once more, else UNAVAIL.  Memory: the blocks
- *   used (a point lookup reads a handful, with their sums' blocks), a
+ *   used (a point lookup reads a handful, each with 512 bytes of sums), a
  *   byte a block of the file, and address space for the whole.
  *
  * Sharing the snapshot between threads without a lock on lookups:
