@@ -505,8 +505,8 @@ need_to_nul(const struct mtls_db *db, size_t at, size_t send)
 /*
  * A lazy buffer: see that the string at byte at is there; 0 or
  * MTLS_E_CORRUPT.  When every string that starts in its block also ends
- * there (the block ends with a NUL, or the section does), mark the block
- * 2 so that str_at() need not look again.  Otherwise it stays 1, and the
+ * there (the block, or the section within it, ends with a NUL), mark the
+ * block 2 so that str_at() need not look again.  Otherwise it stays 1, and the
  * next string of the block is looked for again (within memory already
  * there, but the last): reading the next block only to see the end of a
  * string nobody asked for would cost a lookup a block read in two.
@@ -519,7 +519,9 @@ need_str(const struct mtls_db *db, size_t at)
 
 	if (need_to_nul(db, at, send) != 0)
 		return MTLS_E_CORRUPT;
-	if (end >= send || db->base[end - 1] == 0)
+	/* the section's last byte when it ends in this block (which only
+	 * mtls_db_open_lazy saw to be NUL), else the block's */
+	if (db->base[(end < send ? end : send) - 1] == 0)
 		atomic_store_explicit(&db->lazy.present[b], 2,
 		    memory_order_release);
 	return 0;
