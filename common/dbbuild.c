@@ -121,6 +121,23 @@ pool_add(struct pool *pl, const char *str, uint32_t *off)
 	return 0;
 }
 
+/*
+ * A copy of str at the end of the pool, even when it holds one already:
+ * a group's member names one after the other, so that a lookup of a
+ * large group reads a few blocks, not one for each member (shared
+ * copies lie wherever their users' records put them).
+ */
+static int
+pool_append(struct pool *pl, const char *str, uint32_t *off)
+{
+	size_t len = strlen(str) + 1;
+
+	if (pl->s.len + len > UINT32_MAX - 1)
+		return MTLS_E_TOO_LARGE;
+	*off = (uint32_t)pl->s.len;
+	return buf_add(&pl->s, str, len);
+}
+
 /* Smallest power of two above 2n (tables at most half full). */
 static uint32_t
 table_size(uint32_t n)
@@ -234,8 +251,8 @@ mtls_db_build(const struct mtls_db_user_in *users, uint32_t n_users,
 		rec[2] = (uint32_t)(u32.len / 4);
 		rec[3] = groups[i].n_members;
 		for (j = 0; j < groups[i].n_members; j++) {
-			if ((r = pool_add(&pl, groups[i].members[j], &s)) != 0 ||
-			    (r = buf_u32(&u32, s)) != 0)
+			if ((r = pool_append(&pl, groups[i].members[j], &s)) !=
+			    0 || (r = buf_u32(&u32, s)) != 0)
 				goto out;
 			pairs[k].member = groups[i].members[j];
 			pairs[k++].group = (uint32_t)i;

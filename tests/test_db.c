@@ -880,6 +880,7 @@ START_TEST(file_string_past_eof)
 {
 	struct mtls_db_user u;
 	struct mtls_db_group g;
+	const char *m;
 	struct mfile f;
 	unsigned char *buf;
 	size_t len, last;
@@ -903,11 +904,13 @@ START_TEST(file_string_past_eof)
 	buf[last] = 'x';
 	ck_assert_int_eq(mtls_db_seal(buf, len), 0);
 	ck_assert_int_eq(mfile_open(&f, buf, len, len), 0);
-	/* g1's name is the last string laid out */
-	ck_assert_int_eq(mtls_db_group_by_gid(&f.db, 1800000001, &g),
-	    MTLS_E_CORRUPT);
-	ck_assert_int_eq(mtls_db_group_by_gid(&f.db, 1800000000, &g), 0);
-	ck_assert_str_eq(g.name, "g0");
+	/* g1's last member (u2990, a copy of its own) is the last string
+	 * laid out */
+	ck_assert_int_eq(mtls_db_group_by_gid(&f.db, 1800000001, &g), 0);
+	ck_assert_int_eq(mtls_db_group_member(&f.db, &g, g.n_members - 1,
+	    &m), MTLS_E_CORRUPT);
+	ck_assert_int_eq(mtls_db_group_member(&f.db, &g, 0, &m), 0);
+	ck_assert_str_eq(m, "u0");
 	ck_assert_int_eq(mtls_db_user_by_uid(&f.db, 1900000001, &u), 0);
 	mfile_close(&f);
 	free(buf);
