@@ -4,10 +4,22 @@
  * own nss_files on the same users in the same run; the cold first lookup
  * of a fresh process; bytes per user; and `mtls db build` time.
  *
+ * Then what a whole fresh process costs that looks one user up, as a
+ * login or a script does: `getent passwd U` and `id U` (U in the middle
+ * of the users) run by fork and exec from bench/fresh_run, the median
+ * wall time of up to FRESH_RUNS and the median peak RSS (wait4's
+ * ru_maxrss: the child's own, what getrusage(RUSAGE_CHILDREN) gives for a
+ * single child), through
+ * mtls, nss_files and Debian's libnss-cache (libnss_cache.so.2, whose
+ * /etc/passwd.cache, /etc/group.cache and their sorted indexes this
+ * writes) on the same users, beside /bin/true as the floor; getent also
+ * with the page cache of the files it reads dropped first ("cold").
+ *
  * Needs root: each configuration runs in a child process with a private
  * mount namespace in which /etc/nsswitch.conf (and, for nss_files,
- * /etc/passwd and /etc/group) are bind mounts of generated files.  The
- * host's files are never changed.  Usage (make bench does this):
+ * /etc/passwd and /etc/group) are bind mounts of generated files, and
+ * for libnss-cache a read-only overlay puts the cache files into /etc.
+ * The host's files are never changed.  Usage (make bench does this):
  *
  *	nss_bench MODULE.so.2 MTLS [SIZES...]
  */
@@ -23,34 +35,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "measure.h"
 #include "db.h"
 
 #define BASE_ID	1900000000u
 
 static char dir[] = "/tmp/mtls-bench.XXXXXX";
 static const char *module;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
 
 static void
 write_file(const char *path, const void *d, size_t n)
@@ -425,6 +424,7 @@ in_child(void (*fn)(void))
 
 static uint32_t cur_n;
 static char p_db[256], p_pw[256], p_gr[256], p_sw_m[256], p_sw_f[256];
+static char p_cache[256], p_sw_c[256];
 
 static void
 child_mtls(void)
@@ -436,6 +436,248 @@ static void
 child_files(void)
 {
 	run_files(cur_n, p_pw, p_gr, p_sw_f);
+}
+
+/* ---- a fresh process that looks one user up ---------------------------- */
+
+#define FRESH_RUNS	"15"	/* at most; FRESH_MIN_RUNS at least */
+#define FRESH_MIN_RUNS	"5"
+#define FRESH_SECS	"6"	/* beyond which no run is added */
+
+struct fresh {
+	double	ms;		/* median wall time */
+	double	mb;		/* median peak RSS */
+};
+
+static char fresh_run[300];	/* bench/fresh_run, beside this program */
+
+/*
+ * argv[0] as a fresh process, measured by fresh_run (see there why not
+ * from here), after dropping the page cache of the files in cold.
+ */
+static struct fresh
+run_fresh(char *const argv[], const char *const *cold)
+{
+	char *av[64], out[128];
+	struct fresh f = { 0, 0 };
+	double kb;
+	int fds[2], n = 0, st;
+	ssize_t r;
+	pid_t pid;
+
+	av[n++] = fresh_run;
+	av[n++] = (char *)FRESH_RUNS;
+	av[n++] = (char *)FRESH_MIN_RUNS;
+	av[n++] = (char *)FRESH_SECS;
+	for (; cold != NULL && *cold != NULL && n < 40; cold++) {
+		av[n++] = (char *)"-c";
+		av[n++] = (char *)*cold;
+	}
+	av[n++] = (char *)"--";
+	for (; *argv != NULL && n < 63; argv++)
+		av[n++] = *argv;
+	av[n] = NULL;
+	if (pipe(fds) != 0 || (pid = fork()) < 0)
+		die("fork");
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		execv(fresh_run, av);
+		_exit(127);
+	}
+	close(fds[1]);
+	r = read(fds[0], out, sizeof(out) - 1);
+	close(fds[0]);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0 || r <= 0) {
+		fprintf(stderr, "nss_bench: %s failed\n", fresh_run);
+		exit(2);
+	}
+	out[r] = '\0';
+	if (sscanf(out, "%lf %lf", &f.ms, &kb) != 2)
+		die("fresh_run output");
+	f.mb = kb / 1024;
+	return f;
+}
+
+static void
+print_fresh(uint32_t n, const char *what, struct fresh f)
+{
+	printf("%8u  %-30s %8.2f ms %6.1f MB\n", n, what, f.ms, f.mb);
+}
+
+/* The figures of one configuration, printed; cold: its files. */
+static void
+fresh_lookups(uint32_t n, const char *name, const char *const *cold)
+{
+	char user[16], what[64], p_getent[] = "/usr/bin/getent",
+	    passwd[] = "passwd", p_id[] = "/usr/bin/id";
+	char *getent[] = { p_getent, passwd, user, NULL };
+	char *id[] = { p_id, user, NULL };
+
+	snprintf(user, sizeof(user), "u%u", n / 2);
+	snprintf(what, sizeof(what), "fresh %s getent passwd", name);
+	print_fresh(n, what, run_fresh(getent, NULL));
+	snprintf(what, sizeof(what), "fresh %s getent, cold", name);
+	print_fresh(n, what, run_fresh(getent, cold));
+	snprintf(what, sizeof(what), "fresh %s id", name);
+	print_fresh(n, what, run_fresh(id, NULL));
+	fflush(stdout);
+}
+
+static void
+child_fresh_true(void)
+{
+	char p_true[] = "/bin/true";
+	char *argv[] = { p_true, NULL };
+
+	print_fresh(cur_n, "fresh /bin/true", run_fresh(argv, NULL));
+	exit(0);
+}
+
+static void
+child_fresh_mtls(void)
+{
+	const char *cold[] = { p_db, NULL };
+
+	private_ns();
+	bind(p_sw_m, "/etc/nsswitch.conf");
+	setenv("MTLS_NSS_DB", p_db, 1);
+	fresh_lookups(cur_n, "mtls", cold);
+	exit(0);
+}
+
+static void
+child_fresh_files(void)
+{
+	const char *cold[] = { p_pw, p_gr, NULL };
+
+	private_ns();
+	bind(p_sw_f, "/etc/nsswitch.conf");
+	bind(p_pw, "/etc/passwd");
+	bind(p_gr, "/etc/group");
+	fresh_lookups(cur_n, "files", cold);
+	exit(0);
+}
+
+static void
+child_fresh_cache(void)
+{
+	char opts[512], f[6][300];
+	const char *cold[7];
+	static const char *sfx[] = { "passwd.cache", "passwd.cache.ixname",
+	    "passwd.cache.ixuid", "group.cache", "group.cache.ixname",
+	    "group.cache.ixgid" };
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(f[i], sizeof(f[i]), "%s/%s", p_cache, sfx[i]);
+		cold[i] = f[i];
+	}
+	cold[6] = NULL;
+	private_ns();
+	/* the cache files appear in /etc, over it, read-only */
+	snprintf(opts, sizeof(opts), "lowerdir=%s:/etc", p_cache);
+	if (mount("overlay", "/etc", "overlay", MS_RDONLY, opts) != 0)
+		die("overlay on /etc");
+	bind(p_sw_c, "/etc/nsswitch.conf");
+	fresh_lookups(cur_n, "libnss-cache", cold);
+	exit(0);
+}
+
+/* A sorted index of libnss-cache: fixed-width lines "key\0offset\0...\n". */
+struct ixent {
+	char	key[16];
+	long	off;
+};
+
+static int
+ixent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ixent *)a)->key,
+	    ((const struct ixent *)b)->key);
+}
+
+static void
+write_index(const char *path, struct ixent *e, size_t n)
+{
+	char line[64];
+	size_t i, w = 0, l;
+	FILE *f;
+
+	qsort(e, n, sizeof(*e), ixent_cmp);
+	for (i = 0; i < n; i++) {
+		l = (size_t)snprintf(line, sizeof(line), "%s%c%ld", e[i].key,
+		    0, e[i].off) + 1;
+		if (l > w)
+			w = l;
+	}
+	if ((f = fopen(path, "w")) == NULL)
+		die(path);
+	for (i = 0; i < n; i++) {
+		memset(line, 0, sizeof(line));
+		snprintf(line, sizeof(line), "%s%c%ld", e[i].key, 0,
+		    e[i].off);
+		line[w] = '\n';
+		if (fwrite(line, 1, w + 1, f) != w + 1)
+			die(path);
+	}
+	if (fclose(f) != 0)
+		die(path);
+	chmod(path, 0644);
+}
+
+/* libnss-cache's files for the same n users and 100 groups. */
+static void
+make_cache(uint32_t n)
+{
+	struct ixent *byname = calloc(n, sizeof(*byname)),
+	    *byid = calloc(n, sizeof(*byid)), gname[100], gid[100];
+	char path[300], ix[320];
+	uint32_t i, k;
+	FILE *f;
+
+	if (byname == NULL || byid == NULL)
+		die("calloc");
+	snprintf(path, sizeof(path), "%s/passwd.cache", p_cache);
+	if ((f = fopen(path, "w")) == NULL)
+		die(path);
+	for (i = 0; i < n; i++) {
+		byname[i].off = byid[i].off = ftell(f);
+		snprintf(byname[i].key, sizeof(byname[i].key), "u%u", i);
+		snprintf(byid[i].key, sizeof(byid[i].key), "%u", BASE_ID + i);
+		fprintf(f, "u%u:*:%u:%u::/home/u%u:/bin/sh\n", i, BASE_ID + i,
+		    BASE_ID + i % 100, i);
+	}
+	if (fclose(f) != 0)
+		die(path);
+	chmod(path, 0644);
+	/* the indexes after the file: libnss-cache ignores older ones */
+	snprintf(ix, sizeof(ix), "%s.ixname", path);
+	write_index(ix, byname, n);
+	snprintf(ix, sizeof(ix), "%s.ixuid", path);
+	write_index(ix, byid, n);
+	snprintf(path, sizeof(path), "%s/group.cache", p_cache);
+	if ((f = fopen(path, "w")) == NULL)
+		die(path);
+	for (i = 0; i < 100; i++) {
+		gname[i].off = gid[i].off = ftell(f);
+		snprintf(gname[i].key, sizeof(gname[i].key), "g%u", i);
+		snprintf(gid[i].key, sizeof(gid[i].key), "%u", BASE_ID + i);
+		fprintf(f, "g%u:x:%u:", i, BASE_ID + i);
+		for (k = i; k < n; k += 100)
+			fprintf(f, "%su%u", k == i ? "" : ",", k);
+		fprintf(f, "\n");
+	}
+	if (fclose(f) != 0)
+		die(path);
+	chmod(path, 0644);
+	snprintf(ix, sizeof(ix), "%s.ixname", path);
+	write_index(ix, gname, 100);
+	snprintf(ix, sizeof(ix), "%s.ixgid", path);
+	write_index(ix, gid, 100);
+	free(byname);
+	free(byid);
 }
 
 /* `mtls db build` on generated sources of n users. */
@@ -491,13 +733,24 @@ main(int argc, char **argv)
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp");
 	chmod(dir, 0755);
+	len = (size_t)readlink("/proc/self/exe", fresh_run,
+	    sizeof(fresh_run) - 16);
+	if (len >= sizeof(fresh_run) - 16 || strrchr(fresh_run, '/') == NULL)
+		die("/proc/self/exe");
+	fresh_run[len] = '\0';
+	strcpy(strrchr(fresh_run, '/') + 1, "fresh_run");
 	snprintf(p_db, sizeof(p_db), "%s/identity.db", dir);
 	snprintf(p_pw, sizeof(p_pw), "%s/passwd", dir);
 	snprintf(p_gr, sizeof(p_gr), "%s/group", dir);
 	snprintf(p_sw_m, sizeof(p_sw_m), "%s/nsswitch.mtls", dir);
 	snprintf(p_sw_f, sizeof(p_sw_f), "%s/nsswitch.files", dir);
+	snprintf(p_sw_c, sizeof(p_sw_c), "%s/nsswitch.cache", dir);
+	snprintf(p_cache, sizeof(p_cache), "%s/cache", dir);
+	if (mkdir(p_cache, 0755) != 0)
+		die(p_cache);
 	write_nsswitch(p_sw_m, "files mtls");
 	write_nsswitch(p_sw_f, "files");
+	write_nsswitch(p_sw_c, "files cache");
 	printf("   users  measurement              per call\n");
 	for (i = 0; i < ns; i++) {
 		cur_n = sizes[i];
@@ -511,6 +764,12 @@ main(int argc, char **argv)
 		in_child(child_files);
 		if (cur_n == 100000)
 			time_tool(argv[2], cur_n);
+		/* a fresh process, one lookup: the floor, then each module */
+		make_cache(cur_n);
+		in_child(child_fresh_true);
+		in_child(child_fresh_mtls);
+		in_child(child_fresh_files);
+		in_child(child_fresh_cache);
 	}
 	snprintf(p_db, sizeof(p_db), "rm -rf %s", dir);
 	if (system(p_db) != 0)
