@@ -13,9 +13,10 @@
  * copied.  Instead the module reads the file with pread(2) into private
  * memory, "a snapshot":
  *
- * - A database of up to copy_max bytes (256 KiB, about 2,500 users) is
+ * - A database of up to copy_max bytes (64 KiB, about 400 users) is
  *   read whole, every checksum checked, and kept read-only; nothing
- *   reads the file again.
+ *   reads the file again.  Above that, reading it whole costs a fresh
+ *   process more than the few blocks a lookup needs.
  * - Of a larger one a load reads the header's block and the sums of the
  *   block sums (8 bytes per 256 KiB of file), checks them, and keeps the
  *   descriptor (close-on-exec): no pass over the file, so the first
@@ -81,7 +82,7 @@
 
 #define NSS_EXPORT	__attribute__((visibility("default")))
 
-#define COPY_MAX	(256 * 1024)	/* bytes of a database kept whole */
+#define COPY_MAX	(64 * 1024)	/* bytes of a database kept whole */
 
 struct snapshot {
 	atomic_long	 refs;		/* `current`'s one, and lookups' */
