@@ -7,9 +7,10 @@
  *
  *   header    block 0, alone: magic "MTLSIDB\0", version, byte-order word
  *             0x01020304, file size, checksum of every byte from
- *             MTLS_DB_SUM_FROM on, user/group/member/principal counts, (offset, count) of each section below, the block
- *             shift (12), the checksum of BTOP, and last the header's
- *             own checksum (of its bytes but the file's checksum and
+ *             MTLS_DB_SUM_FROM on, user/group/member/principal counts,
+ *             (offset, count) of each section below, the block shift
+ *             (12), the checksum of BTOP, and last the header's own
+ *             checksum (of its bytes but the file's checksum and
  *             itself).  The rest of block 0 is zero.
  *   USERS     n_users records of 8 u32: name, uid, gid, gecos, home,
  *             shell (string offsets or ids), principals (index into U32),

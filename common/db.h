@@ -93,7 +93,7 @@ struct mtls_db {
 	uint32_t		 n_users;
 	uint32_t		 n_groups;
 	uint32_t		 n_members;
-	uint32_t		 n_pentries;	/* principals listed, all users */
+	uint32_t		 n_pentries;	/* principals of all users */
 	uint32_t		 off[MTLS_DB_NSEC];
 	uint32_t		 cnt[MTLS_DB_NSEC];
 };
