@@ -7,7 +7,7 @@
  * Then what a whole fresh process costs that looks one user up, as a
  * login or a script does: `getent passwd U` and `id U` (U in the middle
  * of the users) run by fork and exec from bench/fresh_run, the median
- * wall time of up to FRESH_RUNS and the median peak RSS (wait4's
+ * wall time of up to FRESH_ROUNDS runs and the median peak RSS (wait4's
  * ru_maxrss: the child's own, what getrusage(RUSAGE_CHILDREN) gives for a
  * single child), through
  * mtls, nss_files and Debian's libnss-cache (libnss_cache.so.2, whose
@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -440,16 +441,30 @@ child_files(void)
 
 /* ---- a fresh process that looks one user up ---------------------------- */
 
-#define FRESH_RUNS	"15"	/* at most; FRESH_MIN_RUNS at least */
-#define FRESH_MIN_RUNS	"5"
-#define FRESH_SECS	"6"	/* beyond which no run is added */
+/*
+ * The four configurations take turns, a run of each in a round, so that
+ * what else the machine does at a moment weighs on all of them alike.
+ */
+#define FRESH_ROUNDS	15	/* at most; FRESH_MIN_ROUNDS at least */
+#define FRESH_MIN_ROUNDS 5
+#define FRESH_SECS	15.0	/* a kind's rounds, beyond which none more */
+
+enum { C_TRUE, C_MTLS, C_FILES, C_CACHE, N_CFG };
+enum { K_GETENT, K_COLD, K_ID, N_KIND };
+
+static const char *const cfg_name[N_CFG] = { "/bin/true", "mtls", "files",
+    "libnss-cache" };
+static const char *const kind_name[N_KIND] = { "getent passwd",
+    "getent, cold", "id" };
 
 struct fresh {
-	double	ms;		/* median wall time */
-	double	mb;		/* median peak RSS */
+	double	ms;		/* wall time */
+	double	kb;		/* peak RSS */
 };
 
 static char fresh_run[300];	/* bench/fresh_run, beside this program */
+static struct fresh *sample;	/* shared: what the last child measured */
+static int cur_cfg, cur_kind;
 
 /*
  * argv[0] as a fresh process, measured by fresh_run (see there why not
@@ -460,15 +475,14 @@ run_fresh(char *const argv[], const char *const *cold)
 {
 	char *av[64], out[128];
 	struct fresh f = { 0, 0 };
-	double kb;
 	int fds[2], n = 0, st;
 	ssize_t r;
 	pid_t pid;
 
 	av[n++] = fresh_run;
-	av[n++] = (char *)FRESH_RUNS;
-	av[n++] = (char *)FRESH_MIN_RUNS;
-	av[n++] = (char *)FRESH_SECS;
+	av[n++] = (char *)"1";
+	av[n++] = (char *)"1";
+	av[n++] = (char *)"0";
 	for (; cold != NULL && *cold != NULL && n < 40; cold++) {
 		av[n++] = (char *)"-c";
 		av[n++] = (char *)*cold;
@@ -494,95 +508,100 @@ run_fresh(char *const argv[], const char *const *cold)
 		exit(2);
 	}
 	out[r] = '\0';
-	if (sscanf(out, "%lf %lf", &f.ms, &kb) != 2)
+	if (sscanf(out, "%lf %lf", &f.ms, &f.kb) != 2)
 		die("fresh_run output");
-	f.mb = kb / 1024;
 	return f;
 }
 
+/* Child: enter configuration cur_cfg, measure one run of cur_kind. */
 static void
-print_fresh(uint32_t n, const char *what, struct fresh f)
+child_fresh(void)
 {
-	printf("%8u  %-30s %8.2f ms %6.1f MB\n", n, what, f.ms, f.mb);
-}
-
-/* The figures of one configuration, printed; cold: its files. */
-static void
-fresh_lookups(uint32_t n, const char *name, const char *const *cold)
-{
-	char user[16], what[64], p_getent[] = "/usr/bin/getent",
-	    passwd[] = "passwd", p_id[] = "/usr/bin/id";
-	char *getent[] = { p_getent, passwd, user, NULL };
-	char *id[] = { p_id, user, NULL };
-
-	snprintf(user, sizeof(user), "u%u", n / 2);
-	snprintf(what, sizeof(what), "fresh %s getent passwd", name);
-	print_fresh(n, what, run_fresh(getent, NULL));
-	snprintf(what, sizeof(what), "fresh %s getent, cold", name);
-	print_fresh(n, what, run_fresh(getent, cold));
-	snprintf(what, sizeof(what), "fresh %s id", name);
-	print_fresh(n, what, run_fresh(id, NULL));
-	fflush(stdout);
-}
-
-static void
-child_fresh_true(void)
-{
-	char p_true[] = "/bin/true";
-	char *argv[] = { p_true, NULL };
-
-	print_fresh(cur_n, "fresh /bin/true", run_fresh(argv, NULL));
-	exit(0);
-}
-
-static void
-child_fresh_mtls(void)
-{
-	const char *cold[] = { p_db, NULL };
-
-	private_ns();
-	bind(p_sw_m, "/etc/nsswitch.conf");
-	setenv("MTLS_NSS_DB", p_db, 1);
-	fresh_lookups(cur_n, "mtls", cold);
-	exit(0);
-}
-
-static void
-child_fresh_files(void)
-{
-	const char *cold[] = { p_pw, p_gr, NULL };
-
-	private_ns();
-	bind(p_sw_f, "/etc/nsswitch.conf");
-	bind(p_pw, "/etc/passwd");
-	bind(p_gr, "/etc/group");
-	fresh_lookups(cur_n, "files", cold);
-	exit(0);
-}
-
-static void
-child_fresh_cache(void)
-{
-	char opts[512], f[6][300];
-	const char *cold[7];
 	static const char *sfx[] = { "passwd.cache", "passwd.cache.ixname",
 	    "passwd.cache.ixuid", "group.cache", "group.cache.ixname",
 	    "group.cache.ixgid" };
+	char user[16], opts[512], f[6][300], p_getent[] = "/usr/bin/getent",
+	    passwd[] = "passwd", p_id[] = "/usr/bin/id", p_true[] = "/bin/true";
+	char *getent[] = { p_getent, passwd, user, NULL };
+	char *id[] = { p_id, user, NULL }, *tru[] = { p_true, NULL };
+	const char *cold[8] = { NULL };
 	int i;
 
-	for (i = 0; i < 6; i++) {
-		snprintf(f[i], sizeof(f[i]), "%s/%s", p_cache, sfx[i]);
-		cold[i] = f[i];
+	snprintf(user, sizeof(user), "u%u", cur_n / 2);
+	switch (cur_cfg) {
+	case C_TRUE:
+		*sample = run_fresh(tru, NULL);
+		exit(0);
+	case C_MTLS:
+		private_ns();
+		bind(p_sw_m, "/etc/nsswitch.conf");
+		setenv("MTLS_NSS_DB", p_db, 1);
+		cold[0] = p_db;
+		break;
+	case C_FILES:
+		private_ns();
+		bind(p_sw_f, "/etc/nsswitch.conf");
+		bind(p_pw, "/etc/passwd");
+		bind(p_gr, "/etc/group");
+		cold[0] = p_pw;
+		cold[1] = p_gr;
+		break;
+	case C_CACHE:
+		for (i = 0; i < 6; i++) {
+			snprintf(f[i], sizeof(f[i]), "%s/%s", p_cache, sfx[i]);
+			cold[i] = f[i];
+		}
+		private_ns();
+		/* the cache files appear in /etc, over it, read-only */
+		snprintf(opts, sizeof(opts), "lowerdir=%s:/etc", p_cache);
+		if (mount("overlay", "/etc", "overlay", MS_RDONLY, opts) != 0)
+			die("overlay on /etc");
+		bind(p_sw_c, "/etc/nsswitch.conf");
+		break;
 	}
-	cold[6] = NULL;
-	private_ns();
-	/* the cache files appear in /etc, over it, read-only */
-	snprintf(opts, sizeof(opts), "lowerdir=%s:/etc", p_cache);
-	if (mount("overlay", "/etc", "overlay", MS_RDONLY, opts) != 0)
-		die("overlay on /etc");
-	bind(p_sw_c, "/etc/nsswitch.conf");
-	fresh_lookups(cur_n, "libnss-cache", cold);
+	*sample = run_fresh(cur_kind == K_ID ? id : getent,
+	    cur_kind == K_COLD ? cold : NULL);
 	exit(0);
+}
+
+/* Each kind of measurement in rounds; the medians printed. */
+static void
+fresh_lookups(uint32_t n)
+{
+	double t[N_CFG][FRESH_ROUNDS], kb[N_CFG][FRESH_ROUNDS], start;
+	int k, c, r, c0, n_cfg = N_CFG;
+	void *h;
+
+	/* libnss-cache is the package's to install (scripts/install-deps) */
+	if ((h = dlopen("libnss_cache.so.2", RTLD_LAZY)) == NULL) {
+		printf("%8u  libnss-cache is not installed: left out\n", n);
+		n_cfg = C_CACHE;
+	} else
+		dlclose(h);
+	for (k = 0; k < N_KIND; k++) {
+		/* /bin/true, the floor, beside getent only */
+		c0 = k == K_GETENT ? C_TRUE : C_MTLS;
+		start = now();
+		for (r = 0; r < FRESH_ROUNDS; r++) {
+			if (r >= FRESH_MIN_ROUNDS && now() - start > FRESH_SECS)
+				break;
+			for (c = c0; c < n_cfg; c++) {
+				cur_cfg = c;
+				cur_kind = k;
+				in_child(child_fresh);
+				t[c][r] = sample->ms;
+				kb[c][r] = sample->kb;
+			}
+		}
+		for (c = c0; c < n_cfg; c++) {
+			qsort(t[c], (size_t)r, sizeof(double), cmp_double);
+			qsort(kb[c], (size_t)r, sizeof(double), cmp_double);
+			printf("%8u  fresh %-12s %-14s %8.2f ms %6.1f MB  "
+			    "(%d runs)\n", n, cfg_name[c], kind_name[k],
+			    t[c][r / 2], kb[c][r / 2] / 1024, r);
+		}
+		fflush(stdout);
+	}
 }
 
 /* A sorted index of libnss-cache: fixed-width lines "key\0offset\0...\n". */
@@ -733,6 +752,10 @@ main(int argc, char **argv)
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp");
 	chmod(dir, 0755);
+	sample = mmap(NULL, sizeof(*sample), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sample == MAP_FAILED)
+		die("mmap");
 	len = (size_t)readlink("/proc/self/exe", fresh_run,
 	    sizeof(fresh_run) - 16);
 	if (len >= sizeof(fresh_run) - 16 || strrchr(fresh_run, '/') == NULL)
@@ -766,10 +789,7 @@ main(int argc, char **argv)
 			time_tool(argv[2], cur_n);
 		/* a fresh process, one lookup: the floor, then each module */
 		make_cache(cur_n);
-		in_child(child_fresh_true);
-		in_child(child_fresh_mtls);
-		in_child(child_fresh_files);
-		in_child(child_fresh_cache);
+		fresh_lookups(cur_n);
 	}
 	snprintf(p_db, sizeof(p_db), "rm -rf %s", dir);
 	if (system(p_db) != 0)
