@@ -170,7 +170,7 @@ main(int argc, char **argv)
 		    (double)st.st_size / 1e6, us, us / first);
 		mtls_conf_free(c);
 	}
-	if (getenv("KEEP") == NULL) unlink(path);
-	if (getenv("KEEP") == NULL) rmdir(dir); else printf("%s\n", path);
+	unlink(path);
+	rmdir(dir);
 	return 0;
 }
