@@ -47,13 +47,38 @@ names_issuer(gnutls_x509_crt_t c, gnutls_x509_crt_t ca)
 	return eq;
 }
 
+/*
+ * Nonzero when a and b are the same certificate, byte for byte: what
+ * gnutls_x509_crt_equals() answers for parsed certificates, without its
+ * decoding and comparing both subject names first.  GnuTLS keeps the DER
+ * of a certificate it parsed and hands it out without encoding it again.
+ */
+static int
+same_crt(gnutls_x509_crt_t a, gnutls_x509_crt_t b)
+{
+	gnutls_datum_t da = { NULL, 0 }, db = { NULL, 0 };
+	int eq;
+
+	if (a == b)
+		return 1;
+	if (gnutls_x509_crt_export2(a, GNUTLS_X509_FMT_DER, &da) < 0 ||
+	    gnutls_x509_crt_export2(b, GNUTLS_X509_FMT_DER, &db) < 0)
+		eq = gnutls_x509_crt_equals(a, b);
+	else
+		eq = da.size == db.size && memcmp(da.data, db.data,
+		    da.size) == 0;
+	gnutls_free(da.data);
+	gnutls_free(db.data);
+	return eq;
+}
+
 static int
 in_path(gnutls_x509_crt_t *path, size_t len, gnutls_x509_crt_t c)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (path[i] == c || gnutls_x509_crt_equals(path[i], c))
+		if (same_crt(path[i], c))
 			return 1;
 	return 0;
 }
@@ -96,7 +121,7 @@ mtls_vfy_build_path(const struct mtls_verifier *v,
 		gnutls_x509_crt_t cur = path[*len - 1];
 
 		next = find_issuer(cur, v->anchors, v->n_anchors, path, 0);
-		if (next != NULL && !gnutls_x509_crt_equals(next, cur)) {
+		if (next != NULL && !same_crt(next, cur)) {
 			path[(*len)++] = next;
 			return 0;
 		}
