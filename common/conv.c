@@ -201,6 +201,7 @@ srv_judge(const struct mtls_server_params *p, gnutls_session_t session,
 {
 	const gnutls_datum_t *peers;
 	struct mtls_chain_info info;
+	gnutls_x509_crt_t leaf = NULL;
 	unsigned n = 0, i;
 	int r = MTLS_E_INTERNAL;
 
@@ -226,11 +227,18 @@ srv_judge(const struct mtls_server_params *p, gnutls_session_t session,
 		res->chain[i].size = peers[i].size;
 		res->n_chain++;
 	}
-	/* For the log, even if verification fails. */
-	(void)mtls_identity_from_der(&res->chain[0], &res->id, NULL);
-	if ((r = mtls_verify_der(p->verifier, res->chain, res->n_chain,
+	r = mtls_verify_der_leaf(p->verifier, res->chain, res->n_chain,
 	    p->now != 0 ? p->now : time(NULL), MTLS_PURPOSE_CLIENT, &res->err,
-	    &info)) != 0)
+	    &info, &leaf);
+	/*
+	 * The identity, for the log even if verification failed, comes from
+	 * the leaf that verification parsed and judged.
+	 */
+	if (leaf != NULL)
+		(void)mtls_identity_from_leaf(leaf, &info, &res->id, NULL);
+	else
+		(void)mtls_identity_from_der(&res->chain[0], &res->id, NULL);
+	if (r != 0)
 		goto out;
 	if (res->id == NULL) {
 		r = mtls_err_set(&res->err, MTLS_E_CERT_MALFORMED, "cannot "
@@ -250,6 +258,8 @@ srv_judge(const struct mtls_server_params *p, gnutls_session_t session,
 	}
 	r = 0;
  out:
+	if (leaf != NULL)
+		gnutls_x509_crt_deinit(leaf);
 	mtls_chain_info_clear(&info);
 	return r;
 }

@@ -215,9 +215,10 @@ get_dn(gnutls_x509_crt_t crt, int issuer, char **out)
 	return *out != NULL ? 0 : MTLS_E_NOMEM;
 }
 
-int
-mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
-    struct mtls_err *err)
+/* The identity of crt; fp, when not NULL, is its SHA-256 fingerprint. */
+static int
+from_crt(gnutls_x509_crt_t crt, const unsigned char *fp,
+    struct mtls_identity **out, struct mtls_err *err)
 {
 	struct mtls_identity *id = NULL;
 	unsigned char serial[64];
@@ -243,7 +244,9 @@ mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
 	}
 	mtls_hex(serial, sz, 0, id->serial);
 	sz = sizeof(id->fingerprint);
-	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256,
+	if (fp != NULL)
+		memcpy(id->fingerprint, fp, sizeof(id->fingerprint));
+	else if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256,
 	    id->fingerprint, &sz) < 0 || sz != sizeof(id->fingerprint)) {
 		r = mtls_err_set(err, MTLS_E_CRYPTO,
 		    "cannot compute the fingerprint");
@@ -266,6 +269,30 @@ mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
  out:
 	mtls_identity_free(id);
 	return r;
+}
+
+int
+mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
+    struct mtls_err *err)
+{
+	return from_crt(crt, NULL, out, err);
+}
+
+int
+mtls_identity_from_leaf(gnutls_x509_crt_t leaf,
+    const struct mtls_chain_info *info, struct mtls_identity **out,
+    struct mtls_err *err)
+{
+	if (leaf == NULL) {
+		*out = NULL;
+		return mtls_err_set(err, MTLS_E_INVAL, "no certificate");
+	}
+	/*
+	 * The path begins with this very certificate, and its fingerprint
+	 * there was computed the same way: no need to encode it again.
+	 */
+	return from_crt(leaf, info != NULL && info->n > 0 ?
+	    info->fingerprint[0] : NULL, out, err);
 }
 
 int

@@ -73,6 +73,15 @@ struct mtls_chain_info;
 int mtls_identity_from_crt(gnutls_x509_crt_t crt, struct mtls_identity **out,
     struct mtls_err *err);
 
+/*
+ * The same for the leaf that mtls_verify_der_leaf() handed back, with the
+ * info that the same call filled (or NULL): the identity then comes from
+ * the certificate that was judged, parsed once.
+ */
+int mtls_identity_from_leaf(gnutls_x509_crt_t leaf,
+    const struct mtls_chain_info *info, struct mtls_identity **out,
+    struct mtls_err *err);
+
 /* The same from a DER certificate. */
 int mtls_identity_from_der(const gnutls_datum_t *der,
     struct mtls_identity **out, struct mtls_err *err);

@@ -327,10 +327,22 @@ mtls_verify_der(const struct mtls_verifier *v, const gnutls_datum_t *certs,
     size_t n, time_t now, enum mtls_purpose purpose, struct mtls_err *err,
     struct mtls_chain_info *info)
 {
+	return mtls_verify_der_leaf(v, certs, n, now, purpose, err, info,
+	    NULL);
+}
+
+int
+mtls_verify_der_leaf(const struct mtls_verifier *v,
+    const gnutls_datum_t *certs, size_t n, time_t now,
+    enum mtls_purpose purpose, struct mtls_err *err,
+    struct mtls_chain_info *info, gnutls_x509_crt_t *leaf)
+{
 	gnutls_x509_crt_t crts[MTLS_MAX_CHAIN_IN];
-	size_t i, got = 0;
+	size_t i, got = 0, parsed = 0;
 	int r = MTLS_E_INTERNAL;
 
+	if (leaf != NULL)
+		*leaf = NULL;
 	if (info != NULL)
 		memset(info, 0, sizeof(*info));
 	if (certs == NULL || n == 0 || n > MTLS_MAX_CHAIN_IN) {
@@ -353,10 +365,17 @@ mtls_verify_der(const struct mtls_verifier *v, const gnutls_datum_t *certs,
 			    mtls_strerror(MTLS_E_CERT_MALFORMED), i);
 			goto out;
 		}
+		parsed++;
 	}
 	r = mtls_verify_crts(v, crts, n, now, purpose, err, info);
  out:
-	for (i = 0; i < got; i++)
+	i = 0;
+	if (leaf != NULL && parsed > 0) {
+		/* The leaf changes hands, whatever the verdict. */
+		*leaf = crts[0];
+		i = 1;
+	}
+	for (; i < got; i++)
 		gnutls_x509_crt_deinit(crts[i]);
 	return r;
 }

@@ -124,6 +124,17 @@ int mtls_verify_der(const struct mtls_verifier *v,
     enum mtls_purpose purpose, struct mtls_err *err,
     struct mtls_chain_info *info);
 
+/*
+ * mtls_verify_der(), and *leaf set to the leaf as it was parsed and
+ * judged, whatever the verdict (NULL when certs[0] could not be parsed),
+ * for mtls_identity_from_leaf(); release it with gnutls_x509_crt_deinit().
+ * A leaf handed back is not accepted unless the call returned 0.
+ */
+int mtls_verify_der_leaf(const struct mtls_verifier *v,
+    const gnutls_datum_t *certs, size_t n, time_t now,
+    enum mtls_purpose purpose, struct mtls_err *err,
+    struct mtls_chain_info *info, gnutls_x509_crt_t *leaf);
+
 /* Free the strings in info; info itself belongs to the caller. */
 void mtls_chain_info_clear(struct mtls_chain_info *info);
 

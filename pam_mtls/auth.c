@@ -440,6 +440,7 @@ pmx_account(pam_handle_t *pamh, const struct pmx_opts *o)
 	struct mtls_err err = { 0, "" };
 	struct mtls_chain_info info;
 	struct pmx_setup s;
+	gnutls_x509_crt_t leaf = NULL;
 	size_t n = 0, n_own = 0;
 	int r = MTLS_E_INTERNAL;
 
@@ -471,9 +472,9 @@ pmx_account(pam_handle_t *pamh, const struct pmx_opts *o)
 		mtls_err_set(&err, r, "cannot load the configuration");
 		goto out;
 	}
-	if ((r = mtls_verify_der(s.verifier, chain, n, time(NULL),
-	    MTLS_PURPOSE_CLIENT, &err, &info)) != 0 ||
-	    (r = mtls_identity_from_der(&chain[0], &id, &err)) != 0 ||
+	if ((r = mtls_verify_der_leaf(s.verifier, chain, n, time(NULL),
+	    MTLS_PURPOSE_CLIENT, &err, &info, &leaf)) != 0 ||
+	    (r = mtls_identity_from_leaf(leaf, &info, &id, &err)) != 0 ||
 	    (r = mtls_identity_set_path(id, &info, &err)) != 0 ||
 	    (r = mtls_map(s.conf, id, mtls_uid_lookup_system, NULL, &acc,
 	    &err)) != 0)
@@ -495,6 +496,8 @@ pmx_account(pam_handle_t *pamh, const struct pmx_opts *o)
 		    mtls_err_msg(&err));
 	mtls_accounts_clear(&acc);
 	mtls_identity_free(id);
+	if (leaf != NULL)
+		gnutls_x509_crt_deinit(leaf);
 	mtls_chain_info_clear(&info);
 	setup_clear(&s);
 	chain_free(own, n_own);
