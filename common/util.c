@@ -125,22 +125,60 @@ mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 	return 0;
 }
 
-int
-mtls_path_check_parents(const char *path, const char *what,
+/*
+ * Nonzero when path is absolute and has no empty, "." or ".." component:
+ * when none of its components is a symbolic link, it is its own real
+ * path.
+ */
+static int
+plain_path(const char *path)
+{
+	const char *p = path;
+
+	if (*p != '/')
+		return 0;
+	while (*p == '/') {
+		p++;
+		if (*p == '/' || *p == '\0')
+			return 0;
+		if (p[0] == '.' && (p[1] == '/' || p[1] == '\0' ||
+		    (p[1] == '.' && (p[2] == '/' || p[2] == '\0'))))
+			return 0;
+		p += strcspn(p, "/");
+	}
+	return 1;
+}
+
+/*
+ * mtls_path_check_parents(); link_free: path's last component is known
+ * not to be a symbolic link.  realpath() reads every component as a link
+ * before the directories are checked.  When the file is no link and the
+ * path is plain, lstat() of each directory answers both questions at
+ * once: none being a link, the path is its own real path and those are
+ * the directories to check.  Anything else (a link, a failed check)
+ * starts again the long way, which also gives the message.
+ */
+static int
+check_parents(const char *path, const char *what, int link_free,
     struct mtls_err *err)
 {
 	struct stat st;
 	char *real = NULL, *slash;
-	int r = MTLS_E_IO;
+	int r = MTLS_E_IO, resolved = 0;
 
-	if ((real = realpath(path, NULL)) == NULL) {
-		r = mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
-		    path, strerror(errno));
-		goto out;
-	}
+	if (!link_free || !plain_path(path) ||
+	    (real = strdup(path)) == NULL)
+		goto resolve;
+ again:
 	while ((slash = strrchr(real, '/')) != NULL) {
 		slash[slash == real] = '\0';	/* "/a/b" -> "/a" -> "/" */
-		if (stat(real, &st) != 0) {
+		if (!resolved && (lstat(real, &st) != 0 ||
+		    S_ISLNK(st.st_mode) ||
+		    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+		    ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		    (st.st_mode & S_ISVTX) == 0)))
+			goto resolve;
+		if (resolved && stat(real, &st) != 0) {
 			r = mtls_err_set(err, MTLS_E_IO, "%s %s: directory %s: "
 			    "%s", what, path, real, strerror(errno));
 			goto out;
@@ -167,6 +205,16 @@ mtls_path_check_parents(const char *path, const char *what,
 			break;
 	}
 	r = 0;
+	goto out;
+ resolve:
+	free(real);
+	resolved = 1;
+	if ((real = realpath(path, NULL)) == NULL) {
+		r = mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
+		    path, strerror(errno));
+		goto out;
+	}
+	goto again;
  out:
 	free(real);
 	return r;
@@ -192,17 +240,29 @@ mtls_pread_full(int fd, void *buf, size_t len, uint64_t off)
 }
 
 int
+mtls_path_check_parents(const char *path, const char *what,
+    struct mtls_err *err)
+{
+	return check_parents(path, what, 0, err);
+}
+
+int
 mtls_file_open(const char *path, const char *what, int *fd,
     struct mtls_err *err)
 {
-	int r;
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int r, link_free = 1;
 
-	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* Opened without following a link, the file is known to be none. */
+	if ((*fd = open(path, flags | O_NOFOLLOW)) < 0 && errno == ELOOP) {
+		link_free = 0;
+		*fd = open(path, flags);
+	}
 	if (*fd < 0)
 		return mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
 		    path, strerror(errno));
 	if ((r = mtls_file_check_fd(*fd, path, what, err)) != 0 ||
-	    (r = mtls_path_check_parents(path, what, err)) != 0) {
+	    (r = check_parents(path, what, link_free, err)) != 0) {
 		close(*fd);
 		*fd = -1;
 	}

@@ -604,6 +604,87 @@ START_TEST(test_file_read_parents)
 }
 END_TEST
 
+/*
+ * Links and unusual spellings: the directories checked are those of the
+ * file's real path, whatever way the path given reaches it.  In each row
+ * the test's directory holds "good" (0755) and "bad" (0777, not sticky),
+ * each with a file "f"; link, when set, is made (relative to the test's
+ * directory) pointing at target.  bad names the directory a refusal must
+ * name, relative to the test's directory.
+ */
+static const struct {
+	const char	*what;
+	const char	*link, *target;	/* a symbolic link to make, or NULL */
+	const char	*path;		/* what is read */
+	int		 want;
+	const char	*bad;
+} link_rows[] = {
+	{ "plain, secure", NULL, NULL, "good/f", 0, NULL },
+	{ "plain, insecure", NULL, NULL, "bad/f", MTLS_E_FILE_MODE, "bad" },
+	{ "link to a file in an insecure directory", "good/l", "../bad/f",
+	    "good/l", MTLS_E_FILE_MODE, "bad" },
+	{ "through a linked insecure directory", "good/d", "../bad",
+	    "good/d/f", MTLS_E_FILE_MODE, "bad" },
+	{ "link in an insecure directory to a secure file", "bad/l",
+	    "../good/f", "bad/l", 0, NULL },
+	{ "through a linked secure directory", "bad/d", "../good", "bad/d/f",
+	    0, NULL },
+	{ "dot components, secure", NULL, NULL, "bad/../good/./f", 0, NULL },
+	{ "dot components, insecure", NULL, NULL, "good/../bad/f",
+	    MTLS_E_FILE_MODE, "bad" },
+	{ "doubled slash, insecure", NULL, NULL, "bad//f", MTLS_E_FILE_MODE,
+	    "bad" },
+};
+
+START_TEST(test_file_read_links)
+{
+	char *dir, *p = NULL, *buf = NULL;
+	size_t len = 0;
+	struct mtls_err err;
+	int r;
+
+	dir = tl_row_dir("links", _i);
+	ck_assert_int_ge(asprintf(&p, "%s/good", dir), 0);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	free(tl_write(p, "f", CONTENT, strlen(CONTENT), 0644));
+	free(p);
+	ck_assert_int_ge(asprintf(&p, "%s/bad", dir), 0);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	free(tl_write(p, "f", CONTENT, strlen(CONTENT), 0644));
+	ck_assert_int_eq(chmod(p, 0777), 0);
+	free(p);
+	if (link_rows[_i].link != NULL) {
+		ck_assert_int_ge(asprintf(&p, "%s/%s", dir,
+		    link_rows[_i].link), 0);
+		ck_assert_int_eq(symlink(link_rows[_i].target, p), 0);
+		free(p);
+	}
+	ck_assert_int_ge(asprintf(&p, "%s/%s", dir, link_rows[_i].path), 0);
+	memset(&err, 0, sizeof(err));
+	r = mtls_file_read(p, "test file", 1024, &buf, &len, &err);
+	ck_assert_msg(r == link_rows[_i].want, "row %d (%s): expected %d, "
+	    "got %d (%s)", _i, link_rows[_i].what, link_rows[_i].want, r,
+	    err.msg);
+	free(p);
+	if (r == 0) {
+		ck_assert_uint_eq(len, strlen(CONTENT));
+		ck_assert_mem_eq(buf, CONTENT, len);
+	} else {
+		/* The real directory, not the spelling that led to it. */
+		ck_assert_int_ge(asprintf(&p, "directory %s/%s ", dir,
+		    link_rows[_i].bad), 0);
+		ck_assert_msg(strstr(err.msg, p) != NULL, "row %d: '%s' does "
+		    "not name %s", _i, err.msg, p);
+		free(p);
+	}
+	free(buf);
+	ck_assert_int_ge(asprintf(&p, "%s/bad", dir), 0);
+	ck_assert_int_eq(chmod(p, 0700), 0);
+	free(p);
+	free(dir);
+}
+END_TEST
+
 /* The descriptor check refuses what is not a regular file. */
 START_TEST(test_check_fd_pipe)
 {
@@ -814,6 +895,7 @@ util_suite(void)
 	tcase_add_test(tc, test_check_fd_pipe);
 	tcase_add_loop_test(tc, test_write_atomic, 0, NROWS(atomic_rows));
 	tcase_add_loop_test(tc, test_file_read_parents, 0, NROWS(parent_rows));
+	tcase_add_loop_test(tc, test_file_read_links, 0, NROWS(link_rows));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
