@@ -388,6 +388,65 @@ START_TEST(test_row)
 END_TEST
 
 /*
+ * The host's key must be the one its certificate names, whatever the kind
+ * of key: each certificate with its own key loads, with another's is a
+ * configuration error.
+ */
+static const struct {
+	const char	*cert, *key;
+	int		 want;
+} host_rows[] = {
+	{ "server-good", "server-good", 0 },
+	{ "leaf-good", "leaf-good", 0 },
+	{ "leaf-rsa2048", "leaf-rsa2048", 0 },
+	{ "leaf-rsa1024", "leaf-rsa1024", 0 },
+	{ "leaf-ed25519", "leaf-ed25519", 0 },
+	{ "server-good", "leaf-good", MTLS_E_CONFIG },	/* both P-256 */
+	{ "leaf-rsa2048", "leaf-rsa1024", MTLS_E_CONFIG },
+	{ "leaf-rsa2048", "server-good", MTLS_E_CONFIG },
+	{ "leaf-ed25519", "leaf-good", MTLS_E_CONFIG },
+	{ "server-good", "leaf-ed25519", MTLS_E_CONFIG },
+};
+
+START_TEST(test_host_key)
+{
+	gnutls_certificate_credentials_t host = NULL;
+	struct mtls_err err = { 0, "" };
+	struct mtls_conf *conf = NULL;
+	char name[64], *dir, buf[8192];
+	size_t n;
+	FILE *f;
+	int r;
+
+	ck_assert_int_eq(mtls_conf_new(&conf), 0);
+	dir = tl_mkdtemp();
+	snprintf(name, sizeof(name), "%s.key", host_rows[_i].key);
+	ck_assert_ptr_nonnull(f = fopen(fx(name), "r"));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	/* A copy, 0600: a host key must be readable by its owner alone. */
+	conf->host_key = tl_write(dir, "host.key", buf, n, 0600);
+	snprintf(name, sizeof(name), "%s.pem", host_rows[_i].cert);
+	ck_assert_ptr_nonnull(conf->host_cert = strdup(fx(name)));
+	r = mtls_host_load(conf, &host, &err);
+	ck_assert_msg(r == host_rows[_i].want, "row %d (%s with %s's key): "
+	    "expected %d, got %d (%s)", _i, host_rows[_i].cert,
+	    host_rows[_i].key, host_rows[_i].want, r, err.msg);
+	if (r == 0)
+		ck_assert_ptr_nonnull(host);
+	else {
+		ck_assert_ptr_null(host);
+		ck_assert_msg(strstr(err.msg, "does not belong") != NULL,
+		    "row %d: %s", _i, err.msg);
+	}
+	if (host != NULL)
+		gnutls_certificate_free_credentials(host);
+	mtls_conf_free(conf);
+	tl_rmdir(dir);
+}
+END_TEST
+
+/*
  * A hostile host, as the client sees it: every prompt out of sequence,
  * malformed, of version 1, or past the bound is a refusal, and after one
  * refusal nothing is answered, not even a prompt that is not ours.
@@ -546,6 +605,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_hostile_host, 0, sizeof(hostile) /
 	    sizeof(hostile[0]));
 	tcase_add_test(tc, test_no_binding_client);
+	tcase_add_loop_test(tc, test_host_key, 0, sizeof(host_rows) /
+	    sizeof(host_rows[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
