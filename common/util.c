@@ -16,6 +16,27 @@
 
 #include "util.h"
 
+/* The ownership and mode test of mtls_file_check_fd() on fstat()'s answer. */
+static int
+check_st(const struct stat *st, const char *path, const char *what,
+    struct mtls_err *err)
+{
+	if (!S_ISREG(st->st_mode))
+		return mtls_err_set(err, MTLS_E_FILE_TYPE,
+		    "%s %s: not a regular file", what, path);
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return mtls_err_set(err, MTLS_E_FILE_OWNER,
+		    "%s %s: owned by uid %lu; must be owned by root%s",
+		    what, path, (unsigned long)st->st_uid,
+		    geteuid() != 0 ? " or the invoking user" : "");
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return mtls_err_set(err, MTLS_E_FILE_MODE,
+		    "%s %s: mode %04o is writable by group or others; "
+		    "use chmod go-w", what, path,
+		    (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
 int
 mtls_file_check_fd(int fd, const char *path, const char *what,
     struct mtls_err *err)
@@ -25,35 +46,18 @@ mtls_file_check_fd(int fd, const char *path, const char *what,
 	if (fstat(fd, &st) != 0)
 		return mtls_err_set(err, MTLS_E_IO, "%s %s: cannot stat: %s",
 		    what, path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return mtls_err_set(err, MTLS_E_FILE_TYPE,
-		    "%s %s: not a regular file", what, path);
-	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return mtls_err_set(err, MTLS_E_FILE_OWNER,
-		    "%s %s: owned by uid %lu; must be owned by root%s",
-		    what, path, (unsigned long)st.st_uid,
-		    geteuid() != 0 ? " or the invoking user" : "");
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return mtls_err_set(err, MTLS_E_FILE_MODE,
-		    "%s %s: mode %04o is writable by group or others; "
-		    "use chmod go-w", what, path,
-		    (unsigned)(st.st_mode & 07777));
-	return 0;
+	return check_st(&st, path, what, err);
 }
 
 /* A private key must not be readable by group or others either. */
 static int
-secret_mode(int fd, const char *path, const char *what, struct mtls_err *err)
+secret_mode(const struct stat *st, const char *path, const char *what,
+    struct mtls_err *err)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return mtls_err_set(err, MTLS_E_IO, "%s %s: cannot stat: %s",
-		    what, path, strerror(errno));
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0)
 		return mtls_err_set(err, MTLS_E_FILE_MODE, "%s %s: mode %04o "
 		    "lets group or others read it; use chmod 600", what, path,
-		    (unsigned)(st.st_mode & 07777));
+		    (unsigned)(st->st_mode & 07777));
 	return 0;
 }
 
@@ -70,11 +74,12 @@ grow(char *b, size_t got, size_t old, size_t n)
 	return nb;
 }
 
-int
-mtls_fd_read(int fd, const char *path, const char *what, size_t max,
-    char **buf, size_t *len, struct mtls_err *err)
+/* mtls_fd_read(); st, when not NULL, is what fstat() said of fd. */
+static int
+fd_read(int fd, const struct stat *st, const char *path, const char *what,
+    size_t max, char **buf, size_t *len, struct mtls_err *err)
 {
-	struct stat st;
+	struct stat own;
 	char *b;
 	size_t got = 0, cap;
 	ssize_t n;
@@ -83,9 +88,11 @@ mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 	*len = 0;
 	/* Sized from fstat, grown if the file is longer than it said. */
 	cap = 64 * 1024;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-	    (uint64_t)st.st_size <= (uint64_t)max)
-		cap = (size_t)st.st_size + 1;
+	if (st == NULL && fstat(fd, &own) == 0)
+		st = &own;
+	if (st != NULL && S_ISREG(st->st_mode) && st->st_size >= 0 &&
+	    (uint64_t)st->st_size <= (uint64_t)max)
+		cap = (size_t)st->st_size + 1;
 	if (cap > max + 1)
 		cap = max + 1;
 	if ((b = malloc(cap)) == NULL)
@@ -123,6 +130,13 @@ mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 	*buf = b;
 	*len = got;
 	return 0;
+}
+
+int
+mtls_fd_read(int fd, const char *path, const char *what, size_t max,
+    char **buf, size_t *len, struct mtls_err *err)
+{
+	return fd_read(fd, NULL, path, what, max, buf, len, err);
 }
 
 /*
@@ -246,8 +260,9 @@ mtls_path_check_parents(const char *path, const char *what,
 	return check_parents(path, what, 0, err);
 }
 
-int
-mtls_file_open(const char *path, const char *what, int *fd,
+/* mtls_file_open(), keeping what fstat() said of the file in *st. */
+static int
+open_checked(const char *path, const char *what, int *fd, struct stat *st,
     struct mtls_err *err)
 {
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
@@ -261,12 +276,25 @@ mtls_file_open(const char *path, const char *what, int *fd,
 	if (*fd < 0)
 		return mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
 		    path, strerror(errno));
-	if ((r = mtls_file_check_fd(*fd, path, what, err)) != 0 ||
-	    (r = check_parents(path, what, link_free, err)) != 0) {
+	if (fstat(*fd, st) != 0)
+		r = mtls_err_set(err, MTLS_E_IO, "%s %s: cannot stat: %s",
+		    what, path, strerror(errno));
+	else if ((r = check_st(st, path, what, err)) == 0)
+		r = check_parents(path, what, link_free, err);
+	if (r != 0) {
 		close(*fd);
 		*fd = -1;
 	}
 	return r;
+}
+
+int
+mtls_file_open(const char *path, const char *what, int *fd,
+    struct mtls_err *err)
+{
+	struct stat st;
+
+	return open_checked(path, what, fd, &st, err);
 }
 
 /* check: 0 none, 1 ownership and no group/other write, 2 also no read. */
@@ -274,12 +302,13 @@ static int
 read_file(const char *path, const char *what, size_t max, int check,
     char **buf, size_t *len, struct mtls_err *err)
 {
+	struct stat st;
 	int r, fd;
 
 	*buf = NULL;
 	*len = 0;
 	if (check)
-		r = mtls_file_open(path, what, &fd, err);
+		r = open_checked(path, what, &fd, &st, err);
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) < 0)
 		r = mtls_err_set(err, MTLS_E_FILE_MISSING, "%s %s: %s", what,
@@ -289,9 +318,11 @@ read_file(const char *path, const char *what, size_t max, int check,
 	if (r != 0)
 		return r;
 	if (check == 2)
-		r = secret_mode(fd, path, what, err);
+		r = secret_mode(&st, path, what, err);
+	/* A checked file was just measured: fstat() need not be asked again. */
 	if (r == 0)
-		r = mtls_fd_read(fd, path, what, max, buf, len, err);
+		r = fd_read(fd, check ? &st : NULL, path, what, max, buf, len,
+		    err);
 	close(fd);
 	return r;
 }
