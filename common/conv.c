@@ -479,7 +479,7 @@ cli_verify_host(gnutls_session_t session)
 {
 	struct mtls_client *c = gnutls_session_get_ptr(session);
 	const gnutls_datum_t *peers;
-	gnutls_x509_crt_t crt = NULL;
+	gnutls_x509_crt_t leaf = NULL;
 	struct mtls_identity *id = NULL;
 	unsigned n = 0;
 	int r;
@@ -492,30 +492,28 @@ cli_verify_host(gnutls_session_t session)
 		    "the host sent no certificate");
 		return -1;
 	}
-	if (mtls_identity_from_der(&peers[0], &id, NULL) == 0) {
+	r = mtls_verify_der_leaf(c->v, peers, n, c->now != 0 ? c->now :
+	    time(NULL), MTLS_PURPOSE_SERVER, &c->host_err, NULL, &leaf);
+	/* Subject and host name come from the leaf that was judged. */
+	if ((leaf != NULL ? mtls_identity_from_leaf(leaf, NULL, &id, NULL) :
+	    mtls_identity_from_der(&peers[0], &id, NULL)) == 0) {
 		free(c->host_subject);
 		c->host_subject = strdup(id->subject);
 		mtls_identity_free(id);
 	}
-	r = mtls_verify_der(c->v, peers, n, c->now != 0 ? c->now : time(NULL),
-	    MTLS_PURPOSE_SERVER, &c->host_err, NULL);
 	if (r != 0) {
 		c->host_code = r;
-		return -1;
-	}
-	if (gnutls_x509_crt_init(&crt) < 0 ||
-	    gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) < 0 ||
-	    !gnutls_x509_crt_check_hostname2(crt, c->hostname, 0)) {
+		r = -1;
+	} else if (!gnutls_x509_crt_check_hostname2(leaf, c->hostname, 0)) {
 		c->host_code = mtls_err_set(&c->host_err, MTLS_E_HOST_REJECTED,
 		    "the host's certificate (%s) does not name %s",
 		    c->host_subject != NULL ? c->host_subject : "?",
 		    c->hostname);
-		if (crt != NULL)
-			gnutls_x509_crt_deinit(crt);
-		return -1;
+		r = -1;
 	}
-	gnutls_x509_crt_deinit(crt);
-	return 0;
+	if (leaf != NULL)
+		gnutls_x509_crt_deinit(leaf);
+	return r;
 }
 
 int
