@@ -268,8 +268,10 @@ mtls_chain_info_clear(struct mtls_chain_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
+/* The path into info; its subjects too when subjects is set. */
 static void
-fill_info(struct mtls_chain_info *info, gnutls_x509_crt_t *path, size_t len)
+fill_info(struct mtls_chain_info *info, gnutls_x509_crt_t *path, size_t len,
+    int subjects)
 {
 	char s[256];
 	size_t i;
@@ -283,17 +285,19 @@ fill_info(struct mtls_chain_info *info, gnutls_x509_crt_t *path, size_t len)
 		if (gnutls_x509_crt_get_fingerprint(path[i], GNUTLS_DIG_SHA256,
 		    info->fingerprint[info->n], &sz) != 0 || sz != 32)
 			break;
-		mtls_vfy_subj(path[i], s, sizeof(s));
-		if ((info->subject[info->n] = strdup(s)) == NULL)
-			break;
+		if (subjects) {
+			mtls_vfy_subj(path[i], s, sizeof(s));
+			if ((info->subject[info->n] = strdup(s)) == NULL)
+				break;
+		}
 		info->n++;
 	}
 }
 
-int
-mtls_verify_crts(const struct mtls_verifier *v, const gnutls_x509_crt_t *certs,
+static int
+verify_crts(const struct mtls_verifier *v, const gnutls_x509_crt_t *certs,
     size_t n, time_t now, enum mtls_purpose purpose, struct mtls_err *err,
-    struct mtls_chain_info *info)
+    struct mtls_chain_info *info, int subjects)
 {
 	gnutls_x509_crt_t path[MTLS_VFY_MAX_PATH];
 	size_t len = 0;
@@ -310,7 +314,7 @@ mtls_verify_crts(const struct mtls_verifier *v, const gnutls_x509_crt_t *certs,
 		purpose = v->purpose;
 	if ((r = mtls_vfy_build_path(v, certs, n, path, &len, err)) != 0)
 		goto out;
-	fill_info(info, path, len);
+	fill_info(info, path, len, subjects);
 	if ((r = mtls_vfy_check_profile(v, path, len, purpose, err)) != 0 ||
 	    (r = mtls_vfy_check_nc(path, len, err)) != 0 ||
 	    (r = mtls_vfy_check_gnutls(v, path, len, err)) != 0 ||
@@ -323,19 +327,18 @@ mtls_verify_crts(const struct mtls_verifier *v, const gnutls_x509_crt_t *certs,
 }
 
 int
-mtls_verify_der(const struct mtls_verifier *v, const gnutls_datum_t *certs,
+mtls_verify_crts(const struct mtls_verifier *v, const gnutls_x509_crt_t *certs,
     size_t n, time_t now, enum mtls_purpose purpose, struct mtls_err *err,
     struct mtls_chain_info *info)
 {
-	return mtls_verify_der_leaf(v, certs, n, now, purpose, err, info,
-	    NULL);
+	return verify_crts(v, certs, n, now, purpose, err, info, 1);
 }
 
-int
-mtls_verify_der_leaf(const struct mtls_verifier *v,
-    const gnutls_datum_t *certs, size_t n, time_t now,
-    enum mtls_purpose purpose, struct mtls_err *err,
-    struct mtls_chain_info *info, gnutls_x509_crt_t *leaf)
+/* mtls_verify_der() and mtls_verify_der_leaf(). */
+static int
+verify_der(const struct mtls_verifier *v, const gnutls_datum_t *certs,
+    size_t n, time_t now, enum mtls_purpose purpose, struct mtls_err *err,
+    struct mtls_chain_info *info, gnutls_x509_crt_t *leaf, int subjects)
 {
 	gnutls_x509_crt_t crts[MTLS_MAX_CHAIN_IN];
 	size_t i, got = 0, parsed = 0;
@@ -367,7 +370,7 @@ mtls_verify_der_leaf(const struct mtls_verifier *v,
 		}
 		parsed++;
 	}
-	r = mtls_verify_crts(v, crts, n, now, purpose, err, info);
+	r = verify_crts(v, crts, n, now, purpose, err, info, subjects);
  out:
 	i = 0;
 	if (leaf != NULL && parsed > 0) {
@@ -378,6 +381,24 @@ mtls_verify_der_leaf(const struct mtls_verifier *v,
 	for (; i < got; i++)
 		gnutls_x509_crt_deinit(crts[i]);
 	return r;
+}
+
+int
+mtls_verify_der(const struct mtls_verifier *v, const gnutls_datum_t *certs,
+    size_t n, time_t now, enum mtls_purpose purpose, struct mtls_err *err,
+    struct mtls_chain_info *info)
+{
+	return verify_der(v, certs, n, now, purpose, err, info, NULL, 1);
+}
+
+int
+mtls_verify_der_leaf(const struct mtls_verifier *v,
+    const gnutls_datum_t *certs, size_t n, time_t now,
+    enum mtls_purpose purpose, struct mtls_err *err,
+    struct mtls_chain_info *info, gnutls_x509_crt_t *leaf)
+{
+	/* A login needs the path's fingerprints, not its subjects. */
+	return verify_der(v, certs, n, now, purpose, err, info, leaf, 0);
 }
 
 size_t

@@ -128,7 +128,8 @@ int mtls_verify_der(const struct mtls_verifier *v,
  * mtls_verify_der(), and *leaf set to the leaf as it was parsed and
  * judged, whatever the verdict (NULL when certs[0] could not be parsed),
  * for mtls_identity_from_leaf(); release it with gnutls_x509_crt_deinit().
- * A leaf handed back is not accepted unless the call returned 0.
+ * A leaf handed back is not accepted unless the call returned 0.  info
+ * receives the path's fingerprints only: its subjects stay NULL.
  */
 int mtls_verify_der_leaf(const struct mtls_verifier *v,
     const gnutls_datum_t *certs, size_t n, time_t now,

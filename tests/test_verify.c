@@ -11,6 +11,7 @@
 
 #include "crlindex.h"
 #include "fixtures.h"
+#include "identity.h"
 #include "testlib.h"
 #include "util.h"
 #include "verify.h"
@@ -429,6 +430,95 @@ START_TEST(test_presented_chain)
 	gnutls_free(der[1].data);
 	mtls_crts_free(leaf, nl);
 	mtls_crts_free(inter, ni);
+	mtls_verifier_free(v);
+}
+END_TEST
+
+/*
+ * mtls_verify_der_leaf(): the verdict of mtls_verify_der(), and the leaf
+ * as it was judged, whatever the verdict; an identity taken from it is
+ * the one the DER gives.
+ */
+START_TEST(test_der_leaf)
+{
+	static const struct row r = { "leaf-good.pem", INTER, STD_CRLS, 0, 0,
+	    0, 0, 0, 0, 0 };
+	struct mtls_err err = { 0, "" };
+	struct mtls_verifier *v = make_verifier(&r, &err);
+	struct mtls_identity *a = NULL, *b = NULL;
+	struct mtls_chain_info info;
+	gnutls_x509_crt_t *crts = NULL, leaf = NULL;
+	gnutls_datum_t der[2] = { { NULL, 0 }, { NULL, 0 } }, back;
+	unsigned char fp[32];
+	size_t sz = sizeof(fp);
+	unsigned n = 0, i;
+
+	ck_assert_int_eq(mtls_load_crts(fx("leaf-good.pem"), "c", 0, &crts,
+	    &n, &err), 0);
+	ck_assert_int_eq(gnutls_x509_crt_export2(crts[0], GNUTLS_X509_FMT_DER,
+	    &der[0]), 0);
+	mtls_crts_free(crts, n);
+	ck_assert_int_eq(mtls_load_crts(fx("inter.pem"), "c", 0, &crts, &n,
+	    &err), 0);
+	ck_assert_int_eq(gnutls_x509_crt_export2(crts[0], GNUTLS_X509_FMT_DER,
+	    &der[1]), 0);
+	mtls_crts_free(crts, n);
+
+	/* Accepted: the leaf, and the path's fingerprints without subjects. */
+	ck_assert_int_eq(mtls_verify_der_leaf(v, der, 2, FX_NOW, 0, &err,
+	    &info, &leaf), 0);
+	ck_assert_ptr_nonnull(leaf);
+	ck_assert_int_eq(gnutls_x509_crt_export2(leaf, GNUTLS_X509_FMT_DER,
+	    &back), 0);
+	ck_assert_uint_eq(back.size, der[0].size);
+	ck_assert_mem_eq(back.data, der[0].data, back.size);
+	gnutls_free(back.data);
+	ck_assert_uint_ge(info.n, 2);
+	for (i = 0; i < info.n; i++)
+		ck_assert_ptr_null(info.subject[i]);
+	ck_assert_int_eq(gnutls_x509_crt_get_fingerprint(leaf,
+	    GNUTLS_DIG_SHA256, fp, &sz), 0);
+	ck_assert_mem_eq(info.fingerprint[0], fp, sizeof(fp));
+
+	ck_assert_int_eq(mtls_identity_from_leaf(leaf, &info, &a, &err), 0);
+	ck_assert_int_eq(mtls_identity_from_der(&der[0], &b, &err), 0);
+	ck_assert_str_eq(a->subject, b->subject);
+	ck_assert_str_eq(a->issuer, b->issuer);
+	ck_assert_str_eq(a->serial, b->serial);
+	ck_assert_mem_eq(a->fingerprint, b->fingerprint, sizeof(fp));
+	ck_assert_str_eq(a->fingerprint_hex, b->fingerprint_hex);
+	ck_assert_uint_eq(a->cn.n, b->cn.n);
+	ck_assert_int_eq(mtls_identity_set_path(a, &info, &err), 0);
+	mtls_identity_free(a);
+	mtls_identity_free(b);
+	mtls_chain_info_clear(&info);
+	gnutls_x509_crt_deinit(leaf);
+	leaf = NULL;
+
+	/* Refused, the leaf still comes back (for the log). */
+	ck_assert_int_eq(mtls_verify_der_leaf(v, der, 2, FX_NOW + 100L *
+	    365 * 86400, 0, &err, &info, &leaf), MTLS_E_CERT_EXPIRED);
+	ck_assert_ptr_nonnull(leaf);
+	ck_assert_int_eq(mtls_identity_from_leaf(leaf, &info, &a, &err), 0);
+	ck_assert_mem_eq(a->fingerprint, fp, sizeof(fp));
+	mtls_identity_free(a);
+	mtls_chain_info_clear(&info);
+	gnutls_x509_crt_deinit(leaf);
+	leaf = NULL;
+
+	/* A leaf that does not parse comes back as none. */
+	der[0].size /= 2;
+	ck_assert_int_eq(mtls_verify_der_leaf(v, der, 2, FX_NOW, 0, &err,
+	    &info, &leaf), MTLS_E_CERT_MALFORMED);
+	ck_assert_ptr_null(leaf);
+	a = (struct mtls_identity *)&err;	/* reset to NULL on failure */
+	ck_assert_int_eq(mtls_identity_from_leaf(NULL, &info, &a, &err),
+	    MTLS_E_INVAL);
+	ck_assert_ptr_null(a);
+	mtls_chain_info_clear(&info);
+
+	gnutls_free(der[0].data);
+	gnutls_free(der[1].data);
 	mtls_verifier_free(v);
 }
 END_TEST
@@ -1564,6 +1654,7 @@ suite(void)
 	    sizeof(rows) / sizeof(rows[0]));
 	tcase_add_unchecked_fixture(tc, tl_case_setup, tl_case_teardown);
 	tcase_add_test(tc, test_presented_chain);
+	tcase_add_test(tc, test_der_leaf);
 	tcase_add_loop_test(tc, test_malformed_der, 0,
 	    sizeof(malformed) / sizeof(malformed[0]));
 	tcase_add_test(tc, test_problems_ca);
