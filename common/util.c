@@ -140,6 +140,75 @@ mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 }
 
 /*
+ * Directories that passed the test of mtls_path_check_parents() since
+ * mtls_dircache_begin() in this thread, each with all the directories
+ * above it, all owned by root (so that no change of the effective user
+ * matters): a login that reads several files from /etc/mtls checks
+ * /etc/mtls, /etc and / once.
+ */
+#define DIRCACHE_MAX	16
+struct dircache {
+	size_t	 n;
+	char	*dir[DIRCACHE_MAX];
+};
+static _Thread_local struct dircache *dircache;
+
+void
+mtls_dircache_begin(void)
+{
+	mtls_dircache_end();
+	/* Without memory there is no cache: every test is then made. */
+	dircache = calloc(1, sizeof(*dircache));
+}
+
+void
+mtls_dircache_end(void)
+{
+	size_t i;
+
+	if (dircache == NULL)
+		return;
+	for (i = 0; i < dircache->n; i++)
+		free(dircache->dir[i]);
+	free(dircache);
+	dircache = NULL;
+}
+
+static int
+dircache_has(const char *dir)
+{
+	size_t i;
+
+	if (dircache == NULL)
+		return 0;
+	for (i = 0; i < dircache->n; i++)
+		if (strcmp(dircache->dir[i], dir) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remember the directories above real, a path whose test they all passed. */
+static void
+dircache_add(const char *real)
+{
+	char *d, *slash;
+
+	if (dircache == NULL || (d = strdup(real)) == NULL)
+		return;
+	while ((slash = strrchr(d, '/')) != NULL) {
+		slash[slash == d] = '\0';
+		if (dircache_has(d) || dircache->n == DIRCACHE_MAX)
+			break;
+		if ((dircache->dir[dircache->n] = strdup(d)) == NULL)
+			break;
+		dircache->n++;
+		if (d[1] == '\0')
+			break;
+	}
+	free(d);
+}
+
+/*
  * Nonzero when path is absolute and has no empty, "." or ".." component:
  * when none of its components is a symbolic link, it is its own real
  * path.
@@ -178,7 +247,7 @@ check_parents(const char *path, const char *what, int link_free,
 {
 	struct stat st;
 	char *real = NULL, *slash;
-	int r = MTLS_E_IO, resolved = 0;
+	int r = MTLS_E_IO, resolved = 0, root = 1;
 
 	if (!link_free || !plain_path(path) ||
 	    (real = strdup(path)) == NULL)
@@ -186,6 +255,9 @@ check_parents(const char *path, const char *what, int link_free,
  again:
 	while ((slash = strrchr(real, '/')) != NULL) {
 		slash[slash == real] = '\0';	/* "/a/b" -> "/a" -> "/" */
+		/* Passed in this login, and so did all above it. */
+		if (dircache_has(real))
+			break;
 		if (!resolved && (lstat(real, &st) != 0 ||
 		    S_ISLNK(st.st_mode) ||
 		    (st.st_uid != 0 && st.st_uid != geteuid()) ||
@@ -215,10 +287,14 @@ check_parents(const char *path, const char *what, int link_free,
 			    (unsigned)(st.st_mode & 07777));
 			goto out;
 		}
+		root = root && st.st_uid == 0;
 		if (real[1] == '\0')
 			break;
 	}
 	r = 0;
+	/* Free of links, path spells its directories as they are. */
+	if (!resolved && root)
+		dircache_add(path);
 	goto out;
  resolve:
 	free(real);

@@ -90,6 +90,15 @@ int mtls_fd_read(int fd, const char *path, const char *what, size_t max,
 int mtls_path_check_parents(const char *path, const char *what,
     struct mtls_err *err);
 
+/*
+ * Between these two calls, in the calling thread, a directory that passed
+ * mtls_path_check_parents() is not tested again: for the files that one
+ * login reads within a moment, not across a conversation.  Calling
+ * mtls_dircache_begin() again starts afresh.
+ */
+void mtls_dircache_begin(void);
+void mtls_dircache_end(void);
+
 /* The ownership and mode test of mtls_file_read() on an open descriptor. */
 int mtls_file_check_fd(int fd, const char *path, const char *what,
     struct mtls_err *err);

@@ -383,6 +383,8 @@ pmx_authenticate(pam_handle_t *pamh, const struct pmx_opts *o)
 	 * that it fails the way (and in the time) any other refusal does.
 	 */
 	valid = mtls_name_valid(user, strlen(user));
+	/* Until the conversation, the files read share their directories. */
+	mtls_dircache_begin();
 	if ((r = setup_load(o, 1, &s)) != 0)
 		goto out;
 	if (pam_get_item(pamh, PAM_CONV, &conv) != PAM_SUCCESS ||
@@ -407,9 +409,12 @@ pmx_authenticate(pam_handle_t *pamh, const struct pmx_opts *o)
 		p.ssh_keys = &keys;
 		p.roundtrip = roundtrip;
 		p.ctx = &link;
+		mtls_dircache_end();
 		r = mtls_conv_server(&p, &res);
-	} else
+	} else {
+		mtls_dircache_end();
 		r = pmx_local_login(pamh, o, &p, &res);
+	}
 	err = res.err;
 	/* Checked here again: nothing but a mapped, valid PAM_USER passes. */
 	if (r == 0 && (!valid || !mtls_accounts_has(&res.accounts, user)))
@@ -419,6 +424,7 @@ pmx_authenticate(pam_handle_t *pamh, const struct pmx_opts *o)
 		r = record(pamh, &res);
 	log_auth(pamh, user, r, &res, &err);
  out:
+	mtls_dircache_end();
 	mtls_server_result_clear(&res);
 	mtls_sshkeys_clear(&keys);
 	setup_clear(&s);
@@ -468,7 +474,10 @@ pmx_account(pam_handle_t *pamh, const struct pmx_opts *o)
 		r = mtls_err_set(&err, MTLS_E_WRONG_USER, "no user name");
 		goto out;
 	}
-	if ((r = setup_load(o, 0, &s)) != 0) {
+	mtls_dircache_begin();
+	r = setup_load(o, 0, &s);
+	mtls_dircache_end();
+	if (r != 0) {
 		mtls_err_set(&err, r, "cannot load the configuration");
 		goto out;
 	}

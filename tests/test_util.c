@@ -685,6 +685,54 @@ START_TEST(test_file_read_links)
 }
 END_TEST
 
+/*
+ * Within mtls_dircache_begin() and mtls_dircache_end(), a directory that
+ * passed is not tested again; outside, and in a new scope, it is.
+ */
+START_TEST(test_dircache)
+{
+	char *dir, *sub = NULL, *a, *b, *buf = NULL;
+	size_t len = 0;
+	struct mtls_err err;
+
+	dir = tl_mkdtemp();
+	ck_assert_int_ge(asprintf(&sub, "%s/d", dir), 0);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	a = tl_write(sub, "a", CONTENT, strlen(CONTENT), 0644);
+	b = tl_write(sub, "b", CONTENT, strlen(CONTENT), 0644);
+
+	mtls_dircache_begin();
+	ck_assert_int_eq(mtls_file_read(a, "test file", 1024, &buf, &len,
+	    &err), 0);
+	free(buf);
+	/* Made unsafe after it passed: this scope does not look again. */
+	ck_assert_int_eq(chmod(sub, 0777), 0);
+	ck_assert_int_eq(mtls_file_read(b, "test file", 1024, &buf, &len,
+	    &err), geteuid() == 0 ? 0 : MTLS_E_FILE_MODE);
+	free(buf);
+	buf = NULL;
+	mtls_dircache_end();
+	/* Outside a scope, and in the next one, it is tested. */
+	ck_assert_int_eq(mtls_file_read(b, "test file", 1024, &buf, &len,
+	    &err), MTLS_E_FILE_MODE);
+	ck_assert_ptr_nonnull(strstr(err.msg, sub));
+	mtls_dircache_begin();
+	ck_assert_int_eq(mtls_file_read(a, "test file", 1024, &buf, &len,
+	    &err), MTLS_E_FILE_MODE);
+	/* A refusal leaves nothing behind: still refused. */
+	ck_assert_int_eq(mtls_file_read(b, "test file", 1024, &buf, &len,
+	    &err), MTLS_E_FILE_MODE);
+	mtls_dircache_end();
+	mtls_dircache_end();	/* twice is harmless */
+
+	ck_assert_int_eq(chmod(sub, 0755), 0);
+	free(a);
+	free(b);
+	free(sub);
+	tl_rmdir(dir);
+}
+END_TEST
+
 /* The descriptor check refuses what is not a regular file. */
 START_TEST(test_check_fd_pipe)
 {
@@ -896,6 +944,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_write_atomic, 0, NROWS(atomic_rows));
 	tcase_add_loop_test(tc, test_file_read_parents, 0, NROWS(parent_rows));
 	tcase_add_loop_test(tc, test_file_read_links, 0, NROWS(link_rows));
+	tcase_add_test(tc, test_dircache);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
