@@ -533,6 +533,50 @@ START_TEST(test_no_binding_client)
 }
 END_TEST
 
+/*
+ * Base64 of the frames: every byte value is accepted exactly when it is
+ * in the alphabet, with its value, and any data survives the round trip.
+ */
+START_TEST(test_b64)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned char data[256], back[256 + 3];
+	char in[5], enc[4 * 86 + 1];
+	const char *at;
+	size_t len;
+	int c, r;
+
+	for (c = 0; c < 256; c++) {
+		snprintf(in, sizeof(in), "AAA%c", c != 0 ? c : 'A');
+		if (c == 0)
+			in[3] = '\0';
+		r = mtls_b64_decode(in, 4, back, sizeof(back), &len);
+		at = c != 0 ? strchr(alphabet, c) : NULL;
+		if (at != NULL) {
+			ck_assert_msg(r == 0, "byte %d refused", c);
+			ck_assert_uint_eq(len, 3);
+			ck_assert_uint_eq(back[2], (unsigned)(at - alphabet));
+		} else if (c == '=') {
+			ck_assert_int_eq(r, 0);	/* "AAA=": one byte of padding */
+			ck_assert_uint_eq(len, 2);
+		} else
+			ck_assert_msg(r == MTLS_E_PROTOCOL, "byte %d: %d", c, r);
+		data[c] = (unsigned char)(255 - c);
+	}
+	for (len = 0; len <= sizeof(data); len++) {
+		size_t got = 0;
+
+		mtls_b64_encode(data, len, enc);
+		ck_assert_uint_eq(strlen(enc), mtls_b64_encoded_len(len));
+		ck_assert_int_eq(mtls_b64_decode(enc, strlen(enc), back,
+		    sizeof(back), &got), 0);
+		ck_assert_uint_eq(got, len);
+		ck_assert_int_eq(memcmp(back, data, len), 0);
+	}
+}
+END_TEST
+
 /* Framing: round trips and refusals. */
 START_TEST(test_frame)
 {
@@ -601,6 +645,7 @@ suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_frame);
+	tcase_add_test(tc, test_b64);
 	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_hostile_host, 0, sizeof(hostile) /
 	    sizeof(hostile[0]));
