@@ -481,6 +481,7 @@ cli_verify_host(gnutls_session_t session)
 	const gnutls_datum_t *peers;
 	gnutls_x509_crt_t leaf = NULL;
 	struct mtls_identity *id = NULL;
+	char *subj = NULL;
 	unsigned n = 0;
 	int r;
 
@@ -495,10 +496,10 @@ cli_verify_host(gnutls_session_t session)
 	r = mtls_verify_der_leaf(c->v, peers, n, c->now != 0 ? c->now :
 	    time(NULL), MTLS_PURPOSE_SERVER, &c->host_err, NULL, &leaf);
 	/* Subject and host name come from the leaf that was judged. */
-	if ((leaf != NULL ? mtls_identity_from_leaf(leaf, NULL, &id, NULL) :
-	    mtls_identity_from_der(&peers[0], &id, NULL)) == 0) {
+	if (leaf != NULL ? mtls_identity_subject(leaf, &subj) == 0 :
+	    mtls_identity_from_der(&peers[0], &id, NULL) == 0) {
 		free(c->host_subject);
-		c->host_subject = strdup(id->subject);
+		c->host_subject = id != NULL ? strdup(id->subject) : subj;
 		mtls_identity_free(id);
 	}
 	if (r != 0) {

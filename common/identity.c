@@ -215,6 +215,13 @@ get_dn(gnutls_x509_crt_t crt, int issuer, char **out)
 	return *out != NULL ? 0 : MTLS_E_NOMEM;
 }
 
+int
+mtls_identity_subject(gnutls_x509_crt_t crt, char **out)
+{
+	*out = NULL;
+	return get_dn(crt, 0, out);
+}
+
 /* The identity of crt; fp, when not NULL, is its SHA-256 fingerprint. */
 static int
 from_crt(gnutls_x509_crt_t crt, const unsigned char *fp,

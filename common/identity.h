@@ -82,6 +82,13 @@ int mtls_identity_from_leaf(gnutls_x509_crt_t leaf,
     const struct mtls_chain_info *info, struct mtls_identity **out,
     struct mtls_err *err);
 
+/*
+ * Only the subject of crt, as the identity would give it, into *out
+ * (malloc'd): for a message about a certificate, at a fraction of the
+ * cost.  0, or an MTLS_E_* code with *out NULL.
+ */
+int mtls_identity_subject(gnutls_x509_crt_t crt, char **out);
+
 /* The same from a DER certificate. */
 int mtls_identity_from_der(const gnutls_datum_t *der,
     struct mtls_identity **out, struct mtls_err *err);

@@ -452,6 +452,7 @@ START_TEST(test_der_leaf)
 	unsigned char fp[32];
 	size_t sz = sizeof(fp);
 	unsigned n = 0, i;
+	char *subj = NULL;
 
 	ck_assert_int_eq(mtls_load_crts(fx("leaf-good.pem"), "c", 0, &crts,
 	    &n, &err), 0);
@@ -483,6 +484,9 @@ START_TEST(test_der_leaf)
 	ck_assert_int_eq(mtls_identity_from_leaf(leaf, &info, &a, &err), 0);
 	ck_assert_int_eq(mtls_identity_from_der(&der[0], &b, &err), 0);
 	ck_assert_str_eq(a->subject, b->subject);
+	ck_assert_int_eq(mtls_identity_subject(leaf, &subj), 0);
+	ck_assert_str_eq(subj, b->subject);
+	free(subj);
 	ck_assert_str_eq(a->issuer, b->issuer);
 	ck_assert_str_eq(a->serial, b->serial);
 	ck_assert_mem_eq(a->fingerprint, b->fingerprint, sizeof(fp));
