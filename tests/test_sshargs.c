@@ -73,6 +73,38 @@ START_TEST(test_row)
 }
 END_TEST
 
+/* Whether BatchMode was given at all, and -G, which connects nowhere. */
+static const struct {
+	const char	*args[6];
+	int		 batch, given, print;
+} flags[] = {
+	{ { "h" }, 0, 0, 0 },
+	{ { "-o", "BatchMode=no", "h" }, 0, 1, 0 },
+	{ { "-oBatchMode=yes", "h" }, 1, 1, 0 },
+	{ { "-obatchmode yes", "h" }, 1, 1, 0 },
+	{ { "-o", "BatchModeX=yes", "-o", "BatchMode=yes", "h" }, 1, 1, 0 },
+	{ { "-G", "h" }, 0, 0, 1 },
+	{ { "-vG", "-p", "2222", "h" }, 0, 0, 1 },
+	{ { "h", "-G" }, 0, 0, 1 },
+	{ { "h", "ls", "-G" }, 0, 0, 0 },	/* the command's */
+};
+
+START_TEST(test_flags)
+{
+	struct ssh_dest d;
+	struct mtls_err err = { 0, "" };
+	int argc = 0;
+
+	while (argc < 6 && flags[_i].args[argc] != NULL)
+		argc++;
+	ck_assert_int_eq(ssh_args_parse(argc, (char *const *)flags[_i].args,
+	    &d, &err), 0);
+	ck_assert_int_eq(d.batch, flags[_i].batch);
+	ck_assert_int_eq(d.batch_given, flags[_i].given);
+	ck_assert_int_eq(d.print_config, flags[_i].print);
+}
+END_TEST
+
 /* --- can ssh's configuration name a KnownHostsCommand? (sshconf.h) --- */
 
 static char tmp[64];
@@ -149,6 +181,46 @@ START_TEST(test_conf_text)
 }
 END_TEST
 
+/* Other keywords: BatchMode and HostName, as mtls ssh asks for them. */
+static const char *const keys[] = { "knownhostscommand", "batchmode",
+    "hostname", NULL };
+static const struct {
+	const char	*text;
+	int		 khc, any;
+} keyed[] = {
+	{ "Host x\n  User y\n  Port 2\n", 0, 0 },
+	{ "Host web\n  HostName web.example.com\n", 0, 1 },
+	{ "Host *\n  batchmode=yes\n", 0, 1 },
+	{ "CanonicalizeHostname yes\n", 0, 1 },
+	{ "# HostName x\n# BatchMode yes\n", 0, 0 },
+	{ "KnownHostsCommand /bin/x\n", 1, 1 },
+	{ "Include plain.conf\n", 0, 0 },
+	{ "Include batch.conf\n", 0, 1 },
+};
+
+START_TEST(test_conf_keys)
+{
+	char sys[256];
+	const char *f[] = { "-F", NULL, "host" };
+	const char *o[] = { "-o", "HostName=x", "host" };
+
+	put("batch.conf", "BatchMode yes\n");
+	put(".ssh/batch.conf", "BatchMode yes\n");	/* -F: from ~/.ssh */
+	ck_assert_msg(ssh_conf_text_may_set_khc(keyed[_i].text, tmp, tmp, 0) ==
+	    keyed[_i].khc, "text %d: %s", _i, keyed[_i].text);
+	ck_assert_msg(ssh_conf_text_may_set(keyed[_i].text, tmp, tmp, 0,
+	    keys) == keyed[_i].any, "text %d: %s", _i, keyed[_i].text);
+	/* the same text as the -F file */
+	put("keyed.conf", keyed[_i].text);
+	snprintf(sys, sizeof(sys), "%s/keyed.conf", tmp);
+	f[1] = sys;
+	ck_assert_int_eq(ssh_conf_may_set(3, (char *const *)f, tmp, sys,
+	    keys), keyed[_i].any);
+	ck_assert_int_eq(ssh_conf_may_set(3, (char *const *)o, tmp, sys,
+	    keys), 1);
+}
+END_TEST
+
 START_TEST(test_conf_args)
 {
 	static const char *const plain[] = { "host" };
@@ -207,12 +279,15 @@ suite(void)
 	TCase *tc = tcase_create("sshargs");
 
 	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
+	tcase_add_loop_test(tc, test_flags, 0, sizeof(flags) / sizeof(flags[0]));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sshconf");
 	tcase_add_checked_fixture(tc, setup_tree, teardown_tree);
 	tcase_add_loop_test(tc, test_conf_text, 0,
 	    sizeof(texts) / sizeof(texts[0]));
 	tcase_add_test(tc, test_conf_args);
+	tcase_add_loop_test(tc, test_conf_keys, 0,
+	    sizeof(keyed) / sizeof(keyed[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -107,11 +107,13 @@ parse_dest(const char *a, struct ssh_dest *d)
 /* One "-xyz" word at argv[*i]; may take the next word as an argument. */
 static int
 parse_opt(int argc, char *const *argv, int *i, struct ssh_dest *d,
-    int *batch_seen, struct mtls_err *err)
+    struct mtls_err *err)
 {
 	const char *p, *val;
 
 	for (p = argv[*i] + 1; *p != '\0'; p++) {
+		if (*p == 'G')
+			d->print_config = 1;
 		if (strchr(SSH_OPTS_FLAG, *p) != NULL)
 			continue;
 		if (strchr(SSH_OPTS_ARG, *p) == NULL)
@@ -129,14 +131,12 @@ parse_opt(int argc, char *const *argv, int *i, struct ssh_dest *d,
 			return mtls_err_set(err, MTLS_E_INVAL, "-l: user "
 			    "name too long");
 		if (*p == 'o') {
-			char key[16];
+			const char *k = val + strspn(val, " \t");
 
 			/* ssh keeps the first value of an option */
-			snprintf(key, sizeof(key), "%.9s", val + strspn(val,
-			    " \t"));
-			if (strncasecmp(key, "batchmode", 9) == 0 &&
-			    !*batch_seen) {
-				*batch_seen = 1;
+			if (strcspn(k, " \t=") == 9 && strncasecmp(k,
+			    "batchmode", 9) == 0 && !d->batch_given) {
+				d->batch_given = 1;
 				d->batch = ssh_option_is_batch(val);
 			}
 		}
@@ -159,7 +159,7 @@ int
 ssh_args_parse(int argc, char *const *argv, struct ssh_dest *d,
     struct mtls_err *err)
 {
-	int i, batch_seen = 0, r = MTLS_E_INVAL;
+	int i, r = MTLS_E_INVAL;
 
 	memset(d, 0, sizeof(*d));
 	d->index = d->insert = -1;
@@ -180,7 +180,7 @@ ssh_args_parse(int argc, char *const *argv, struct ssh_dest *d,
 				goto out;
 			continue;
 		}
-		if ((r = parse_opt(argc, argv, &i, d, &batch_seen, err)) != 0)
+		if ((r = parse_opt(argc, argv, &i, d, err)) != 0)
 			goto out;
 	}
 	if (d->insert < 0)

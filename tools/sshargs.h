@@ -19,6 +19,8 @@ struct ssh_dest {
 	int	 index;		/* argv index of the destination */
 	int	 insert;	/* where options of our own may go */
 	int	 batch;		/* -o BatchMode=yes (the first value wins) */
+	int	 batch_given;	/* -o BatchMode, yes or not, was given */
+	int	 print_config;	/* -G: ssh prints its configuration */
 	char	 host[SSH_HOST_MAX + 1];	/* host part as typed */
 	char	 user[SSH_HOST_MAX + 1];	/* from user@ or -l, or "" */
 };

@@ -1,6 +1,6 @@
 /*
- * sshconf.c - can ssh's configuration name a KnownHostsCommand
- * (sshconf.h)?
+ * sshconf.c - can ssh's configuration set an option that mtls ssh must
+ * learn from ssh -G (sshconf.h)?
  */
 #include "config.h"
 
@@ -21,7 +21,9 @@
 #define MAX_F		8		/* -F files on one command line */
 
 static int file_may(const char *path, const char *reldir, const char *home,
-    int depth);
+    int depth, const char *const *keys);
+
+static const char *const khc_keys[] = { "knownhostscommand", NULL };
 
 /* s holds word, in any case. */
 static int
@@ -35,6 +37,16 @@ has_word(const char *s, const char *word)
 	return 0;
 }
 
+/* s holds one of keys, in any case. */
+static int
+has_key(const char *s, const char *const *keys)
+{
+	for (; *keys != NULL; keys++)
+		if (has_word(s, *keys))
+			return 1;
+	return 0;
+}
+
 /*
  * One Include argument: the files it names, each scanned.  Relative
  * paths are relative to reldir (~/.ssh for the person's file, the
@@ -42,7 +54,7 @@ has_word(const char *s, const char *word)
  */
 static int
 include_may(const char *arg, const char *reldir, const char *home,
-    int depth)
+    int depth, const char *const *keys)
 {
 	char path[PATH_MAX];
 	glob_t g;
@@ -66,14 +78,15 @@ include_may(const char *arg, const char *reldir, const char *home,
 		return 1;
 	}
 	for (i = 0, r = 0; i < g.gl_pathc && r == 0; i++)
-		r = file_may(g.gl_pathv[i], reldir, home, depth + 1);
+		r = file_may(g.gl_pathv[i], reldir, home, depth + 1,
+		    keys);
 	globfree(&g);
 	return r;
 }
 
 int
-ssh_conf_text_may_set_khc(const char *text, const char *reldir,
-    const char *home, int depth)
+ssh_conf_text_may_set(const char *text, const char *reldir,
+    const char *home, int depth, const char *const *keys)
 {
 	const char *p = text, *nl;
 	char line[4096], *s, *w, *save = NULL;
@@ -91,7 +104,7 @@ ssh_conf_text_may_set_khc(const char *text, const char *reldir,
 		s = line + strspn(line, " \t\r");
 		if (*s == '#' || *s == '\0')
 			continue;	/* ssh skips comments whole */
-		if (has_word(s, "knownhostscommand"))
+		if (has_key(s, keys))
 			return 1;
 		if (!has_word(s, "include"))
 			continue;
@@ -106,15 +119,23 @@ ssh_conf_text_may_set_khc(const char *text, const char *reldir,
 			s++;
 		for (w = strtok_r(s, " \t\r", &save); w != NULL;
 		    w = strtok_r(NULL, " \t\r", &save))
-			if (include_may(w, reldir, home, depth) != 0)
+			if (include_may(w, reldir, home, depth, keys) != 0)
 				return 1;
 	}
 	return 0;
 }
 
+int
+ssh_conf_text_may_set_khc(const char *text, const char *reldir,
+    const char *home, int depth)
+{
+	return ssh_conf_text_may_set(text, reldir, home, depth, khc_keys);
+}
+
 /* A file ssh reads: may it set the option?  A missing file sets nothing. */
 static int
-file_may(const char *path, const char *reldir, const char *home, int depth)
+file_may(const char *path, const char *reldir, const char *home, int depth,
+    const char *const *keys)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -134,7 +155,7 @@ file_may(const char *path, const char *reldir, const char *home, int depth)
 	if (n == CONF_MAX || got < 0 || memchr(buf, '\0', n) != NULL)
 		goto out;
 	buf[n] = '\0';
-	r = ssh_conf_text_may_set_khc(buf, reldir, home, depth);
+	r = ssh_conf_text_may_set(buf, reldir, home, depth, keys);
  out:
 	free(buf);
 	close(fd);
@@ -142,8 +163,8 @@ file_may(const char *path, const char *reldir, const char *home, int depth)
 }
 
 int
-ssh_conf_may_set_khc(int end, char *const *argv, const char *home,
-    const char *sysconf)
+ssh_conf_may_set(int end, char *const *argv, const char *home,
+    const char *sysconf, const char *const *keys)
 {
 	const char *files[MAX_F];
 	char userdir[PATH_MAX], sysdir[PATH_MAX], user[PATH_MAX + 16], *slash;
@@ -154,7 +175,7 @@ ssh_conf_may_set_khc(int end, char *const *argv, const char *home,
 		const char *w = argv[i];
 
 		/* -o KnownHostsCommand=..., -o Include=..., or a value */
-		if (has_word(w, "knownhostscommand") || has_word(w, "include"))
+		if (has_key(w, keys) || has_word(w, "include"))
 			return 1;
 		if (w[0] != '-' || w[1] == '\0' || w[1] == '-')
 			continue;
@@ -173,7 +194,7 @@ ssh_conf_may_set_khc(int end, char *const *argv, const char *home,
 			}
 			if (w[j + 1] == '\0') {
 				i++;
-				if (has_word(argv[i], "knownhostscommand") ||
+				if (has_key(argv[i], keys) ||
 				    has_word(argv[i], "include"))
 					return 1;
 			}
@@ -190,11 +211,18 @@ ssh_conf_may_set_khc(int end, char *const *argv, const char *home,
 		/* ssh reads the last -F alone; every one is looked at */
 		for (k = 0; k < nf; k++)
 			if (strcmp(files[k], "none") != 0 &&
-			    file_may(files[k], userdir, home, 0) != 0)
+			    file_may(files[k], userdir, home, 0, keys) != 0)
 				return 1;
 		return 0;
 	}
 	snprintf(user, sizeof(user), "%s/config", userdir);
-	return file_may(user, userdir, home, 0) != 0 ||
-	    file_may(sysconf, sysdir, home, 0) != 0;
+	return file_may(user, userdir, home, 0, keys) != 0 ||
+	    file_may(sysconf, sysdir, home, 0, keys) != 0;
+}
+
+int
+ssh_conf_may_set_khc(int end, char *const *argv, const char *home,
+    const char *sysconf)
+{
+	return ssh_conf_may_set(end, argv, home, sysconf, khc_keys);
 }

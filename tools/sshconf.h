@@ -1,11 +1,14 @@
 /*
- * sshconf.h - whether ssh's configuration can name a KnownHostsCommand
- * of the person's own, told without running ssh -G.
+ * sshconf.h - whether ssh's configuration can set an option that mtls
+ * ssh must learn, told without running ssh -G.
  *
  * mtls ssh passes the person's KnownHostsCommand on to ssh behind its
- * own, and learns it from ssh -G, which costs a process as heavy as ssh
- * itself.  When neither the command line nor any configuration file that
- * ssh reads can set that option, ssh -G has nothing to tell.  The answer
+ * own, keeps batch mode itself, and checks the host's certificate for
+ * the HostName ssh connects to; it learns them from ssh -G, which costs
+ * a process as heavy as ssh itself.  When neither the command line nor
+ * any configuration file that ssh reads can set those options, ssh -G
+ * has nothing to tell.  Keywords are looked for anywhere in a line, in
+ * any case ("hostname" also finds CanonicalizeHostname).  The answer
  * errs one way only: whatever cannot be followed for certain (a token,
  * a quote, a file that cannot be read, too deep an Include) answers
  * "may".
@@ -29,5 +32,14 @@ int ssh_conf_may_set_khc(int end, char *const *argv, const char *home,
 /* The same for the text of one configuration file (for the tests). */
 int ssh_conf_text_may_set_khc(const char *text, const char *reldir,
     const char *home, int depth);
+
+/*
+ * The same for any of keys (lower-case keywords, NULL-terminated) in
+ * place of KnownHostsCommand.
+ */
+int ssh_conf_may_set(int end, char *const *argv, const char *home,
+    const char *sysconf, const char *const *keys);
+int ssh_conf_text_may_set(const char *text, const char *reldir,
+    const char *home, int depth, const char *const *keys);
 
 #endif /* MTLS_SSHCONF_H */
