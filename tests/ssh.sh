@@ -219,12 +219,22 @@ expect_exit 0 "--host-name" -- run $MTLS ssh $ME --host-name \
 host_conf "$TMP/host"
 
 # --- usage --------------------------------------------------------------------
-expect_exit 255 "BatchMode" -- run $MTLS ssh $ME -o BatchMode=yes \
+# BatchMode: the certificate login goes on (mtls ssh keeps batch mode
+# itself: ssh's own turns keyboard-interactive off); any other question
+# ends the command, where without it the person would be asked.
+expect_exit 0 "BatchMode" -- run $MTLS ssh $ME -o BatchMode=yes \
     alice@host.example.com id
-expect_in "$TMP/err" "BatchMode=yes" "BatchMode message"
-expect_in "$TMP/err" "not supported" "BatchMode message"
-expect_exit 255 "BatchMode, ssh_config spelling" -- run $MTLS ssh $ME \
+expect_in "$TMP/err" "accepted the certificate for alice" "BatchMode login"
+expect_exit 255 "BatchMode, ssh_config spelling, a code asked" -- run env \
+    RELAY_PROMPT_AFTER="Verification code: " $MTLS ssh $ME \
     -obatchmode=true alice@host.example.com
+expect_in "$TMP/err" "batch mode: ssh asked for something other" \
+    "BatchMode: nobody asked"
+expect_in "$TMP/err" "Verification code" "BatchMode: the question named"
+expect_exit 1 "no BatchMode, a code asked" -- run env \
+    RELAY_PROMPT_AFTER="Verification code: " $MTLS ssh $ME \
+    alice@host.example.com
+expect_in "$TMP/err" "no terminal to answer" "without BatchMode: a person"
 expect_exit 255 "no destination" -- run $MTLS ssh $ME -v
 expect_exit 255 "unknown ssh option" -- run $MTLS ssh $ME -Z host
 expect_exit 255 "key readable by others" -- run sh -c \

@@ -59,6 +59,8 @@ int cmd_crl(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_req(int argc, char **argv);
 int cmd_ssh(int argc, char **argv);
+/* mtls-ssh: mtls ssh with ssh's arguments alone (argv[0] the program). */
+int cmd_ssh_bare(int argc, char **argv);
 int cmd_login_test(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_user(int argc, char **argv);

@@ -72,12 +72,14 @@
 struct ssh_opts {
 	const char	*cert, *key, *config, *host_name;
 	char		*buf[3];	/* defaults built here */
+	int		 bare;		/* run as mtls-ssh: no mtls options */
 };
 
 /* What ssh -G says of the destination. */
 struct ssh_cfg {
 	char	*hostname, *alias, *khc;
 	unsigned port;
+	int	 batch;		/* BatchMode yes */
 };
 
 enum conn_mode { CONN_PROBE, CONN_REAL };
@@ -98,6 +100,8 @@ struct conn {
 	int			 recorded;	/* PROBE: key now vouched */
 	int			 authenticated;	/* ssh ran LocalCommand */
 	int			 killed;
+	int			 batch;		/* no person may be asked */
+	int			 batch_asked;	/* and ssh asked one */
 	time_t			 deadline;	/* PROBE: end by then */
 	int			 failed;	/* first failure, or 0 */
 	struct mtls_err		 err;
@@ -160,6 +164,8 @@ parse_opts(int argc, char **argv, struct ssh_opts *o)
 	int i;
 	size_t k, n;
 
+	if (o->bare)
+		return 1;	/* mtls-ssh: ssh's arguments alone */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
@@ -216,7 +222,24 @@ resolve_files(struct ssh_opts *o)
 	return 0;
 }
 
-/* The person's certificate and key (a file, or a pkcs11: URI). */
+/* A PEM key that a passphrase locks (PKCS#8, or OpenSSL's old form). */
+static int
+key_encrypted(const char *buf, size_t len)
+{
+	static const char *const marks[] = {
+	    "-----BEGIN ENCRYPTED PRIVATE KEY-----", "Proc-Type: 4,ENCRYPTED" };
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (memmem(buf, len, marks[i], strlen(marks[i])) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The person's certificate and key (a file, or a pkcs11: URI).  Nothing
+ * here asks for a passphrase: a key file must need none.
+ */
 static int
 load_cred(const char *cert, const char *key,
     gnutls_certificate_credentials_t *out, struct mtls_err *e)
@@ -242,6 +265,12 @@ load_cred(const char *cert, const char *key,
 		if ((r = mtls_file_read_secret(key, "private key", KEY_MAX,
 		    &kbuf, &klen, e)) != 0)
 			goto out;
+		if (key_encrypted(kbuf, klen)) {
+			r = mtls_err_set(e, MTLS_E_BAD_PEM, "%s is encrypted: "
+			    "mtls ssh takes a key file that no passphrase "
+			    "locks, or a key on a token", key);
+			goto out;
+		}
 		cd.data = (unsigned char *)cbuf;
 		cd.size = (unsigned)clen;
 		kd.data = (unsigned char *)kbuf;
@@ -596,6 +625,15 @@ on_prompt(struct conn *c, const char *prompt, int fd, int child)
 		return NULL;
 	}
  person:
+	if (c->batch) {
+		/* BatchMode: a question for a person ends the command */
+		conn_fail(c, MTLS_E_DENIED, NULL, "batch mode: ssh asked "
+		    "for something other than the certificate login "
+		    "(\"%.60s\"); no person is asked and nothing was "
+		    "answered", prompt);
+		c->batch_asked = 1;
+		return NULL;
+	}
 	typed[0] = '\0';
 	if (ask_person(prompt, fd, typed, sizeof(typed)) == 0)
 		answer = strdup(typed);
@@ -724,7 +762,9 @@ report_failure(const struct conn *c, const char *host,
 {
 	const char *subj = mtls_client_host_subject(c->client), *keys = NULL;
 
-	if (mtls_client_relayed(c->client, &keys))
+	if (c->batch_asked)
+		fprintf(stderr, "mtls: %s\n", mtls_err_msg(&c->err));
+	else if (mtls_client_relayed(c->client, &keys))
 		fprintf(stderr, "mtls: this connection is relayed: %s's "
 		    "certificate (%s) does not vouch for the SSH key you "
 		    "connected to (%s); the host's own keys are %s. Nothing "
@@ -908,12 +948,15 @@ av_opt(struct ssh_argv *a, const char *o)
 /*
  * The real connection: only a vouched plain key, checked by ssh itself,
  * and a connection of its own (a multiplexed session would skip the host
- * key check and the login, and run on whatever the master met).
+ * key check and the login, and run on whatever the master met).  ssh's
+ * BatchMode turns keyboard-interactive off, so ssh never runs in it:
+ * mtls ssh keeps batch mode itself (no prompt reaches a person).
  */
 static const char *const real_opts[] = {
-	"StrictHostKeyChecking=yes", "CheckHostIP=no", "UpdateHostKeys=no",
-	"HostKeyAlgorithms=" PLAIN_HOSTKEY_ALGS, "ControlMaster=no",
-	"ControlPath=none", "KbdInteractiveAuthentication=yes", NULL
+	"BatchMode=no", "StrictHostKeyChecking=yes", "CheckHostIP=no",
+	"UpdateHostKeys=no", "HostKeyAlgorithms=" PLAIN_HOSTKEY_ALGS,
+	"ControlMaster=no", "ControlPath=none",
+	"KbdInteractiveAuthentication=yes", NULL
 };
 
 static const char *const probe_opts[] = {
@@ -922,8 +965,8 @@ static const char *const probe_opts[] = {
 	"ControlMaster=no", "ControlPath=none", "ControlPersist=no",
 	"RemoteCommand=none", "RequestTTY=no", "ForkAfterAuthentication=no",
 	"StdinNull=yes", "EscapeChar=none", "PermitLocalCommand=yes",
-	"StrictHostKeyChecking=yes", "CheckHostIP=no", "UpdateHostKeys=no",
-	"HostKeyAlgorithms=" PLAIN_HOSTKEY_ALGS,
+	"BatchMode=no", "StrictHostKeyChecking=yes", "CheckHostIP=no",
+	"UpdateHostKeys=no", "HostKeyAlgorithms=" PLAIN_HOSTKEY_ALGS,
 	"KbdInteractiveAuthentication=yes",
 	"PreferredAuthentications=keyboard-interactive", NULL
 };
@@ -1013,6 +1056,8 @@ cfg_line(struct ssh_cfg *c, const char *line)
 		slot = &c->khc;
 	else if (strncmp(line, "port ", 5) == 0)
 		c->port = (unsigned)strtoul(v, NULL, 10);
+	else if (strcmp(line, "batchmode yes") == 0)
+		c->batch = 1;
 	if (slot != NULL && *slot == NULL && (*slot = strdup(v)) == NULL)
 		return -1;
 	return 0;
@@ -1156,7 +1201,9 @@ struct session {
 	struct ssh_dest		 d;
 	const struct ssh_opts	*o;
 	int			 use_g;		/* ssh -G is needed */
+	int			 g_read;	/* and was read before ssh */
 	struct ssh_g		 g;		/* ssh -G, until read */
+	int			 batch;		/* BatchMode: ask no person */
 	int			 ready;		/* session_ready() done */
 	struct ssh_cfg		 cfg;		/* ssh -G's answer */
 	struct mtls_verifier	*v;
@@ -1177,6 +1224,20 @@ enum conn_next {
 	NEXT_PROBE,	/* the key met was not vouched for: probe first */
 	NEXT_AGAIN,	/* ssh's configuration asks for another command line */
 };
+
+/*
+ * What ssh -G's answer decides: the name the host's certificate must
+ * carry (the HostName ssh connects to, unless --host-name names one)
+ * and batch mode (unless the command line set BatchMode either way).
+ */
+static void
+session_from_cfg(struct session *s)
+{
+	if (s->o->host_name == NULL)
+		s->host = s->cfg.hostname;
+	if (!s->d.batch_given)
+		s->batch = s->cfg.batch;
+}
 
 /*
  * What waits until ssh runs: ssh -G's answer, the configuration with the
@@ -1202,8 +1263,11 @@ session_ready(struct session *s)
 		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
 		goto out;
 	}
-	if (s->use_g && cfg_finish(&s->g, &s->cfg) != 0)
-		goto out;
+	if (s->use_g && !s->g_read) {
+		if (cfg_finish(&s->g, &s->cfg) != 0)
+			goto out;
+		session_from_cfg(s);
+	}
 	s->ready = 1;
 	r = 0;
  out:
@@ -1225,7 +1289,8 @@ first_conn_next(const struct session *s)
 	if (cfg_hname(&s->cfg, hname, sizeof(hname)) != 0 ||
 	    !kh_known(&s->kh, hname))
 		return NEXT_PROBE;
-	return s->cfg.khc != NULL ? NEXT_AGAIN : NEXT_DONE;
+	/* a command line built after ssh -G holds the person's command */
+	return s->cfg.khc != NULL && !s->g_read ? NEXT_AGAIN : NEXT_DONE;
 }
 
 /*
@@ -1248,7 +1313,6 @@ run_conn(struct session *s, enum conn_mode mode, int *status, int *ok)
 	c.mode = mode;
 	c.kh = &s->kh;
 	c.kh_path = s->kh_path;
-	c.host = s->host;
 	if (build_argv(&a, mode, s->argc, s->args, &s->d, s->dir,
 	    &s->cfg) != 0) {
 		fprintf(stderr, "mtls ssh: too many ssh arguments\n");
@@ -1260,9 +1324,10 @@ run_conn(struct session *s, enum conn_mode mode, int *status, int *ok)
 	if (c.pid < 0)
 		goto out;
 	/* ssh -G after the ssh that waits for nothing else */
-	if ((early && s->use_g && cfg_start(s->argc, s->args, &s->d,
-	    &s->g) != 0) || session_ready(s) != 0 ||
-	    (early && s->use_g && (next = first_conn_next(s)) != NEXT_DONE) ||
+	if ((early && s->use_g && !s->g_read && cfg_start(s->argc, s->args,
+	    &s->d, &s->g) != 0) || session_ready(s) != 0 ||
+	    (early && s->use_g && !s->g_read &&
+	    (next = first_conn_next(s)) != NEXT_DONE) ||
 	    mtls_client_new(s->v, s->cred, s->host, &c.client, &e) != 0) {
 		if (e.code != 0)
 			fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
@@ -1271,6 +1336,8 @@ run_conn(struct session *s, enum conn_mode mode, int *status, int *ok)
 			;
 		goto out;
 	}
+	c.host = s->host;
+	c.batch = s->batch;
 	if (mode == CONN_PROBE)
 		c.deadline = time(NULL) + PROBE_TIMEOUT;
 	*status = relay_loop(s->lfd, &c);
@@ -1323,6 +1390,8 @@ session_run(struct session *s)
 	 */
 	if (s->kh.n == 0 && !s->use_g)
 		next = NEXT_PROBE;
+	else if (s->g_read)
+		next = first_conn_next(s);
 	for (tries = 0; tries < 4; tries++) {
 		if (next == NEXT_PROBE) {
 			if (probes++ == 2)
@@ -1375,19 +1444,68 @@ is_system_ssh(const char *prog)
 
 /*
  * Is ssh -G needed?  Only to learn a KnownHostsCommand of the person's
- * own (the name ssh looks the host up under comes with ssh's own
+ * own, BatchMode when the command line did not set it, and the HostName
+ * the host's certificate must carry when --host-name did not name it
+ * (the name ssh looks the host up under comes with ssh's own
  * KnownHostsCommand call, and a key that nothing vouched for leads to a
  * probe from there): not when the system's ssh runs and nothing it reads
- * can set one.
+ * can set them.
  */
 static int
 session_needs_g(const struct session *s)
 {
 	struct passwd *pw = getpwuid(getuid());
 	int end = s->d.insert > s->d.index ? s->d.insert : s->d.index + 1;
+	const char *keys[4];
+	size_t n = 0;
 
-	return !is_system_ssh(ssh_program()) || ssh_conf_may_set_khc(end,
-	    s->args, pw != NULL ? pw->pw_dir : NULL, MTLS_SYSTEM_SSH_CONFIG);
+	keys[n++] = "knownhostscommand";
+	if (!s->d.batch_given)
+		keys[n++] = "batchmode";
+	if (s->o->host_name == NULL)
+		keys[n++] = "hostname";	/* CanonicalizeHostname too */
+	keys[n] = NULL;
+	return !is_system_ssh(ssh_program()) || ssh_conf_may_set(end,
+	    s->args, pw != NULL ? pw->pw_dir : NULL, MTLS_SYSTEM_SSH_CONFIG,
+	    keys);
+}
+
+/*
+ * ssh -G read before anything else, for a key on a token: whether
+ * ssh's configuration sets BatchMode decides whether its PIN may be
+ * asked at all.  0, or -1 after a message.
+ */
+static int
+session_read_g(struct session *s)
+{
+	if (cfg_start(s->argc, s->args, &s->d, &s->g) != 0 ||
+	    cfg_finish(&s->g, &s->cfg) != 0)
+		return -1;
+	session_from_cfg(s);
+	s->g_read = 1;
+	return 0;
+}
+
+/* -G prints ssh's configuration and connects nowhere: ssh does it. */
+static int
+print_config(int argc, char **args)
+{
+	char **av;
+	int i;
+
+	if ((av = calloc((size_t)argc + 2, sizeof(*av))) == NULL) {
+		fprintf(stderr, "mtls ssh: %s\n", strerror(errno));
+		return EXIT_SSH_FAILED;
+	}
+	av[0] = (char *)ssh_program();
+	for (i = 0; i < argc; i++)
+		av[i + 1] = args[i];
+	fflush(NULL);
+	execvp(av[0], av);
+	fprintf(stderr, "mtls ssh: cannot run %s: %s\n", av[0],
+	    strerror(errno));
+	free(av);
+	return EXIT_SSH_FAILED;
 }
 
 /*
@@ -1429,8 +1547,9 @@ session_env(struct session *s)
 	return 0;
 }
 
-int
-cmd_ssh(int argc, char **argv)
+/* mtls ssh, or mtls-ssh (bare: ssh's arguments alone). */
+static int
+ssh_main(int argc, char **argv, int bare)
 {
 	struct ssh_opts o;
 	struct session s;
@@ -1445,6 +1564,7 @@ cmd_ssh(int argc, char **argv)
 	s.g.pid = -1;
 	s.g.fd = -1;
 	s.o = &o;
+	o.bare = bare;
 	first = parse_opts(argc, argv, &o);
 	s.argc = argc - first;
 	s.args = argv + first;
@@ -1453,13 +1573,10 @@ cmd_ssh(int argc, char **argv)
 		usage_ssh(stderr);
 		goto out;
 	}
-	if (s.d.batch) {
-		fprintf(stderr, "mtls ssh: BatchMode=yes turns off "
-		    "keyboard-interactive authentication, which the "
-		    "certificate login needs: not supported\n");
-		goto out;
-	}
+	if (s.d.print_config)
+		return print_config(s.argc, s.args);
 	s.host = o.host_name != NULL ? o.host_name : s.d.host;
+	s.batch = s.d.batch;
 	if (resolve_files(&o) != 0)
 		goto out;
 	if ((s.kh_path = kh_default_path()) == NULL) {
@@ -1467,8 +1584,20 @@ cmd_ssh(int argc, char **argv)
 		    "known hosts: set MTLS_KNOWN_HOSTS\n");
 		goto out;
 	}
-	if (strncmp(o.key, "pkcs11:", 7) == 0 && p11_pin_new(&pin) != 0)
-		goto out;
+	s.use_g = session_needs_g(&s);
+	if (strncmp(o.key, "pkcs11:", 7) == 0) {
+		if (s.use_g && !s.d.batch_given && session_read_g(&s) != 0)
+			goto out;
+		if (s.batch) {
+			fprintf(stderr, "mtls ssh: batch mode: the key is on "
+			    "a token, whose PIN no person may be asked for; "
+			    "give a key file that no passphrase locks "
+			    "(--key or MTLS_KEY)\n");
+			goto out;
+		}
+		if (p11_pin_new(&pin) != 0)
+			goto out;
+	}
 	s.pin = pin;
 	/*
 	 * A token may ask for its PIN: before ssh starts, so that the time
@@ -1479,7 +1608,6 @@ cmd_ssh(int argc, char **argv)
 		fprintf(stderr, "mtls ssh: %s\n", mtls_err_msg(&e));
 		goto out;
 	}
-	s.use_g = session_needs_g(&s);
 	if (make_relay(s.dir, sizeof(s.dir), &s.lfd) != 0 ||
 	    session_env(&s) != 0)
 		goto out;
@@ -1507,4 +1635,16 @@ cmd_ssh(int argc, char **argv)
 	for (i = 0; i < sizeof(o.buf) / sizeof(o.buf[0]); i++)
 		free(o.buf[i]);
 	return status;
+}
+
+int
+cmd_ssh(int argc, char **argv)
+{
+	return ssh_main(argc, argv, 0);
+}
+
+int
+cmd_ssh_bare(int argc, char **argv)
+{
+	return ssh_main(argc, argv, 1);
 }

@@ -65,11 +65,24 @@ main(int argc, char **argv)
 
 	/* ssh runs mtls ssh's askpass link with the prompt as argv[1] */
 	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
-	if (argc > 0 && strcmp(base != NULL ? base + 1 : argv[0],
-	    "mtls-askpass") == 0)
+	base = base != NULL ? base + 1 : argc > 0 ? argv[0] : "";
+	if (strcmp(base, "mtls-askpass") == 0)
 		return askpass_run(argc, argv);
 	mtls_log_set_backend(cli_log_stderr, NULL);
 	mtls_log_set_max_priority(LOG_WARNING);
+	/*
+	 * Under the name mtls-ssh: mtls ssh as a program that takes ssh's
+	 * arguments alone, for scp -S, sftp -S, rsync -e, GIT_SSH_COMMAND.
+	 */
+	if (strcmp(base, "mtls-ssh") == 0) {
+		if (gnutls_global_init() < 0) {
+			fprintf(stderr, "mtls-ssh: cannot initialise GnuTLS\n");
+			return 255;
+		}
+		r = cmd_ssh_bare(argc, argv);
+		gnutls_global_deinit();
+		return r;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
