@@ -229,18 +229,9 @@ host_conf "$TMP/pw.conf" "$TMP/host" "$P/etc/ssh_host_*_key.pub"
 harness_start "$P" "$TMP/pw.pam" || fail "password sshd"
 harness_set_password "$P" mtlsalice "second factor"
 mark "$P"
-# The person types the password whenever the terminal asks (a prompt
-# flushes what was typed before it).
-typist() {
-	i=0
-	while [ $i -lt 30 ]; do
-		sleep 1
-		printf 'second factor\n'
-		i=$((i + 1))
-	done
-}
+# The person types the password whenever the terminal asks.
 pw_login() {
-	typist | typing "$(harness_port "$P")"
+	harness_typist 'second factor' | typing "$(harness_port "$P")"
 }
 expect_exit 0 "certificate, then a password" -- pw_login
 expect_in "$TMP/tty" "vouched for its SSH host key" "the probe ended early"

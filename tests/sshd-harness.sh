@@ -83,6 +83,9 @@
 #                          keyboard-interactive (NumberOfPasswordPrompts=1)
 #                          rather than ssh's three.  At most 30 s.
 #                          Exit status is ssh's (255: refused or failed).
+#   harness_typist TEXT    Print TEXT and a newline once a second for 30 s:
+#                          a person who types TEXT whenever a terminal asks
+#                          (a prompt flushes what was typed before it).
 #   harness_alive DIR      True while any process of DIR's namespace lives.
 #   harness_listening PORT True while a TCP socket listens on PORT.
 #
@@ -437,4 +440,13 @@ harness_ssh() {
 	    -o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \
 	    -o LogLevel=ERROR \
 	    "$_hu@127.0.0.1" "$@" </dev/null
+}
+
+harness_typist() {
+	_hi=0
+	while [ $_hi -lt 30 ]; do
+		sleep 1
+		printf '%s\n' "$1"
+		_hi=$((_hi + 1))
+	done
 }
