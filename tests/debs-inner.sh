@@ -197,6 +197,16 @@ MTLS_KNOWN_HOSTS=$W/known_hosts timeout 90 setsid -w mtls ssh \
     </dev/null >"$D/ssh.out" 2>"$D/ssh.err"
 check "mtls ssh login with the installed pam_mtls, NSS and mtls" \
     grep -q 'uid=1900000001(mtlsalice)' "$D/ssh.out"
+# the installed mtls-ssh: ssh's arguments alone, files from the
+# environment, in batch mode
+check "mtls-ssh is a link to mtls" test "$(readlink /usr/bin/mtls-ssh)" = mtls
+MTLS_KNOWN_HOSTS=$W/known_hosts MTLS_CONFIG=$W/client.conf \
+    MTLS_CERT=$W/alice.pem MTLS_KEY=$W/alice.key timeout 90 setsid -w \
+    /usr/bin/mtls-ssh -F /dev/null -p "$PORT" -o BatchMode=yes \
+    -o UserKnownHostsFile=/dev/null -o AddressFamily=inet -o LogLevel=ERROR \
+    mtlsalice@localhost id </dev/null >"$D/ssh2.out" 2>>"$D/ssh.err"
+check "mtls-ssh login in batch mode with the installed files" \
+    grep -q 'uid=1900000001(mtlsalice)' "$D/ssh2.out"
 [ "$failed" -eq 0 ] || cat "$D/ssh.err" "$(harness_log "$H")" >&2
 harness_stop "$H"
 cp "$D/sshd.pam.orig" /etc/pam.d/sshd
