@@ -92,6 +92,12 @@ mtls_conf_free(struct mtls_conf *c)
 	mtls_conf_list_clear(&c->anchors, &c->n_anchors);
 	mtls_conf_list_clear(&c->intermediates, &c->n_intermediates);
 	mtls_conf_list_clear(&c->crls, &c->n_crls);
+	for (i = 0; i < c->n_crl_urls; i++) {
+		free(c->crl_url_files[i]);
+		free(c->crl_urls[i]);
+	}
+	free(c->crl_url_files);
+	free(c->crl_urls);
 	mtls_conf_list_clear(&c->ssh_host_keys, &c->n_ssh_host_keys);
 	free(c->host_cert);
 	free(c->host_key);
@@ -543,6 +549,76 @@ add_path(char ***list, size_t *n, const char *v, const char *key,
 	return 0;
 }
 
+/*
+ * A URL that mtls crl fetch may download: http or https, a host, and no
+ * blank (the tokenizer leaves quoted ones), quote or backslash.
+ */
+static int
+url_valid(const char *u)
+{
+	const char *p;
+
+	if (strncmp(u, "http://", 7) == 0)
+		p = u + 7;
+	else if (strncmp(u, "https://", 8) == 0)
+		p = u + 8;
+	else
+		return 0;
+	if (*p == '\0' || *p == '/')
+		return 0;
+	return strcspn(u, " \t\"\\") == strlen(u);
+}
+
+/* crl_url FILE URL: where mtls crl fetch downloads the CRL file FILE. */
+static int
+add_crl_url(struct mtls_conf *c, const char *path, const char *url,
+    const char *file, unsigned line, struct mtls_err *err)
+{
+	char **nf, **nu, *p = NULL, *u = NULL;
+	size_t i;
+
+	if (absolute_path(path, "crl_url", file, line, err) != 0)
+		return MTLS_E_CONFIG;
+	if (!url_valid(url))
+		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: crl_url: '%s' "
+		    "is not an http:// or https:// URL", file, line, url);
+	for (i = 0; i < c->n_crl_urls; i++)
+		if (strcmp(c->crl_url_files[i], path) == 0)
+			return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: crl_url "
+			    "%s is set twice", file, line, path);
+	if (c->n_crl_urls >= MTLS_CONF_MAX_FILES)
+		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: more than %d "
+		    "crl_url lines", file, line, MTLS_CONF_MAX_FILES);
+	if ((p = strdup(path)) == NULL || (u = strdup(url)) == NULL)
+		goto nomem;
+	if ((nf = realloc(c->crl_url_files, (c->n_crl_urls + 1) *
+	    sizeof(*nf))) == NULL)
+		goto nomem;
+	c->crl_url_files = nf;
+	if ((nu = realloc(c->crl_urls, (c->n_crl_urls + 1) *
+	    sizeof(*nu))) == NULL)
+		goto nomem;
+	c->crl_urls = nu;
+	c->crl_url_files[c->n_crl_urls] = p;
+	c->crl_urls[c->n_crl_urls++] = u;
+	return 0;
+ nomem:
+	free(p);
+	free(u);
+	return mtls_err_set(err, MTLS_E_NOMEM, NULL);
+}
+
+const char *
+mtls_conf_crl_url(const struct mtls_conf *c, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_crl_urls; i++)
+		if (strcmp(c->crl_url_files[i], path) == 0)
+			return c->crl_urls[i];
+	return NULL;
+}
+
 /* Handle one non-empty, non-comment line. */
 static int
 parse_line(struct mtls_conf *c, char *line, const char *file, unsigned ln,
@@ -565,6 +641,13 @@ parse_line(struct mtls_conf *c, char *line, const char *file, unsigned ln,
 		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: %s", file, ln,
 		    why);
 	key = tok[0];
+	if (strcmp(key, "crl_url") == 0) {
+		if (ntok != 3)
+			return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: crl_url: "
+			    "expected a CRL file and a URL, got %zu value%s",
+			    file, ln, ntok - 1, ntok == 2 ? "" : "s");
+		return add_crl_url(c, tok[1], tok[2], file, ln, err);
+	}
 	if (ntok != 2)
 		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: %s: expected "
 		    "exactly one value, got %zu", file, ln, key, ntok - 1);

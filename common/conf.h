@@ -87,6 +87,9 @@ struct mtls_conf {
 	size_t		  n_crls;
 	int		  crl_required;	/* a CRL for every issuer in a chain */
 	long		  crl_max_age;	/* seconds since thisUpdate; 0: unset */
+	char		**crl_url_files; /* crl_url FILE URL: where mtls crl */
+	char		**crl_urls;	/* fetch downloads FILE (parallel lists) */
+	size_t		  n_crl_urls;
 	char		 *crl_cache;	/* crl_cache: index directory, or NULL */
 	int		  crl_cache_off; /* crl_cache none */
 	/*
@@ -162,6 +165,13 @@ int mtls_conf_add_rule(struct mtls_conf *conf, const char *args,
 
 /* Append path to a file list (anchors, intermediates, crls, ...). */
 int mtls_conf_list_add(char ***list, size_t *n, const char *path);
+
+/*
+ * The URL configured for the CRL file path (crl_url), or NULL.  The
+ * string belongs to conf.
+ */
+const char *mtls_conf_crl_url(const struct mtls_conf *conf,
+    const char *path);
 
 /* Free a file list and reset it to empty. */
 void mtls_conf_list_clear(char ***list, size_t *n);
