@@ -104,6 +104,34 @@ size_t mtls_verifier_crl_files(const struct mtls_verifier *v);
 int mtls_verifier_crl_file(const struct mtls_verifier *v, size_t i,
     const char **path, size_t *n_crls, size_t *n_serials);
 
+/* What the verifier holds of one CRL (mtls crl fetch compares them). */
+struct mtls_crl_info {
+	const char	*path;		/* the `crl` file it came from */
+	int		 status;	/* 0, or why it cannot be used */
+	unsigned char	 issuer[32];	/* mtls_ca_id() of its issuer */
+	time_t		 this_update;
+	time_t		 next_update;	/* -1: absent */
+	const unsigned char *number;	/* cRLNumber, big-endian, minimal */
+	size_t		 number_len;	/* 0: unknown (read from an index) */
+};
+
+/* The number of CRLs loaded, from every `crl` file. */
+size_t mtls_verifier_crls(const struct mtls_verifier *v);
+
+/*
+ * CRL k into *out (whose pointers stay owned by v); -1 when k is out of
+ * range.  issuer is meaningful only when status is 0.
+ */
+int mtls_verifier_crl(const struct mtls_verifier *v, size_t k,
+    struct mtls_crl_info *out);
+
+/*
+ * The identity of a CA that CRLs are matched by: SHA-256 over its subject
+ * DN and key, the same for every certificate of that name and key.  0, or
+ * -1 when either cannot be read.
+ */
+int mtls_ca_id(gnutls_x509_crt_t crt, unsigned char out[32]);
+
 /*
  * Verify a chain as presented: certs[0] is the leaf, the rest are
  * intermediates in any order (untrusted).  now is the time to verify at;

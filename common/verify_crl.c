@@ -573,6 +573,27 @@ crl_read_serials(gnutls_x509_crl_t crl, struct crl *c)
 	return r;
 }
 
+/* Keep the cRLNumber of crl (or of a header) in c, for mtls crl fetch. */
+static void
+crl_number(gnutls_x509_crl_t crl, struct crl *c)
+{
+	unsigned char buf[64];
+	const unsigned char *p = buf;
+	size_t sz = sizeof(buf);
+
+	c->number_len = 0;
+	if (gnutls_x509_crl_get_number(crl, buf, &sz, NULL) < 0)
+		return;
+	while (sz > 1 && p[0] == 0) {
+		p++;
+		sz--;
+	}
+	if (sz == 0 || sz > sizeof(c->number))
+		return;
+	memcpy(c->number, p, sz);
+	c->number_len = sz;
+}
+
 /* Append an empty CRL record; NULL when out of memory. */
 static struct crl *
 crl_new(struct mtls_verifier *v, const char *path)
@@ -611,6 +632,7 @@ crl_add(struct mtls_verifier *v, const char *path, gnutls_x509_crl_t crl,
 	}
 	c->this_update = gnutls_x509_crl_get_this_update(crl);
 	c->next_update = gnutls_x509_crl_get_next_update(crl);
+	crl_number(crl, c);
 	if ((r = crl_read_serials(crl, c)) != 0) {
 		if (r == MTLS_E_NOMEM)
 			return r;
@@ -819,6 +841,7 @@ crl_add_stream(struct mtls_verifier *v, const char *path, int fd,
 	}
 	c->this_update = gnutls_x509_crl_get_this_update(hdr);
 	c->next_update = gnutls_x509_crl_get_next_update(hdr);
+	crl_number(hdr, c);
 	c->serials = cs.serials;
 	c->n_serials = serials_unique(cs.serials, cs.n_serials);
 	cs.serials = NULL;
@@ -1088,6 +1111,37 @@ mtls_verifier_crl_file(const struct mtls_verifier *v, size_t i,
 			*n_serials += v->crls[k].n_serials;
 		}
 	return v->files[i].source;
+}
+
+size_t
+mtls_verifier_crls(const struct mtls_verifier *v)
+{
+	return v->n_crls;
+}
+
+int
+mtls_verifier_crl(const struct mtls_verifier *v, size_t k,
+    struct mtls_crl_info *out)
+{
+	const struct crl *c;
+
+	if (k >= v->n_crls)
+		return -1;
+	c = &v->crls[k];
+	out->path = c->path;
+	out->status = c->status;
+	memcpy(out->issuer, c->ca, sizeof(out->issuer));
+	out->this_update = c->this_update;
+	out->next_update = c->next_update;
+	out->number = c->number;
+	out->number_len = c->number_len;
+	return 0;
+}
+
+int
+mtls_ca_id(gnutls_x509_crt_t crt, unsigned char out[32])
+{
+	return mtls_vfy_ca_id(crt, out);
 }
 
 /* --- revocation -------------------------------------------------------- */

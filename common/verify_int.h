@@ -34,6 +34,8 @@ struct crl {
 	unsigned	 scope;		/* MTLS_CRL_SCOPE_* */
 	time_t		 this_update;
 	time_t		 next_update;	/* -1: absent */
+	unsigned char	 number[MTLS_SERIAL_MAX]; /* cRLNumber, minimal */
+	size_t		 number_len;	/* 0: unknown (read from an index) */
 	struct mtls_serial	*serials;	/* sorted; NULL when idx is set */
 	size_t		 n_serials;
 	const struct mtls_crlidx *idx;	/* the serials are in this index */
