@@ -1,6 +1,7 @@
 /*
  * cmd_crl.c - mtls crl update: verify the configured CRL files and
- * (re)build their revocation indexes, so that no login parses a CRL.
+ * (re)build their revocation indexes, so that no login parses a CRL;
+ * mtls crl fetch (crlfetch.c) downloads them first.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "crlfetch.h"
 #include "crlindex.h"
 #include "util.h"
 #include "verify.h"
@@ -19,7 +21,10 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: mtls crl update [--config FILE] [--force] [--at TIME]\n\n"
+	fprintf(f, "usage: mtls crl update [--config FILE] [--force] [--at TIME]\n"
+	    "       mtls crl fetch [--config FILE] [--timeout SECONDS] "
+	    "[--max-size BYTES]\n                      [--tls-ca FILE] "
+	    "[--at TIME]\n\n"
 	    "Verify every CRL file the configuration (default "
 	    MTLS_DEFAULT_CONFIG ")\nnames and write a revocation index for "
 	    "each one whose CRLs all verify, in\nthe crl_cache directory "
@@ -30,7 +35,9 @@ usage(FILE *f)
 	    "Exit status: 0 every CRL indexed and usable now, 1 a CRL is "
 	    "forged,\nstale (at --at, default now) or otherwise unusable (logins "
 	    "that need it\nare denied), 2 the configuration or the directory cannot be "
-	    "used.\n");
+	    "used.\n\n"
+	    "mtls crl fetch downloads the CRL files first (see mtls crl fetch "
+	    "--help).\n");
 }
 
 static const char *
@@ -90,8 +97,32 @@ check_indexes(const struct mtls_conf *c, const char *dir)
 	}
 }
 
-static int
-update(const char *path, int force, time_t at)
+const char *
+crl_cache_dir(const struct mtls_conf *c, const char *path, const char *verb)
+{
+	struct mtls_err e = { 0, "" };
+	const char *dir;
+
+	if (c->crl_cache_off) {
+		fprintf(stderr, "mtls crl %s: %s says crl_cache none: "
+		    "there are no indexes to build\n", verb, path);
+		return NULL;
+	}
+	dir = c->crl_cache != NULL ? c->crl_cache : MTLS_DEFAULT_CRL_CACHE;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "mtls crl %s: cannot create %s: %s\n", verb,
+		    dir, strerror(errno));
+		return NULL;
+	}
+	if (mtls_crlidx_dir_check(dir, &e) != 0) {
+		fprintf(stderr, "mtls crl %s: %s\n", verb, mtls_err_msg(&e));
+		return NULL;
+	}
+	return dir;
+}
+
+int
+crl_index_update(const char *path, int force, time_t at)
 {
 	struct mtls_conf *c = NULL;
 	struct mtls_verifier *v = NULL;
@@ -105,21 +136,8 @@ update(const char *path, int force, time_t at)
 		fprintf(stderr, "mtls: %s\n", mtls_err_msg(&e));
 		goto out;
 	}
-	if (c->crl_cache_off) {
-		fprintf(stderr, "mtls crl update: %s says crl_cache none: "
-		    "there are no indexes to build\n", path);
+	if ((dir = crl_cache_dir(c, path, "update")) == NULL)
 		goto out;
-	}
-	dir = c->crl_cache != NULL ? c->crl_cache : MTLS_DEFAULT_CRL_CACHE;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "mtls crl update: cannot create %s: %s\n", dir,
-		    strerror(errno));
-		goto out;
-	}
-	if (mtls_crlidx_dir_check(dir, &e) != 0) {
-		fprintf(stderr, "mtls crl update: %s\n", mtls_err_msg(&e));
-		goto out;
-	}
 	if (c->n_crls == 0) {
 		printf("%s: no crl files configured\n", path);
 		rc = 0;
@@ -169,7 +187,9 @@ cmd_crl(int argc, char **argv)
 	struct cli_verb o;
 	int rc;
 
+	if (argc >= 2 && strcmp(argv[1], "fetch") == 0)
+		return crl_fetch(argc, argv);
 	if ((rc = cli_parse_verb(argc, argv, "update", 1, usage, &o)) >= 0)
 		return rc;
-	return update(o.config, o.force, o.at);
+	return crl_index_update(o.config, o.force, o.at);
 }

@@ -23,7 +23,7 @@ static const struct {
 	{ "verify", cmd_verify, "verify a certificate under the policy" },
 	{ "map", cmd_map, "show the accounts a certificate may log in to" },
 	{ "config", cmd_config, "check the configuration (config check)" },
-	{ "crl", cmd_crl, "verify CRLs and build their revocation indexes (crl update)" },
+	{ "crl", cmd_crl, "download CRLs (crl fetch), verify them and build their revocation indexes (crl update)" },
 	{ "ca", cmd_ca, "run the organization CA: init, issue, sign, revoke, crl, list" },
 	{ "req", cmd_req, "make a key and a certificate request for mtls ca sign" },
 	{ "ssh", cmd_ssh, "log in with ssh by certificate: mtls ssh [user@]host" },
