@@ -388,6 +388,27 @@ static const struct err_row err_rows[] = {
 	{ "trust_anchor /a /b\n", 0, 1, "exactly one value", "got 2" },
 	{ "purpose client # comment\n", 0, 1, "exactly one value", NULL },
 
+	/* crl_url */
+	{ A "crl_url /c.crl\n", 0, 2, "a CRL file and a URL", "got 1 value" },
+	{ "crl_url /c.crl http://h/c.crl x\n", 0, 1, "a CRL file and a URL",
+	    "got 3 values" },
+	{ "crl_url c.crl http://h/c.crl\n", 0, 1, "absolute", NULL },
+	{ "crl_url /c.crl ftp://h/c.crl\n", 0, 1, "http:// or https://",
+	    "ftp://h/c.crl" },
+	{ "crl_url /c.crl file:///etc/c.crl\n", 0, 1, "http:// or https://",
+	    NULL },
+	{ "crl_url /c.crl ldap://h/cn=ca\n", 0, 1, "http:// or https://",
+	    NULL },
+	{ "crl_url /c.crl http://\n", 0, 1, "http:// or https://", NULL },
+	{ "crl_url /c.crl https:///c.crl\n", 0, 1, "http:// or https://",
+	    NULL },
+	{ "crl_url /c.crl \"http://h/a b.crl\"\n", 0, 1, "http:// or https://",
+	    NULL },
+	{ "crl_url /c.crl HTTP://h/c.crl\n", 0, 1, "http:// or https://",
+	    NULL },
+	{ "crl_url /c.crl http://h/1\n" A "crl_url /c.crl http://h/2\n", 0, 3,
+	    "set twice", "/c.crl" },
+
 	/* lexical */
 	{ A "trust_anchor \"/etc/a b.pem\n", 0, 2, "unterminated", NULL },
 	{ "trust_anchor \"/a\\nb\"\n", 0, 1, "escaped", NULL },
@@ -878,6 +899,27 @@ START_TEST(test_ssh_host_keys)
 }
 END_TEST
 
+START_TEST(test_crl_urls)
+{
+	static const char text[] =
+	    "crl /etc/mtls/inter.crl\n"
+	    "crl_url /etc/mtls/inter.crl http://ca.example.org/inter.crl\n"
+	    A
+	    "crl_url /etc/mtls/root.crl https://ca.example.org:8443/r.crl?x=1\n";
+	struct mtls_conf *c = parse_ok("urls.conf", text, strlen(text));
+
+	ck_assert_uint_eq(c->n_crls, 1);
+	ck_assert_uint_eq(c->n_crl_urls, 2);
+	ck_assert_str_eq(mtls_conf_crl_url(c, "/etc/mtls/inter.crl"),
+	    "http://ca.example.org/inter.crl");
+	ck_assert_str_eq(mtls_conf_crl_url(c, "/etc/mtls/root.crl"),
+	    "https://ca.example.org:8443/r.crl?x=1");
+	ck_assert_ptr_null(mtls_conf_crl_url(c, "/etc/mtls/other.crl"));
+	ck_assert_ptr_null(mtls_conf_crl_url(c, "/etc/mtls/inter"));
+	mtls_conf_free(c);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -894,6 +936,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_ssh_host_keys);
+	tcase_add_test(tc, test_crl_urls);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
