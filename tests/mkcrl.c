@@ -23,6 +23,7 @@
  *   --empty-exts       the first entry has an empty crlEntryExtensions
  *   --truncate N       drop the last N octets of the DER
  *   --trailing N       append N octets after the DER
+ *   --number N         cRLNumber N (default 1; at most 2^31 - 1)
  */
 #include "config.h"
 
@@ -167,6 +168,7 @@ struct opts {
 	long	 truncate, trailing;
 	time_t	 this_update, next_update;
 	size_t	 serial_len;
+	unsigned long number;
 	const char *revoke[MAX_REVOKE];
 	int	 n_revoke;
 };
@@ -270,7 +272,8 @@ main(int argc, char **argv)
 	gnutls_privkey_t key;
 	gnutls_datum_t d, dn, sig, data, pem;
 	gnutls_sign_algorithm_t sign, other;
-	unsigned char ski[64], num[] = { 0x02, 0x01, 0x01 };
+	unsigned char ski[64], num[6];
+	size_t num_len;
 	size_t ski_len = sizeof(ski), count;
 	FILE *f;
 	int i, r, pk;
@@ -279,6 +282,7 @@ main(int argc, char **argv)
 	o.this_update = time(NULL) - 60;
 	o.next_update = o.this_update + 7 * 86400;
 	o.serial_len = 16;
+	o.number = 1;
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *a = argv[i];
 
@@ -314,13 +318,33 @@ main(int argc, char **argv)
 			o.trailing = atol(argv[++i]);
 		else if (strcmp(a, "--serial-form") == 0)
 			o.form = argv[++i];
+		else if (strcmp(a, "--number") == 0)
+			o.number = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(a, "--revoke") == 0 && o.n_revoke < MAX_REVOKE)
 			o.revoke[o.n_revoke++] = argv[++i];
 		else
 			usage();
 	}
-	if (argc - i != 4 || o.serial_len < 9 || o.serial_len > 20)
+	if (argc - i != 4 || o.serial_len < 9 || o.serial_len > 20 ||
+	    o.number > 0x7fffffffUL)
 		usage();
+	/* cRLNumber: a minimal positive INTEGER of at most four octets. */
+	num_len = 2;
+	{
+		unsigned long n = o.number;
+		int k = 4;
+
+		while (k > 1 && (n >> (8 * (k - 1))) == 0)
+			k--;
+		num[0] = 0x02;
+		num[1] = (unsigned char)k;
+		if (((n >> (8 * (k - 1))) & 0x80) != 0) {
+			num[1]++;
+			num[num_len++] = 0;
+		}
+		while (k-- > 0)
+			num[num_len++] = (unsigned char)(n >> (8 * k));
+	}
 	count = (size_t)strtoul(argv[i + 2], NULL, 10);
 
 	d = load(argv[i]);
@@ -366,7 +390,7 @@ main(int argc, char **argv)
 		wrap(&exts, 0x30, &x);
 		x.len = 0;
 		tlv(&x, 0x06, "\x55\x1d\x14", 3);
-		tlv(&x, 0x04, num, sizeof(num));
+		tlv(&x, 0x04, num, num_len);
 		wrap(&exts, 0x30, &x);
 		x.len = 0;
 		wrap(&x, 0x30, &exts);
