@@ -429,6 +429,11 @@ download(const struct fetch_opts *o, const char *file, const char *url,
 		why = "truncated: the connection ended before the whole answer";
 	else if (r == CURLE_UNSUPPORTED_PROTOCOL)
 		why = "refused: a protocol other than http or https";
+	else if (r == CURLE_PEER_FAILED_VERIFICATION ||
+	    r == CURLE_SSL_CONNECT_ERROR || r == CURLE_SSL_CACERT_BADFILE ||
+	    r == CURLE_SSL_CERTPROBLEM)
+		why = "TLS: the server's certificate does not verify, or the "
+		    "handshake failed";
 	else if (r == CURLE_TOO_MANY_REDIRECTS)
 		why = "refused: too many redirects";
 	else
