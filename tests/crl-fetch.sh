@@ -16,6 +16,8 @@ MKCRL=$B/tests/mkcrl
 D=$TMP/etc
 W=$TMP/www
 mkdir -p "$D" "$W"
+# Requests to 127.0.0.1 go straight to the test's server.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 
 # mk NAME THIS NEXT [OPTIONS]: a CRL of the intermediate into $W/NAME.
 mk() {
@@ -77,18 +79,22 @@ fetch() {	# EXIT WHAT [OPTIONS]: mtls crl fetch as the timer runs it
 	expect_exit "$want" "$what" -- $MTLS crl fetch --config "$D/mtls.conf" \
 	    --at $AT "$@"
 }
-# refused WHAT MESSAGE [OPTIONS]: fetch fails, the CRL stays as it was.
+# refused WHAT MESSAGE [OPTIONS]: fetch fails, the CRL file $F stays as
+# it was.
+F=$D/inter.crl
 refused() {
 	what=$1
 	msg=$2
 	shift 2
-	cp "$D/inter.crl" "$TMP/before"
+	cp "$F" "$TMP/before"
 	fetch 1 "$what" "$@"
+	printf '%s:\n' "$what"
+	grep -F "$F: " "$TMP/err" | sed 's/^/  /'
 	expect_in "$TMP/err" "$msg" "$what: reason"
-	expect_in "$TMP/err" "$D/inter.crl" "$what: names the file"
-	if cmp -s "$TMP/before" "$D/inter.crl"; then ok; else
+	expect_in "$TMP/err" "$F: " "$what: names the file"
+	if cmp -s "$TMP/before" "$F"; then ok; else
 		fail "$what: the installed CRL changed"; fi
-	n=$(find "$D" -name '.inter.crl.fetch*' | wc -l)
+	n=$(find "$D" -name '.*.fetch*' | wc -l)
 	if [ "$n" -eq 0 ]; then ok; else fail "$what: $n temporary files"; fi
 }
 verify() {	# EXIT LEAF WHAT
@@ -162,6 +168,10 @@ conf "$U/plain/huge.crl"
 refused "too large" "too large" --max-size 100000
 conf "$U/nolength/huge.crl"
 refused "too large, no length" "too large" --max-size 100000
+conf "$U/biglie/newer.crl"
+refused "a length above the limit" "too large"
+conf "$U/shortlie/newer.crl"
+refused "a length below the body" "crl-malformed"
 conf "$U/plain/rollback.crl"
 refused "rollback" "rollback"
 conf "$U/status/404"
@@ -192,6 +202,14 @@ fetch 0 "large, no length"
 expect_in "$TMP/out" "$D/inter.crl: 1 CRL, 100000 revoked serials: index" \
     "large indexed"
 verify 0 leaf-revoked.pem "the newest CRL no longer lists it"
+
+# A later thisUpdate with a lower cRLNumber is a rollback too.
+mk num5.crl $((THIS + 8000)) $NEXT --number 5
+mk num4.crl $((THIS + 9000)) $NEXT --number 4
+conf "$U/plain/num5.crl"
+fetch 0 "cRLNumber 5"
+conf "$U/plain/num4.crl"
+refused "cRLNumber 4 after 5" "rollback"
 
 # The URL from the cRLDistributionPoints of the certificates the CA issued:
 # a root whose own certificate names where its CRL is.
@@ -239,5 +257,42 @@ EOF
 fetch 1 "no URL"
 expect_in "$TMP/err" "$D/root.crl: no URL" "no URL said"
 
-kill $SERVER 2>/dev/null
+# HTTPS, with the server's certificate verified: against the system's
+# store by default (which does not know this CA), or --tls-ca.
+cat >"$C/srv.cnf" <<EOF
+[ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1
+EOF
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$C/srv.key" -out "$C/srv.csr" -subj "/CN=127.0.0.1" \
+    2>"$TMP/openssl.err" &&
+openssl x509 -req -in "$C/srv.csr" -CA "$C/ca.pem" -CAkey "$C/ca.key" \
+    -CAcreateserial -days 30 -extfile "$C/srv.cnf" -extensions ext \
+    -out "$C/srv.pem" 2>"$TMP/openssl.err" ||
+    fail "openssl server: $(cat "$TMP/openssl.err")"
+python3 "$TOP_SRCDIR/tests/crl-server.py" "$W" "$TMP/tport" "$TMP/tlog" \
+    "$C/srv.pem" "$C/srv.key" &
+TSERVER=$!
+trap 'kill $SERVER $TSERVER 2>/dev/null; rm -rf "$TMP"' EXIT
+i=0
+while [ ! -s "$TMP/tport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+(cd "$C" && "$MKCRL" --der --this $((NOW - 30)) --next $((NOW + 86400)) \
+    ca.pem ca.key 5 "$W/cdp2.crl") || fail "mkcrl cdp2"
+cat >"$D/mtls.conf" <<EOF
+trust_anchor $C/ca.pem
+crl $D/cdp.crl
+crl_url $D/cdp.crl https://127.0.0.1:$(cat "$TMP/tport")/plain/cdp2.crl
+crl_cache $D/cache
+EOF
+F=$D/cdp.crl
+refused "https, unknown CA" "TLS" --at $NOW
+fetch 0 "https, --tls-ca" --at $NOW --tls-ca "$C/ca.pem"
+expect_in "$TMP/out" "$D/cdp.crl: 1 CRL, 5 revoked serials" "https installed"
+if cmp -s "$W/cdp2.crl" "$D/cdp.crl"; then ok; else
+	fail "https: not installed"; fi
+
+kill $SERVER $TSERVER 2>/dev/null
 finish

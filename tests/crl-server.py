@@ -11,6 +11,8 @@ by the first part of the path:
   /plain/NAME      no validators
   /truncated/NAME  a Content-Length of the whole, then half of it
   /nolength/NAME   no Content-Length, the body until the connection closes
+  /biglie/NAME     a Content-Length of a gigabyte, then the body
+  /shortlie/NAME   a Content-Length of half the body, then all of it
   /stall/NAME      nothing at all for 30 seconds
   /status/N        status N, empty body
   /redirect/PATH   302 to /PATH on this server
@@ -77,7 +79,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.answer(302, [("Location", "ftp://127.0.0.1/x.crl")])
             elif kind == "stall":
                 time.sleep(30)
-            elif kind in ("etag", "lm", "plain", "truncated", "nolength"):
+            elif kind in ("etag", "lm", "plain", "truncated", "nolength",
+                          "biglie", "shortlie"):
                 body, mtime = self.body_of(arg)
                 self.serve(kind, body, mtime)
             else:
@@ -102,12 +105,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.answer(200, [("Last-Modified", lm)], body)
         elif kind == "plain":
             self.answer(200, [], body)
-        elif kind == "truncated":
+        elif kind in ("truncated", "biglie", "shortlie"):
+            claim = {"truncated": len(body), "biglie": 1 << 30,
+                     "shortlie": len(body) // 2}[kind]
             self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(claim))
             self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(body[:len(body) // 2])
+            self.wfile.write(body[:len(body) // 2]
+                             if kind == "truncated" else body)
             self.wfile.flush()
         elif kind == "nolength":
             self.answer(200, [], body, length=False)
