@@ -247,15 +247,21 @@ expect_in "$TMP/out" "$D/cdp.crl: $U/etag/cdp.crl: installed" "cdp fetched"
 expect_in "$TMP/out" "$D/cdp.crl: 1 CRL, 3 revoked serials" "cdp indexed"
 tail -n 1 "$TMP/log" >"$TMP/last"
 expect_in "$TMP/last" "GET /etag/cdp.crl " "the http URI, not the ldap one"
-# A CA whose certificates name no distribution point: no URL to take.
+# A CA whose certificates name no distribution point: no URL to take, and
+# the file, installed by other means, is left to the index update.
 cat >"$D/mtls.conf" <<EOF
 trust_anchor $FIXTURES/root.pem
 crl $D/root.crl
 crl_required no
 crl_cache $D/cache
 EOF
-fetch 1 "no URL"
-expect_in "$TMP/err" "$D/root.crl: no URL" "no URL said"
+fetch 0 "no URL"
+expect_in "$TMP/out" "$D/root.crl: not fetched: no URL" "no URL said"
+expect_in "$TMP/out" "$D/root.crl: 1 CRL, 0 revoked serials: index" \
+    "no URL: still indexed"
+# ... and when that file is stale, the index update says so: exit 1.
+fetch 1 "no URL, stale" --at $((NEXT + 60))
+expect_in "$TMP/out" "problem (crl-stale)" "no URL, stale said"
 
 # HTTPS, with the server's certificate verified: against the system's
 # store by default (which does not know this CA), or --tls-ca.

@@ -552,7 +552,8 @@ file_sha256(const char *path, char out[65])
 
 /*
  * Fetch the CRL file `file` of conf.  0 when the installed file is (now)
- * a current download, -1 after printing why it is not.
+ * a current download or has no URL to fetch it from, -1 after printing
+ * why it is not.
  */
 static int
 fetch_one(const struct fetch_opts *o, struct mtls_conf *c, const char *dir,
@@ -598,9 +599,14 @@ fetch_one(const struct fetch_opts *o, struct mtls_conf *c, const char *dir,
 		if (mtls_verifier_crl(ov, i, &info) == 0 && info.status == 0)
 			url = url_from_cdp(c, info.issuer);
 	if (url == NULL) {
-		fprintf(stderr, "mtls crl fetch: %s: no URL: no crl_url line "
-		    "names it, and no configured certificate issued by its CA "
-		    "has an http or https cRLDistributionPoint\n", file);
+		/*
+		 * Installed by other means: nothing to download, and the
+		 * index update that follows still judges the file.
+		 */
+		printf("%s: not fetched: no URL (no crl_url line names it, and "
+		    "no configured certificate issued by its CA has an http "
+		    "or https cRLDistributionPoint)\n", file);
+		rc = 0;
 		goto out;
 	}
 
