@@ -295,6 +295,7 @@ crl_cache $D/cache
 EOF
 F=$D/cdp.crl
 refused "https, unknown CA" "TLS" --at $NOW
+refused "https, another CA" "TLS" --at $NOW --tls-ca "$FIXTURES/root.pem"
 fetch 0 "https, --tls-ca" --at $NOW --tls-ca "$C/ca.pem"
 expect_in "$TMP/out" "$D/cdp.crl: 1 CRL, 5 revoked serials" "https installed"
 if cmp -s "$W/cdp2.crl" "$D/cdp.crl"; then ok; else

@@ -406,8 +406,11 @@ download(const struct fetch_opts *o, const char *file, const char *url,
 	    (r = curl_easy_setopt(cu, CURLOPT_HEADERDATA, d)) != CURLE_OK ||
 	    (r = curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h)) != CURLE_OK)
 		goto report;
+	/* --tls-ca replaces the system's store, directory included. */
 	if (o->tls_ca != NULL &&
-	    (r = curl_easy_setopt(cu, CURLOPT_CAINFO, o->tls_ca)) != CURLE_OK)
+	    ((r = curl_easy_setopt(cu, CURLOPT_CAINFO, o->tls_ca)) !=
+	    CURLE_OK || (r = curl_easy_setopt(cu, CURLOPT_CAPATH, NULL)) !=
+	    CURLE_OK))
 		goto report;
 	r = curl_easy_perform(cu);
 	if (r == CURLE_OK &&
