@@ -211,6 +211,21 @@ fetch 0 "cRLNumber 5"
 conf "$U/plain/num4.crl"
 refused "cRLNumber 4 after 5" "rollback"
 
+# A CRL file not installed yet comes from its crl_url.
+cat >"$D/mtls.conf" <<EOF
+trust_anchor $FIXTURES/root.pem
+intermediate $FIXTURES/inter.pem
+crl $D/boot.crl
+crl_url $D/boot.crl $U/plain/newer.crl
+crl_required no
+crl_cache $D/cache
+EOF
+fetch 0 "first install"
+if cmp -s "$W/newer.crl" "$D/boot.crl"; then ok; else
+	fail "first install: not installed"; fi
+expect_in "$TMP/out" "$D/boot.crl: 1 CRL, 1 revoked serial: index written" \
+    "first install indexed"
+
 # The URL from the cRLDistributionPoints of the certificates the CA issued:
 # a root whose own certificate names where its CRL is.
 C=$TMP/cdp
