@@ -133,6 +133,12 @@ mtls config check >"$D/check.log" 2>&1 || { cat "$D/check.log"; fail "mtls confi
 mtls crl update >"$D/crl.log" 2>&1 || { cat "$D/crl.log"; fail "mtls crl update"; }
 check "the revocation index in /var/cache/mtls" \
     sh -c 'ls /var/cache/mtls | grep -q .'
+check "the CRL service runs mtls crl fetch" grep -q \
+    '^ExecStart=/usr/bin/mtls crl fetch$' \
+    /lib/systemd/system/mtls-crl-update.service
+mtls crl fetch >"$D/fetch.log" 2>&1 || { cat "$D/fetch.log"; fail "mtls crl fetch"; }
+check "mtls crl fetch leaves a CRL without a URL to the index update" \
+    grep -q '^/etc/mtls/crl.pem: not fetched: no URL' "$D/fetch.log"
 
 # ---- pam-auth-update --enable: console login with a token ------------------
 pam-auth-update --enable mtls >"$D/pau.log" 2>&1 || { cat "$D/pau.log"; fail "pam-auth-update --enable"; }
