@@ -319,7 +319,7 @@ static size_t
 on_header(char *data, size_t size, size_t nmemb, void *ctx)
 {
 	struct dl *d = ctx;
-	size_t len = size * nmemb, k;
+	size_t len = size * nmemb, k, vl;
 	const char *v;
 
 	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
@@ -333,18 +333,14 @@ on_header(char *data, size_t size, size_t nmemb, void *ctx)
 	v = data + k + 1;
 	while (v < data + len && (*v == ' ' || *v == '\t'))
 		v++;
-	{
-		size_t vl = (size_t)(data + len - v);
-
-		while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
-		    v[vl - 1] == ' '))
-			vl--;
-		if (k == 4 && strncasecmp(data, "etag", 4) == 0)
-			copy_value(d->etag, sizeof(d->etag), v, vl);
-		else if (k == 13 && strncasecmp(data, "last-modified", 13) == 0)
-			copy_value(d->last_modified, sizeof(d->last_modified),
-			    v, vl);
-	}
+	vl = (size_t)(data + len - v);
+	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
+	    v[vl - 1] == ' '))
+		vl--;
+	if (k == 4 && strncasecmp(data, "etag", 4) == 0)
+		copy_value(d->etag, sizeof(d->etag), v, vl);
+	else if (k == 13 && strncasecmp(data, "last-modified", 13) == 0)
+		copy_value(d->last_modified, sizeof(d->last_modified), v, vl);
 	return len;
 }
 
