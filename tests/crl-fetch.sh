@@ -146,6 +146,26 @@ expect_in "$TMP/out" "$U/lm/new.crl: not modified" "304 last-modified"
 tail -n 1 "$TMP/log" >"$TMP/last"
 expect_in "$TMP/last" "GET /lm/new.crl inm=- ims=" "If-Modified-Since sent"
 expect_in "$TMP/last" " GMT" "the date sent back"
+# Validators describe the file they fetched: once it is replaced by other
+# means, the request is unconditional again (and the older CRL served is
+# then a rollback).
+conf "$U/etag/new.crl"
+fetch 0 "etag again"
+install_crl newer.crl
+refused "validators of another file" "rollback"
+tail -n 1 "$TMP/log" >"$TMP/last"
+expect_in "$TMP/last" "GET /etag/new.crl inm=- ims=-" "no validators sent"
+install_crl new.crl
+
+# Proxies come from the environment, as for curl.
+conf "http://crl.example.invalid/plain/new.crl"
+http_proxy=$U
+export http_proxy
+fetch 0 "through http_proxy"
+unset http_proxy
+tail -n 1 "$TMP/log" >"$TMP/last"
+expect_in "$TMP/last" "GET http://crl.example.invalid/plain/new.crl " \
+    "asked the proxy"
 
 # Answers that never replace a good CRL.
 conf "$U/plain/stale.crl"

@@ -18,6 +18,7 @@ by the first part of the path:
   /redirect/PATH   302 to /PATH on this server
   /to-file, /to-ftp  302 to a file:// or ftp:// URL
 
+A request in absolute form (as to a proxy) is answered for its path.
 Writes the port it listens on to PORTFILE, and for each request a line
 "METHOD PATH inm=... ims=..." to LOG.  With CERT and KEY, HTTPS.  Exits
 by itself after five minutes.
@@ -65,7 +66,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.record()
-        parts = self.path.split("/", 2)
+        path = self.path
+        if path.startswith("http://"):
+            # Asked as a proxy: the rest of the URL is the same.
+            path = "/" + path[7:].split("/", 1)[-1]
+        parts = path.split("/", 2)
         kind = parts[1] if len(parts) > 1 else ""
         arg = parts[2] if len(parts) > 2 else ""
         try:
