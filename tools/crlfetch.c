@@ -84,16 +84,6 @@ usage(FILE *f)
 
 /* --- validators --------------------------------------------------------- */
 
-static void
-sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char h[32];
-
-	out[0] = '\0';
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, h) == 0)
-		mtls_hex(h, sizeof(h), 0, out);
-}
-
 /* A header value we keep: printable ASCII, bounded, without a newline. */
 static int
 value_ok(const char *s, size_t len)
@@ -535,18 +525,35 @@ sync_dir(const char *file)
 	}
 }
 
-/* The SHA-256 (hex) of the file at path, "" when it cannot be read. */
+/*
+ * The SHA-256 (hex) of the file at path, read in blocks (a CRL may be
+ * tens of megabytes), or "" when it cannot be read.
+ */
 static void
 file_sha256(const char *path, char out[65])
 {
 	struct mtls_err e = { 0, "" };
-	char *buf = NULL;
-	size_t len = 0;
+	gnutls_hash_hd_t h = NULL;
+	unsigned char buf[65536], sum[32];
+	ssize_t n;
+	int fd = -1;
 
 	out[0] = '\0';
-	if (mtls_file_read(path, "CRL", MAX_MAX_SIZE, &buf, &len, &e) == 0)
-		sha256_hex(buf, len, out);
-	free(buf);
+	if (mtls_file_open(path, "CRL", &fd, &e) != 0 ||
+	    gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		goto out;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && gnutls_hash(h, buf, (size_t)n) < 0)
+			break;
+	gnutls_hash_deinit(h, sum);
+	h = NULL;
+	if (n == 0)
+		mtls_hex(sum, sizeof(sum), 0, out);
+ out:
+	if (h != NULL)
+		gnutls_hash_deinit(h, NULL);
+	if (fd >= 0)
+		close(fd);
 }
 
 /*
