@@ -628,6 +628,7 @@ fetch_one(const struct fetch_opts *o, struct mtls_conf *c, const char *dir,
 	slash = strrchr(file, '/');
 	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.fetchXXXXXX",
 	    (int)(slash - file), file, slash + 1) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "mtls crl fetch: %s: path too long\n", file);
 		tmp[0] = '\0';
 		goto out;
 	}
@@ -649,8 +650,8 @@ fetch_one(const struct fetch_opts *o, struct mtls_conf *c, const char *dir,
 		p.n = 0;
 		if (mtls_verifier_problems(ov, o->at, on_problem, &p) > 0) {
 			fprintf(stderr, "mtls crl fetch: %s: %s: not modified, "
-			    "but the installed CRL cannot be used (stale)\n",
-			    file, url);
+			    "but the installed CRL cannot be used now (stale)"
+			    "\n", file, url);
 			goto out;
 		}
 		printf("%s: %s: not modified\n", file, url);
