@@ -274,7 +274,7 @@ url_from_cdp(const struct mtls_conf *c, const unsigned char issuer[32])
 	return url;
 }
 
-/* -1, 0 or 1 as the cRLNumber a is below, equal to or above b. */
+/* Below, at or above 0 as the cRLNumber a is below, equal to or above b. */
 static int
 number_cmp(const struct mtls_crl_info *a, const struct mtls_crl_info *b)
 {
