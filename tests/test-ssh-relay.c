@@ -317,6 +317,11 @@ main(int argc, char **argv)
 	struct opts o;
 	int i, status = 2;
 
+	/*
+	 * One write per line: mtls ssh may run this as ssh -G while the
+	 * connection's own copy writes to the same stderr.
+	 */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	fprintf(stderr, "fake ssh: args:");
 	for (i = 1; i < argc; i++)
 		fprintf(stderr, " %s", argv[i]);
