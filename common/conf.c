@@ -102,6 +102,7 @@ mtls_conf_free(struct mtls_conf *c)
 	free(c->host_cert);
 	free(c->host_key);
 	free(c->identity_db);
+	free(c->db_sync);
 	free(c->crl_cache);
 	for (i = 0; i < c->n_rules; i++)
 		rule_clear(&c->rules[i]);
@@ -428,13 +429,14 @@ mtls_conf_add_rule(struct mtls_conf *c, const char *args, const char *file,
 /* Directives that take one value and may appear once. */
 enum scalar {
 	S_CRL_REQUIRED, S_CRL_MAX_AGE, S_PURPOSE, S_PROFILE, S_MAX_INTER,
-	S_HOST_CERT, S_HOST_KEY, S_IDENTITY_DB, S_CRL_CACHE, S_COUNT
+	S_HOST_CERT, S_HOST_KEY, S_IDENTITY_DB, S_CRL_CACHE, S_DB_SYNC,
+	S_COUNT
 };
 
 static const char *const scalar_names[S_COUNT] = {
 	"crl_required", "crl_max_age", "purpose", "security_profile",
 	"max_intermediates", "host_certificate", "host_key", "identity_db",
-	"crl_cache"
+	"crl_cache", "db_sync"
 };
 
 static int
@@ -507,9 +509,11 @@ set_scalar(struct mtls_conf *c, enum scalar k, const char *v,
 			return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 		return 0;
 	case S_IDENTITY_DB:
+	case S_DB_SYNC:
 		if (absolute_path(v, scalar_names[k], file, line, err) != 0)
 			return MTLS_E_CONFIG;
-		if ((c->identity_db = strdup(v)) == NULL)
+		if ((*(k == S_IDENTITY_DB ? &c->identity_db : &c->db_sync) =
+		    strdup(v)) == NULL)
 			return mtls_err_set(err, MTLS_E_NOMEM, NULL);
 		return 0;
 	case S_CRL_CACHE:

@@ -107,6 +107,8 @@ struct mtls_conf {
 	char		 *host_cert;	/* host_certificate */
 	char		 *host_key;	/* host_key */
 	char		 *identity_db;	/* identity_db, or NULL: the default */
+	char		 *db_sync;	/* db_sync: the directory to sync the
+					 * identity database from, or NULL */
 	char		**ssh_host_keys; /* ssh_host_key: paths or glob patterns */
 	size_t		  n_ssh_host_keys;
 

@@ -51,6 +51,25 @@ int cli_idsrc_check(struct mtls_idsrc *src, const char *users, char *utext,
     size_t ulen, const char *groups, char *gtext, size_t glen,
     const struct cli_idsrc_env *ce, struct mtls_err *e);
 
+/* Lock DB.lock for writing DB: the descriptor, or -1 with e set. */
+int cli_lock_db(const char *db, struct mtls_err *e);
+
+/* What mtls db sync is given. */
+struct cli_sync_opts {
+	const char	*config;	/* mtls.conf */
+	const char	*db;
+	const char	*passwd;
+	const char	*group;
+	uint32_t	 id_min, id_max;
+	int		 quiet;
+	int		 force;		/* past the guard */
+	int		 full;		/* no incremental sync */
+	int		 if_configured;	/* exit 0 when no db_sync is set */
+};
+
+/* mtls db sync (tools/cmd_sync.c): the exit status. */
+int cli_db_sync(const struct cli_sync_opts *o);
+
 /* Subcommands: argc/argv start at the subcommand's name. */
 int cmd_verify(int argc, char **argv);
 int cmd_map(int argc, char **argv);

@@ -26,6 +26,8 @@ struct db_opts {
 	const char	*group;
 	uint32_t	 id_min, id_max;
 	int		 quiet;
+	const char	*config;	/* sync: mtls.conf */
+	int		 force, full, if_configured;
 };
 
 static void
@@ -34,12 +36,17 @@ usage(FILE *f)
 	fprintf(f, "usage: mtls db build [OPTIONS]\n"
 	    "       mtls db check [OPTIONS]\n"
 	    "       mtls db show [--db FILE] [user NAME|uid N|group NAME|"
-	    "gid N|member NAME]\n\n"
+	    "gid N|member NAME]\n"
+	    "       mtls db sync [--config FILE] [--full] [--force] "
+	    "[--if-configured]\n"
+	    "                    [OPTIONS]\n\n"
 	    "build reads the identity sources, checks them and replaces the "
 	    "database\natomically; on any error the old database stays. "
 	    "check does the same\nchecks and also opens the current "
 	    "database, writing nothing. show prints\nthe database (or one "
-	    "entry) in passwd and group format.\n\n"
+	    "entry) in passwd and group format. sync reads the accounts "
+	    "from the LDAP\ndirectory that mtls.conf's db_sync names "
+	    "instead of the sources.\n\n"
 	    "options:\n"
 	    "  --users FILE    users source (default " MTLS_ID_USERS ")\n"
 	    "  --groups FILE   groups source (default " MTLS_ID_GROUPS ")\n"
@@ -49,7 +56,13 @@ usage(FILE *f)
 	    "  --group FILE    system group to check against (default "
 	    "/etc/group)\n"
 	    "  --range LO-HI   allowed uids and gids (default %u-%u)\n"
-	    "  -q, --quiet     no summary line\n\n"
+	    "  -q, --quiet     no summary line\n"
+	    "  --config FILE   sync: mtls.conf (default " MTLS_DEFAULT_CONFIG ")\n"
+	    "  --full          sync: read the whole directory, not the "
+	    "changes\n"
+	    "  --force         sync: even when more than max_removed "
+	    "accounts go\n"
+	    "  --if-configured sync: exit 0 when no db_sync is set\n\n"
 	    "See mtls-identity(5). Exit status: 0 done, 1 the sources or "
 	    "the database\nare invalid (the reason is printed), 2 usage "
 	    "error.\n", MTLS_ID_MIN_DEFAULT, MTLS_ID_MAX_DEFAULT);
@@ -126,8 +139,8 @@ load_sources(const struct db_opts *o, struct mtls_idsrc *src,
 }
 
 /* Serialize writers of one database with DB.lock (flock). */
-static int
-lock_db(const char *db, struct mtls_err *e)
+int
+cli_lock_db(const char *db, struct mtls_err *e)
 {
 	char path[4096];
 	int fd;
@@ -160,7 +173,7 @@ do_build(const struct db_opts *o, int write)
 
 	memset(&src, 0, sizeof(src));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (write && (lock = lock_db(o->db, &e)) < 0)
+	if (write && (lock = cli_lock_db(o->db, &e)) < 0)
 		goto fail;
 	if (load_sources(o, &src, &e) != 0)
 		goto fail;
@@ -333,12 +346,17 @@ cmd_db(int argc, char **argv)
 		{ "group", required_argument, NULL, 'G' },
 		{ "range", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "full", no_argument, NULL, 'F' },
+		{ "if-configured", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct db_opts o = { MTLS_ID_USERS, MTLS_ID_GROUPS, MTLS_ID_DB,
 	    "/etc/passwd", "/etc/group", MTLS_ID_MIN_DEFAULT,
-	    MTLS_ID_MAX_DEFAULT, 0 };
+	    MTLS_ID_MAX_DEFAULT, 0, MTLS_DEFAULT_CONFIG, 0, 0, 0 };
+	struct cli_sync_opts so;
 	const char *sub;
 	char *db_check = NULL;
 	struct mtls_db db;
@@ -361,6 +379,10 @@ cmd_db(int argc, char **argv)
 		case 'P': o.passwd = optarg; break;
 		case 'G': o.group = optarg; break;
 		case 'q': o.quiet = 1; break;
+		case 'c': o.config = optarg; break;
+		case 'f': o.force = 1; break;
+		case 'F': o.full = 1; break;
+		case 'I': o.if_configured = 1; break;
 		case 'r':
 			if (mtls_parse_id_range(optarg, &o.id_min,
 			    &o.id_max) != 0) {
@@ -383,6 +405,12 @@ cmd_db(int argc, char **argv)
 	if (optind != argc) {
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (strcmp(sub, "sync") == 0) {
+		so = (struct cli_sync_opts){ o.config, o.db, o.passwd, o.group,
+		    o.id_min, o.id_max, o.quiet, o.force, o.full,
+		    o.if_configured };
+		return cli_db_sync(&so);
 	}
 	if (strcmp(sub, "build") == 0)
 		return do_build(&o, 1);

@@ -1,0 +1,465 @@
+#!/bin/sh
+# ldap-sync.sh - mtls db sync against a real slapd on loopback (Debian's,
+# mdb in the test's directory, TLS with a CA made by `mtls ca`, the
+# syncprov overlay, a size limit smaller than the directory): a full
+# sync, changes picked up by content synchronization, a sync with no
+# changes that writes nothing, and refusals that keep the old database:
+# the server down, a server certificate of another CA or another host,
+# plain LDAP, a password file others may read, a malformed entry, and a
+# directory that lost more accounts than the guard allows.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+. "${TOP_SRCDIR:-.}/tests/sshd-harness.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ldap-sync: SKIP: slapd runs as root here" >&2
+	exit 77
+fi
+LDAPNOINIT=1
+export LDAPNOINIT
+
+T=$TMP/sync
+L=$TMP/slapd
+mkdir -p "$T/state" "$L/data"
+chmod 0700 "$T/state"
+
+# --- the PKI: the organization's CA, and impostors -----------------------
+CA=$TMP/ca
+$MTLS ca init "$CA" --name "Sync Root CA" --org "mtls sync" >/dev/null ||
+    fail "ca init"
+$MTLS ca init "$TMP/other" --name "Other Root CA" --org "other" \
+    >/dev/null || fail "other ca init"
+# server_cert OUT CADIR IP: a server certificate for an IP address (the
+# client checks the URI's host against it; libldap would check a URI of
+# "localhost" against the machine's own name instead)
+server_cert() {
+	printf 'cn = "%s"\nip_address = %s\ntls_www_server\nsigning_key\n' \
+	    "$3" "$3" >"$1.tmpl"
+	printf 'expiration_days = 30\n' >>"$1.tmpl"
+	certtool --generate-privkey --key-type ecdsa --outfile "$1.key" \
+	    2>/dev/null && certtool --generate-certificate \
+	    --load-privkey "$1.key" --load-ca-certificate "$2/ca.pem" \
+	    --load-ca-privkey "$2/ca.key" --template "$1.tmpl" \
+	    --outfile "$1.pem" 2>/dev/null || fail "server certificate $1"
+}
+server_cert "$L/good" "$CA" 127.0.0.1
+server_cert "$L/wrongname" "$CA" 127.0.0.2
+server_cert "$L/otherca" "$TMP/other" 127.0.0.1
+$MTLS ca issue "$CA" --host client.example.org --out "$T/host" \
+    >/dev/null || fail "issue host"
+for who in alice bob carol; do
+	$MTLS ca issue "$CA" --user "$who" --out "$TMP/$who" >/dev/null ||
+	    fail "issue $who"
+done
+der64() {
+	openssl x509 -in "$1" -outform DER | base64 | tr -d '\n'
+}
+subject_of() {
+	$MTLS verify --ca "$CA/ca.pem" --crl "$CA/crl.pem" "$1" |
+	    sed -n 's/^ *subject: *//p'
+}
+fp_of() {
+	openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1
+}
+
+# --- slapd ---------------------------------------------------------------
+P1=$(_harness_free_port) && P2=$(_harness_free_port) || fail "ports"
+# slapd_start CERT [EXTRA-GLOBAL-LINE]: the server with CERT.pem/.key
+slapd_start() {
+	cat >"$L/slapd.conf" <<EOF2
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/nis.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload syncprov
+pidfile $L/slapd.pid
+argsfile $L/slapd.args
+TLSCACertificateFile $CA/ca.pem
+TLSCertificateFile $1.pem
+TLSCertificateKeyFile $1.key
+TLSVerifyClient try
+${2:-sizelimit size.soft=2 size.hard=2 size.prtotal=unlimited}
+database mdb
+suffix "dc=example,dc=org"
+rootdn "cn=admin,dc=example,dc=org"
+rootpw adminpw
+directory $L/data
+maxsize 104857600
+index objectClass,entryCSN,entryUUID eq
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+overlay syncprov
+syncprov-checkpoint 1 1
+syncprov-sessionlog 1000
+EOF2
+	rm -f "$L/slapd.pid"
+	/usr/sbin/slapd -f "$L/slapd.conf" \
+	    -h "ldap://127.0.0.1:$P1/ ldaps://127.0.0.1:$P2/" \
+	    >"$L/slapd.out" 2>&1 || { fail "slapd: $(cat "$L/slapd.out")"; return 1; }
+	n=0
+	while ! harness_listening "$P2" && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	harness_listening "$P2" || fail "slapd does not listen"
+}
+slapd_stop() {
+	[ -s "$L/slapd.pid" ] || return 0
+	pid=$(cat "$L/slapd.pid")
+	kill "$pid" 2>/dev/null
+	n=0
+	while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	rm -f "$L/slapd.pid"
+}
+trap 'slapd_stop; rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM
+
+ADM="-x -D cn=admin,dc=example,dc=org -w adminpw -H ldap://127.0.0.1:$P1/"
+ldif() {
+	ldapmodify $ADM >"$TMP/ldap.out" 2>&1 || fail "ldapmodify: $1: $(cat "$TMP/ldap.out")"
+}
+
+slapd_start "$L/good"
+cat >"$T/base.ldif" <<EOF2
+dn: dc=example,dc=org
+changetype: add
+objectClass: dcObject
+objectClass: organization
+o: Example
+dc: example
+
+dn: ou=people,dc=example,dc=org
+changetype: add
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,dc=example,dc=org
+changetype: add
+objectClass: organizationalUnit
+ou: groups
+
+dn: cn=reader,dc=example,dc=org
+changetype: add
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: reader
+userPassword: readerpw
+
+dn: uid=alice,ou=people,dc=example,dc=org
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: alice
+cn: Alice Example
+sn: Example
+uidNumber: 1900000001
+gidNumber: 1900000100
+homeDirectory: /home/alice
+loginShell: /bin/sh
+userCertificate;binary:: $(der64 "$TMP/alice.pem")
+
+dn: uid=bob,ou=people,dc=example,dc=org
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: bob
+cn: Bob Example
+sn: Example
+gecos: Bob the Builder
+uidNumber: 1900000002
+gidNumber: 1900000100
+homeDirectory: /home/bob
+loginShell: /bin/sh
+
+dn: uid=carol,ou=people,dc=example,dc=org
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: carol
+cn: Carol Example
+sn: Example
+uidNumber: 1900000003
+gidNumber: 1900000100
+homeDirectory: /home/carol
+description: $(fp_of "$TMP/carol.pem" | sed 's/../&:/g; s/:$//')
+
+dn: cn=staff,ou=groups,dc=example,dc=org
+changetype: add
+objectClass: posixGroup
+cn: staff
+gidNumber: 1900000100
+memberUid: alice
+memberUid: bob
+EOF2
+ldif "base" <"$T/base.ldif"
+
+# --- the host's configuration --------------------------------------------
+printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1::/:/bin/sh\n' \
+    >"$T/passwd"
+printf 'root:x:0:\n' >"$T/group"
+printf 'readerpw\n' >"$T/secret"
+chmod 0600 "$T/secret"
+cat >"$T/mtls.conf" <<EOF2
+trust_anchor $CA/ca.pem
+crl $CA/crl.pem
+host_certificate $T/host.pem
+host_key $T/host.key
+db_sync $T/sync.conf
+EOF2
+# sync_conf URI [LINES...]: the sync configuration
+sync_conf() {
+	uri=$1
+	shift
+	{
+		printf 'uri %s\nbase dc=example,dc=org\nschema rfc2307\n' "$uri"
+		printf 'state_dir %s/state\npage_size 2\n' "$T"
+		printf 'principal_attribute description fingerprint\n'
+		printf 'max_removed 50%%\n'
+		for l in "$@"; do printf '%s\n' "$l"; done
+		case "$*" in
+		*"bind "*) ;;
+		*) printf 'bind simple cn=reader,dc=example,dc=org\n'
+		   printf 'password_file %s/secret\n' "$T" ;;
+		esac
+	} >"$T/sync.conf"
+}
+sync_conf "ldaps://127.0.0.1:$P2/"
+chmod 0644 "$T/mtls.conf" "$T/sync.conf" "$T/passwd" "$T/group"
+DB=$T/identity.db
+S="$MTLS db sync --config $T/mtls.conf --db $DB --passwd $T/passwd --group $T/group"
+
+# --- a full sync ---------------------------------------------------------
+expect_exit 0 "full sync" -- $S
+expect_in "$TMP/out" "3 users, 1 groups" "full sync summary"
+expect_exit 0 "show alice" -- $MTLS db show --db "$DB" user alice
+expect_in "$TMP/out" \
+    "alice:*:1900000001:1900000100:Alice Example:/home/alice:/bin/sh" \
+    "alice from the directory, gecos from cn"
+expect_in "$TMP/out" "principal subject $(subject_of "$TMP/alice.pem")" \
+    "alice's certificate subject"
+expect_in "$TMP/out" "principal fingerprint $(fp_of "$TMP/alice.pem")" \
+    "alice's certificate fingerprint"
+expect_exit 0 "show bob" -- $MTLS db show --db "$DB" user bob
+expect_in "$TMP/out" "bob:*:1900000002:1900000100:Bob the Builder:" "bob"
+expect_exit 0 "show carol" -- $MTLS db show --db "$DB" user carol
+expect_in "$TMP/out" "principal fingerprint $(fp_of "$TMP/carol.pem")" \
+    "carol's principal from a configured attribute"
+expect_exit 0 "show staff" -- $MTLS db show --db "$DB" group staff
+expect_in "$TMP/out" "staff:x:1900000100:alice,bob" "staff"
+expect_exit 0 "db check" -- $MTLS db show --db "$DB"
+[ "$(stat -c %a "$T/state/db-sync.state")" = 600 ] && ok ||
+    fail "state mode $(stat -c %a "$T/state/db-sync.state")"
+[ "$(stat -c %a "$T/state/db-sync.cache")" = 600 ] && ok ||
+    fail "cache mode"
+
+# --- changes: incremental ------------------------------------------------
+ldif "changes" <<EOF2
+dn: uid=bob,ou=people,dc=example,dc=org
+changetype: modify
+replace: loginShell
+loginShell: /bin/bash
+-
+add: userCertificate;binary
+userCertificate;binary:: $(der64 "$TMP/bob.pem")
+
+dn: uid=carol,ou=people,dc=example,dc=org
+changetype: delete
+EOF2
+expect_exit 0 "incremental sync" -- $S
+expect_in "$TMP/out" "changes since the last sync" "incremental, not full"
+expect_in "$TMP/out" "2 users, 1 groups" "incremental summary"
+expect_exit 0 "show bob after" -- $MTLS db show --db "$DB" user bob
+expect_in "$TMP/out" ":/home/bob:/bin/bash" "bob's new shell"
+expect_in "$TMP/out" "principal subject $(subject_of "$TMP/bob.pem")" \
+    "bob's new certificate"
+expect_exit 1 "carol gone" -- $MTLS db show --db "$DB" user carol
+
+# --- no changes: nothing is written --------------------------------------
+before=$(stat -c '%i %Y %s' "$DB")$(sha256sum <"$DB")
+sleep 1
+expect_exit 0 "no-change sync" -- $S
+expect_in "$TMP/out" "no changes" "no-change sync says so"
+[ "$(stat -c '%i %Y %s' "$DB")$(sha256sum <"$DB")" = "$before" ] && ok ||
+    fail "a sync with no changes rewrote the database"
+
+# --- a full sync gives the same database ---------------------------------
+$MTLS db show --db "$DB" >"$TMP/incr.show"
+expect_exit 0 "full again" -- $S --full
+$MTLS db show --db "$DB" >"$TMP/full.show"
+cmp -s "$TMP/incr.show" "$TMP/full.show" && ok ||
+    fail "full and incremental disagree: $(diff "$TMP/incr.show" "$TMP/full.show")"
+
+# --- a cookie the server refuses: a full sync ----------------------------
+sed -i 's/^users_cookie .*/users_cookie 7269643d3939392c63736e3d78/' \
+    "$T/state/db-sync.state"
+ldif "dave" <<EOF2
+dn: uid=dave,ou=people,dc=example,dc=org
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: dave
+cn: Dave
+sn: Dave
+uidNumber: 1900000004
+gidNumber: 1900000100
+homeDirectory: /home/dave
+EOF2
+expect_exit 0 "sync with a refused cookie" -- $S
+expect_in "$TMP/out" "a full sync follows" "refused cookie: full sync"
+expect_exit 0 "dave after the fallback" -- $MTLS db show --db "$DB" user dave
+
+good=$(sha256sum <"$DB")
+kept() {
+	[ "$(sha256sum <"$DB")" = "$good" ] && ok ||
+	    fail "$1: the database changed"
+}
+# refuse WHAT REASON [EXIT]: the sync fails with REASON, the db stays
+refuse() {
+	expect_exit "${3:-1}" "$1" -- $S
+	expect_in "$TMP/err" "$2" "$1: reason"
+	kept "$1"
+}
+
+# --- malformed entries are named -----------------------------------------
+ldif "eve" <<EOF2
+dn: uid=eve,ou=people,dc=example,dc=org
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: eve
+cn: Eve
+sn: Eve
+uidNumber: 42
+gidNumber: 1900000100
+homeDirectory: /home/eve
+EOF2
+refuse "uid out of range" "entry uid=eve,ou=people,dc=example,dc=org: uid 42"
+expect_in "$TMP/err" "the database was not changed" "out of range: kept"
+ldif "eve's uid" <<EOF2
+dn: uid=eve,ou=people,dc=example,dc=org
+changetype: modify
+replace: uidNumber
+uidNumber: 1900000005
+-
+replace: loginShell
+loginShell: /bin/no-such-shell
+EOF2
+refuse "missing shell" "uid=eve,ou=people,dc=example,dc=org: user eve: shell /bin/no-such-shell"
+ldif "daemon" <<EOF2
+dn: uid=eve,ou=people,dc=example,dc=org
+changetype: delete
+
+dn: uid=daemon,ou=people,dc=example,dc=org
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: daemon
+cn: daemon
+sn: daemon
+uidNumber: 1900000006
+gidNumber: 1900000100
+homeDirectory: /srv
+EOF2
+refuse "clash with passwd" "uid=daemon,ou=people,dc=example,dc=org: user daemon already exists in the system's passwd"
+ldif "daemon gone" <<EOF2
+dn: uid=daemon,ou=people,dc=example,dc=org
+changetype: delete
+EOF2
+expect_exit 0 "sync once the directory is fixed" -- $S
+good=$(sha256sum <"$DB")
+
+# --- the guard -----------------------------------------------------------
+ldif "shrink" <<EOF2
+dn: uid=alice,ou=people,dc=example,dc=org
+changetype: delete
+
+dn: uid=dave,ou=people,dc=example,dc=org
+changetype: delete
+EOF2
+refuse "guard" "would remove 2 of the 3 accounts"
+expect_in "$TMP/err" "more than max_removed 50%" "guard names its limit"
+expect_in "$TMP/err" "--force" "guard names --force"
+expect_exit 0 "guard forced" -- $S --force
+expect_in "$TMP/out" "1 users, 1 groups" "forced sync"
+good=$(sha256sum <"$DB")
+
+# --- the server down -----------------------------------------------------
+slapd_stop
+refuse "slapd stopped" "ldaps://127.0.0.1:$P2/"
+
+# --- server certificates that must be refused ----------------------------
+slapd_start "$L/otherca"
+refuse "server of another CA" "ldaps://127.0.0.1:$P2/"
+slapd_stop
+slapd_start "$L/wrongname"
+refuse "server of another name" "ldaps://127.0.0.1:$P2/"
+slapd_stop
+
+# --- a size limit without paging: never half a directory -----------------
+slapd_start "$L/good" "sizelimit size.soft=2 size.hard=2 size.prtotal=disabled"
+ldif "two more" <<EOF2
+dn: uid=frank,ou=people,dc=example,dc=org
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: frank
+cn: Frank
+sn: Frank
+uidNumber: 1900000007
+gidNumber: 1900000100
+homeDirectory: /home/frank
+
+dn: uid=grace,ou=people,dc=example,dc=org
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: grace
+cn: Grace
+sn: Grace
+uidNumber: 1900000008
+gidNumber: 1900000100
+homeDirectory: /home/grace
+EOF2
+S="$S --full"
+refuse "size limit" "search of users"
+S=${S% --full}
+slapd_stop
+slapd_start "$L/good"
+expect_exit 0 "paged past the size limit" -- $S --full
+expect_in "$TMP/out" "3 users, 1 groups" "paged sync summary"
+good=$(sha256sum <"$DB")
+
+# --- StartTLS, and plain LDAP refused ------------------------------------
+sync_conf "ldap://127.0.0.1:$P1/" "starttls yes"
+expect_exit 0 "StartTLS" -- $S --full
+sync_conf "ldap://127.0.0.1:$P1/"
+refuse "plain ldap" "plain ldap:// is refused" 2
+sync_conf "ldaps://127.0.0.1:$P2/" "starttls yes"
+refuse "ldaps with starttls" "use ldap://" 2
+
+# --- SASL EXTERNAL with the host certificate -----------------------------
+sync_conf "ldaps://127.0.0.1:$P2/" "bind external"
+expect_exit 0 "SASL EXTERNAL" -- $S --full
+
+# --- a password file others may read -------------------------------------
+sync_conf "ldaps://127.0.0.1:$P2/"
+chmod 0644 "$T/secret"
+refuse "readable password file" "$T/secret"
+chmod 0600 "$T/secret"
+printf 'wrongpw\n' >"$T/secret"
+refuse "wrong password" "bind cn=reader,dc=example,dc=org refused"
+
+# --- not configured ------------------------------------------------------
+grep -v '^db_sync' "$T/mtls.conf" >"$T/plain.conf"
+chmod 0644 "$T/plain.conf"
+expect_exit 2 "no db_sync" -- $MTLS db sync --config "$T/plain.conf" --db "$DB"
+expect_in "$TMP/err" "not configured" "no db_sync: reason"
+expect_exit 0 "no db_sync, if configured" -- $MTLS db sync --if-configured \
+    --config "$T/plain.conf" --db "$DB"
+kept "not configured"
+
+finish
