@@ -453,6 +453,15 @@ chmod 0600 "$T/secret"
 printf 'wrongpw\n' >"$T/secret"
 refuse "wrong password" "bind cn=reader,dc=example,dc=org refused"
 
+# --- the database mtls.conf names, without --db ---------------------------
+printf 'readerpw\n' >"$T/secret"
+printf 'identity_db %s/named.db\n' "$T" >>"$T/mtls.conf"
+expect_exit 0 "identity_db of mtls.conf" -- $MTLS db sync --full \
+    --config "$T/mtls.conf" --passwd "$T/passwd" --group "$T/group"
+expect_exit 0 "the named database" -- $MTLS db show --db "$T/named.db" \
+    user bob
+kept "identity_db of mtls.conf"
+
 # --- not configured ------------------------------------------------------
 grep -v '^db_sync' "$T/mtls.conf" >"$T/plain.conf"
 chmod 0644 "$T/plain.conf"

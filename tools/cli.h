@@ -57,7 +57,7 @@ int cli_lock_db(const char *db, struct mtls_err *e);
 /* What mtls db sync is given. */
 struct cli_sync_opts {
 	const char	*config;	/* mtls.conf */
-	const char	*db;
+	const char	*db;		/* or NULL: mtls.conf's identity_db */
 	const char	*passwd;
 	const char	*group;
 	uint32_t	 id_min, id_max;

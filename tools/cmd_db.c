@@ -27,6 +27,7 @@ struct db_opts {
 	uint32_t	 id_min, id_max;
 	int		 quiet;
 	const char	*config;	/* sync: mtls.conf */
+	int		 db_given;	/* sync: --db, not mtls.conf's */
 	int		 force, full, if_configured;
 };
 
@@ -355,7 +356,7 @@ cmd_db(int argc, char **argv)
 	};
 	struct db_opts o = { MTLS_ID_USERS, MTLS_ID_GROUPS, MTLS_ID_DB,
 	    "/etc/passwd", "/etc/group", MTLS_ID_MIN_DEFAULT,
-	    MTLS_ID_MAX_DEFAULT, 0, MTLS_DEFAULT_CONFIG, 0, 0, 0 };
+	    MTLS_ID_MAX_DEFAULT, 0, MTLS_DEFAULT_CONFIG, 0, 0, 0, 0 };
 	struct cli_sync_opts so;
 	const char *sub;
 	char *db_check = NULL;
@@ -375,7 +376,7 @@ cmd_db(int argc, char **argv)
 		switch (ch) {
 		case 'u': o.users = optarg; break;
 		case 'g': o.groups = optarg; break;
-		case 'd': o.db = optarg; break;
+		case 'd': o.db = optarg; o.db_given = 1; break;
 		case 'P': o.passwd = optarg; break;
 		case 'G': o.group = optarg; break;
 		case 'q': o.quiet = 1; break;
@@ -407,7 +408,8 @@ cmd_db(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(sub, "sync") == 0) {
-		so = (struct cli_sync_opts){ o.config, o.db, o.passwd, o.group,
+		so = (struct cli_sync_opts){ o.config, o.db_given ? o.db :
+		    NULL, o.passwd, o.group,
 		    o.id_min, o.id_max, o.quiet, o.force, o.full,
 		    o.if_configured };
 		return cli_db_sync(&so);

@@ -43,6 +43,7 @@ struct sync_state {
 struct sync_run {
 	const struct cli_sync_opts *o;
 	struct mtls_conf	*conf;
+	const char		*db;	/* --db, identity_db, or the default */
 	struct ls_conf		 sc;
 	char			 cache[4096], state[4096];
 	struct sync_state	 st;
@@ -276,16 +277,16 @@ rebuild(struct sync_run *x, struct mtls_err *e)
 		    "open");
 		goto out;
 	}
-	removed_users(o->db, buf, len, &removed, &old_n);
+	removed_users(x->db, buf, len, &removed, &old_n);
 	if (!o->force && old_n > 0 && (uint64_t)removed * 100 >
 	    (uint64_t)x->sc.max_removed * old_n) {
 		r = mtls_err_set(e, MTLS_E_CONFIG, "the directory would remove "
 		    "%u of the %u accounts of %s, more than max_removed %u%%: "
 		    "a broken query or base? --force syncs anyway", removed,
-		    old_n, o->db, x->sc.max_removed);
+		    old_n, x->db, x->sc.max_removed);
 		goto out;
 	}
-	if ((r = mtls_file_write_atomic(o->db, buf, len, 0644, e)) != 0)
+	if ((r = mtls_file_write_atomic(x->db, buf, len, 0644, e)) != 0)
 		goto out;
 	/* the cache after the database: a crash between replays changes */
 	if ((r = mtls_file_write_atomic_fn(x->cache, 0600, write_cache,
@@ -293,7 +294,7 @@ rebuild(struct sync_run *x, struct mtls_err *e)
 		goto out;
 	if (!o->quiet)
 		printf("%s: %u users, %u groups, %zu bytes (%u removed)\n",
-		    o->db, src.n_users, src.n_groups, len, removed);
+		    x->db, src.n_users, src.n_groups, len, removed);
 	r = 0;
  out:
 	free(u);
@@ -349,23 +350,23 @@ incremental(struct sync_run *x, struct ls_conn *lc, struct mtls_err *e)
 		if (r == MTLS_E_NOT_FOUND) {
 			if (!x->o->quiet)
 				printf("%s: %s; a full sync follows\n",
-				    x->o->db, mtls_err_msg(e));
+				    x->db, mtls_err_msg(e));
 			r = 1;
 			goto out;
 		}
 		if (r != 0)
 			goto out;
 	}
-	stamp(x->o, x->o->db, now);
+	stamp(x->o, x->db, now);
 	if (!ls_changes_any(&ch[0]) && !ls_changes_any(&ch[1]) &&
 	    memcmp(now, x->st.stamp, 32) == 0) {
 		if (!x->o->quiet)
-			printf("%s: no changes\n", x->o->db);
+			printf("%s: no changes\n", x->db);
 		goto save;
 	}
 	if (!x->o->quiet)
 		printf("%s: changes since the last sync: %zu entries added or "
-		    "changed, %zu deleted%s\n", x->o->db, ch[0].n_put +
+		    "changed, %zu deleted%s\n", x->db, ch[0].n_put +
 		    ch[1].n_put, ch[0].n_del + ch[1].n_del,
 		    ch[0].present_phase || ch[1].present_phase ?
 		    ", and those no longer present" : "");
@@ -423,6 +424,8 @@ load_confs(struct sync_run *x, struct ls_tls *tls, struct mtls_err *e)
 		return mtls_err_set(e, MTLS_E_CONFIG, "%s: ca_file is needed "
 		    "when %s names %zu trust anchors", x->sc.path, o->config,
 		    x->conf->n_anchors);
+	x->db = o->db != NULL ? o->db : x->conf->identity_db != NULL ?
+	    x->conf->identity_db : MTLS_ID_DB;
 	tls->cert_file = x->conf->host_cert;
 	tls->key_file = x->conf->host_key;
 	dir = x->sc.state_dir != NULL ? x->sc.state_dir : STATE_DIR;
@@ -457,7 +460,7 @@ cli_db_sync(const struct cli_sync_opts *o)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((lock = cli_lock_db(o->db, &e)) < 0)
+	if ((lock = cli_lock_db(x.db, &e)) < 0)
 		goto fail;
 	x.have_state = !o->full && state_load(x.state, &x.st) == 0 &&
 	    memcmp(x.st.conf, x.sc.digest, 32) == 0 &&
@@ -471,7 +474,7 @@ cli_db_sync(const struct cli_sync_opts *o)
 	if (r == 1 && full_sync(&x, lc, &e) != 0)
 		goto fail;
 	memcpy(x.st.conf, x.sc.digest, 32);
-	stamp(o, o->db, x.st.stamp);
+	stamp(o, x.db, x.st.stamp);
 	if (state_save(x.state, &x.st, &e) != 0) {
 		/* without a state the next run is a full one */
 		unlink(x.state);
