@@ -60,6 +60,10 @@ for m in mtls.1 mtls.conf.5 mtls-identity.5 pam_mtls.8 libnss_mtls.8; do
 done
 check "the CRL timer" test -f /lib/systemd/system/mtls-crl-update.timer
 check "the CRL service" test -f /lib/systemd/system/mtls-crl-update.service
+check "the directory sync timer" \
+    test -f /lib/systemd/system/mtls-db-sync.timer
+check "the directory sync service" \
+    test -f /lib/systemd/system/mtls-db-sync.service
 check "the cache directory" test -d /var/cache/mtls
 check "the state directory" test -d /var/lib/mtls
 
