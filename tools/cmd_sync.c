@@ -178,12 +178,46 @@ write_cache(void *ctx, int fd)
 	return ls_store_write(ctx, fd);
 }
 
+/* The DNs of the store's entries, in its order, for messages. */
+struct dn_list {
+	char	*blob;
+	size_t	*off;		/* of each entry's DN in blob */
+};
+
+static int
+dn_list(const struct ls_store *s, struct dn_list *l)
+{
+	const char *dn;
+	size_t i, n, total = 0, at = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (s->ent[i] != NULL) {
+			ls_store_dn(s, i, &n);
+			total += n + 1;
+		}
+	if ((l->blob = malloc(total + 1)) == NULL ||
+	    (l->off = calloc(s->n + 1, sizeof(*l->off))) == NULL)
+		return MTLS_E_NOMEM;
+	l->blob[total] = '\0';
+	for (i = 0; i < s->n; i++) {
+		l->off[i] = total;	/* a removed entry: "" */
+		if (s->ent[i] == NULL)
+			continue;
+		dn = ls_store_dn(s, i, &n);
+		memcpy(l->blob + at, dn, n);
+		l->blob[at + n] = '\0';
+		l->off[i] = at;
+		at += n + 1;
+	}
+	return 0;
+}
+
 /*
  * A validation message names "directory users:LINE": say which entry
  * that line came from instead.
  */
 static void
-name_entry(struct ls_store *s, const size_t *ulines, size_t n_u,
+name_entry(const struct dn_list *dns, const size_t *ulines, size_t n_u,
     const size_t *glines, size_t n_g, struct mtls_err *e)
 {
 	static const char *const labels[2] = { "directory users:",
@@ -191,8 +225,7 @@ name_entry(struct ls_store *s, const size_t *ulines, size_t n_u,
 	const size_t *map;
 	unsigned long line;
 	char msg[sizeof(e->msg)], *end;
-	const char *dn;
-	size_t i, n, dnlen, ll;
+	size_t i, n, ll;
 
 	for (i = 0; i < 2; i++) {
 		ll = strlen(labels[i]);
@@ -203,45 +236,73 @@ name_entry(struct ls_store *s, const size_t *ulines, size_t n_u,
 		n = i == 0 ? n_u : n_g;
 		if (*end != ':' || line == 0 || line > n)
 			return;
-		dn = ls_store_dn(s, map[line - 1], &dnlen);
-		snprintf(msg, sizeof(msg), "entry %.*s:%s", (int)dnlen, dn,
-		    end + 1);
+		snprintf(msg, sizeof(msg), "entry %s:%s",
+		    dns->blob + dns->off[map[line - 1]], end + 1);
 		snprintf(e->msg, sizeof(e->msg), "%s", msg);
 		return;
 	}
 }
 
+/* Make the last rename in dir (of path) durable. */
+static int
+sync_dir(const char *path, struct mtls_err *e)
+{
+	char dir[4096], *slash;
+	int fd, r = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) != 0)
+		r = mtls_err_set(e, MTLS_E_IO, "%s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 /*
- * How many users of the current database the new one (buf, len) lacks,
- * out of how many: the guard's figures.  No current database: none.
+ * How many users of the current database src lacks, out of how many:
+ * the guard's figures.  No current database (or one that does not
+ * open): none.  Names are unique on both sides, so what src lacks is
+ * what the old database has less what src shares with it.
  */
 static void
-removed_users(const char *path, const unsigned char *buf, size_t len,
+removed_users(const char *path, const struct mtls_idsrc *src,
     uint32_t *removed, uint32_t *old_n)
 {
 	struct mtls_err e = { 0, "" };
-	struct mtls_db old, nw;
-	struct mtls_db_user u, v;
+	struct mtls_db old;
+	struct mtls_db_user u;
 	char *obuf = NULL;
 	size_t olen;
-	uint32_t i;
+	uint32_t i, kept = 0;
 
 	*removed = *old_n = 0;
 	if (access(path, F_OK) != 0 || mtls_file_read(path,
 	    "identity database", MTLS_DB_MAX_SIZE, &obuf, &olen, &e) != 0 ||
-	    mtls_db_open(&old, obuf, olen) != 0 ||
-	    mtls_db_open(&nw, buf, len) != 0)
+	    mtls_db_open(&old, obuf, olen) != 0)
 		goto out;
+	for (i = 0; i < src->n_users; i++)
+		if (mtls_db_user_by_name(&old, src->users[i].name, &u) == 0)
+			kept++;
 	*old_n = old.n_users;
-	for (i = 0; i < old.n_users; i++)
-		if (mtls_db_user_at(&old, i, &u) == 0 &&
-		    mtls_db_user_by_name(&nw, u.name, &v) != 0)
-			(*removed)++;
+	*removed = old.n_users - kept;
  out:
 	free(obuf);
 }
 
-/* Sources from the store, checked, laid out, guarded and written. */
+/*
+ * Sources from the store, checked, guarded, laid out and written.  The
+ * memory of the largest directories decides the order: the cache is
+ * written (beside its place) and the store freed before the sources are
+ * parsed, and the old database is read for the guard and freed before
+ * the new one is laid out.
+ */
 static int
 rebuild(struct sync_run *x, struct mtls_err *e)
 {
@@ -251,20 +312,46 @@ rebuild(struct sync_run *x, struct mtls_err *e)
 	struct mtls_idsrc src;
 	struct mtls_db db;
 	unsigned char *buf = NULL;
-	char *u = NULL, *g = NULL;
+	char *u = NULL, *g = NULL, cnew[sizeof(x->cache) + 8];
 	size_t ulen, glen, *ulines = NULL, *glines = NULL, n_u, n_g, len = 0;
+	struct dn_list dns = { NULL, NULL };
 	uint32_t removed, old_n;
-	int r;
+	int r, have_new = 0;
 
 	memset(&src, 0, sizeof(src));
+	snprintf(cnew, sizeof(cnew), "%s.new", x->cache);
 	if ((r = ls_store_sources(&x->store, &u, &ulen, &ulines, &n_u, &g,
 	    &glen, &glines, &n_g, e)) != 0)
 		goto out;
+	if ((r = mtls_file_write_atomic_fn(cnew, 0600, write_cache,
+	    &x->store, e)) != 0)
+		goto out;
+	have_new = 1;
+	if ((r = dn_list(&x->store, &dns)) != 0) {
+		mtls_err_set(e, r, NULL);
+		goto out;
+	}
+	ls_store_clear(&x->store);
 	r = cli_idsrc_check(&src, "directory users", u, ulen,
 	    "directory groups", g, glen, &ce, e);
 	u = g = NULL;	/* src has them */
 	if (r != 0) {
-		name_entry(&x->store, ulines, n_u, glines, n_g, e);
+		name_entry(&dns, ulines, n_u, glines, n_g, e);
+		goto out;
+	}
+	free(ulines);
+	free(glines);
+	free(dns.blob);
+	free(dns.off);
+	memset(&dns, 0, sizeof(dns));
+	ulines = glines = NULL;
+	removed_users(x->db, &src, &removed, &old_n);
+	if (!o->force && old_n > 0 && (uint64_t)removed * 100 >
+	    (uint64_t)x->sc.max_removed * old_n) {
+		r = mtls_err_set(e, MTLS_E_CONFIG, "the directory would remove "
+		    "%u of the %u accounts of %s, more than max_removed %u%%: "
+		    "a broken query or base? --force syncs anyway", removed,
+		    old_n, x->db, x->sc.max_removed);
 		goto out;
 	}
 	if ((r = mtls_db_build(src.users, src.n_users, src.groups,
@@ -277,30 +364,30 @@ rebuild(struct sync_run *x, struct mtls_err *e)
 		    "open");
 		goto out;
 	}
-	removed_users(x->db, buf, len, &removed, &old_n);
-	if (!o->force && old_n > 0 && (uint64_t)removed * 100 >
-	    (uint64_t)x->sc.max_removed * old_n) {
-		r = mtls_err_set(e, MTLS_E_CONFIG, "the directory would remove "
-		    "%u of the %u accounts of %s, more than max_removed %u%%: "
-		    "a broken query or base? --force syncs anyway", removed,
-		    old_n, x->db, x->sc.max_removed);
-		goto out;
-	}
 	if ((r = mtls_file_write_atomic(x->db, buf, len, 0644, e)) != 0)
 		goto out;
 	/* the cache after the database: a crash between replays changes */
-	if ((r = mtls_file_write_atomic_fn(x->cache, 0600, write_cache,
-	    &x->store, e)) != 0)
+	if (rename(cnew, x->cache) != 0) {
+		r = mtls_err_set(e, MTLS_E_IO, "%s: %s", x->cache,
+		    strerror(errno));
+		goto out;
+	}
+	have_new = 0;
+	if ((r = sync_dir(x->cache, e)) != 0)
 		goto out;
 	if (!o->quiet)
 		printf("%s: %u users, %u groups, %zu bytes (%u removed)\n",
 		    x->db, src.n_users, src.n_groups, len, removed);
 	r = 0;
  out:
+	if (have_new)
+		unlink(cnew);
 	free(u);
 	free(g);
 	free(ulines);
 	free(glines);
+	free(dns.blob);
+	free(dns.off);
 	free(buf);
 	mtls_idsrc_clear(&src);
 	return r;
@@ -339,9 +426,8 @@ incremental(struct sync_run *x, struct ls_conn *lc, struct mtls_err *e)
 {
 	struct ls_changes ch[2];
 	unsigned char *nc[2] = { NULL, NULL }, now[32];
-	size_t ncl[2] = { 0, 0 }, len;
-	char *text = NULL;
-	int i, r;
+	size_t ncl[2] = { 0, 0 };
+	int i, r, fd;
 
 	memset(ch, 0, sizeof(ch));
 	for (i = 0; i < 2; i++) {
@@ -370,12 +456,17 @@ incremental(struct sync_run *x, struct ls_conn *lc, struct mtls_err *e)
 		    ch[1].n_put, ch[0].n_del + ch[1].n_del,
 		    ch[0].present_phase || ch[1].present_phase ?
 		    ", and those no longer present" : "");
-	if ((r = mtls_file_read(x->cache, "sync cache", MTLS_IDSRC_MAX_SIZE,
-	    &text, &len, e)) != 0)
+	if (mtls_file_open(x->cache, "sync cache", &fd, e) != 0 ||
+	    ls_store_load(&x->store, fd, e) != 0) {
+		/* the directory has it all again */
+		if (!x->o->quiet)
+			printf("%s: %s; a full sync follows\n", x->db,
+			    mtls_err_msg(e));
+		ls_store_clear(&x->store);
+		r = 1;
 		goto out;
-	r = ls_store_load(&x->store, text, len, e);
-	text = NULL;
-	if (r != 0 || (r = ls_changes_apply(&ch[0], &x->store, "u:")) != 0 ||
+	}
+	if ((r = ls_changes_apply(&ch[0], &x->store, "u:")) != 0 ||
 	    (r = ls_changes_apply(&ch[1], &x->store, "g:")) != 0 ||
 	    (r = rebuild(x, e)) != 0)
 		goto out;

@@ -648,41 +648,57 @@ ls_store_has(struct ls_store *s, const char *uuid)
 #define CACHE_MAGIC	"mtls-db-sync-cache 1\n"
 
 int
-ls_store_load(struct ls_store *s, char *text, size_t len,
-    struct mtls_err *err)
+ls_store_load(struct ls_store *s, int fd, struct mtls_err *err)
 {
-	size_t ml = strlen(CACHE_MAGIC), n;
-	char *p, *end = text + len, *q, *b;
-	int r = MTLS_E_CORRUPT;
+	struct sbuf b = { NULL, 0, 0, 0 };
+	FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int r = MTLS_E_CORRUPT, first = 1;
 
-	if (len < ml || memcmp(text, CACHE_MAGIC, ml) != 0) {
-		mtls_err_set(err, r, "the sync cache is not one of this "
-		    "version");
-		goto out;
+	/* a line at a time: the file is never in memory beside the store */
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return mtls_err_set(err, MTLS_E_IO, "sync cache: %s",
+		    strerror(errno));
 	}
-	/* blocks end with an empty line */
-	for (p = text + ml; p < end; p = q + 2) {
-		if ((q = strstr(p, "\n\n")) == NULL || q >= end ||
-		    strncmp(p, "uuid ", 5) != 0) {
-			mtls_err_set(err, r, "the sync cache is damaged");
-			goto out;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] != '\n')
+			break;		/* cut short */
+		if (first) {
+			if (strcmp(line, CACHE_MAGIC) != 0)
+				break;
+			first = 0;
+			continue;
 		}
-		n = (size_t)(q - p) + 1;
-		if ((b = malloc(n + 1)) == NULL) {
+		if (n > 1) {
+			sb_add(&b, line, (size_t)n);
+			continue;
+		}
+		/* an empty line ends a block */
+		if (b.oom) {
 			r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
 			goto out;
 		}
-		memcpy(b, p, n);
-		b[n] = '\0';
-		if (store_append(s, b) != 0) {
-			free(b);
+		if (b.p == NULL || strncmp(b.p, "uuid ", 5) != 0)
+			break;
+		if (store_append(s, b.p) != 0) {
 			r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
 			goto out;
 		}
+		memset(&b, 0, sizeof(b));
+	}
+	if (n >= 0 || ferror(f) || first || b.len != 0) {
+		mtls_err_set(err, r, "the sync cache is damaged, or not of "
+		    "this version");
+		goto out;
 	}
 	r = 0;
  out:
-	free(text);
+	free(b.p);
+	free(line);
+	fclose(f);
 	return r;
 }
 

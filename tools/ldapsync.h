@@ -105,9 +105,8 @@ int ls_store_del(struct ls_store *s, const char *uuid);
 /* Nonzero when an entry of uuid is stored. */
 int ls_store_has(struct ls_store *s, const char *uuid);
 
-/* Parse a cache file's text (taken over) into s. */
-int ls_store_load(struct ls_store *s, char *text, size_t len,
-    struct mtls_err *err);
+/* Read a cache file from fd (taken over: closed) into s. */
+int ls_store_load(struct ls_store *s, int fd, struct mtls_err *err);
 /* Write s as a cache file to fd: 0, or -1 with errno. */
 int ls_store_write(const struct ls_store *s, int fd);
 
