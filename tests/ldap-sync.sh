@@ -9,6 +9,9 @@
 # directory that lost more accounts than the guard allows.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "${TOP_SRCDIR:-.}/tests/sshd-harness.sh"
+. "${TOP_SRCDIR:-.}/tests/slapd-harness.sh"
+# a size limit smaller than the directory: only paged searches read it
+LIMIT="sizelimit size.soft=2 size.hard=2 size.prtotal=unlimited"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "ldap-sync: SKIP: slapd runs as root here" >&2
@@ -19,7 +22,7 @@ export LDAPNOINIT
 
 T=$TMP/sync
 L=$TMP/slapd
-mkdir -p "$T/state" "$L/data"
+mkdir -p "$T/state" "$L"
 chmod 0700 "$T/state"
 
 # --- the PKI: the organization's CA, and impostors -----------------------
@@ -28,31 +31,16 @@ $MTLS ca init "$CA" --name "Sync Root CA" --org "mtls sync" >/dev/null ||
     fail "ca init"
 $MTLS ca init "$TMP/other" --name "Other Root CA" --org "other" \
     >/dev/null || fail "other ca init"
-# server_cert OUT CADIR IP: a server certificate for an IP address (the
-# client checks the URI's host against it; libldap would check a URI of
-# "localhost" against the machine's own name instead)
-server_cert() {
-	printf 'cn = "%s"\nip_address = %s\ntls_www_server\nsigning_key\n' \
-	    "$3" "$3" >"$1.tmpl"
-	printf 'expiration_days = 30\n' >>"$1.tmpl"
-	certtool --generate-privkey --key-type ecdsa --outfile "$1.key" \
-	    2>/dev/null && certtool --generate-certificate \
-	    --load-privkey "$1.key" --load-ca-certificate "$2/ca.pem" \
-	    --load-ca-privkey "$2/ca.key" --template "$1.tmpl" \
-	    --outfile "$1.pem" 2>/dev/null || fail "server certificate $1"
-}
-server_cert "$L/good" "$CA" 127.0.0.1
-server_cert "$L/wrongname" "$CA" 127.0.0.2
-server_cert "$L/otherca" "$TMP/other" 127.0.0.1
+server_cert "$L/good" "$CA" 127.0.0.1 || fail "server certificate"
+server_cert "$L/wrongname" "$CA" 127.0.0.2 || fail "wrong-name certificate"
+server_cert "$L/otherca" "$TMP/other" 127.0.0.1 ||
+    fail "other-CA certificate"
 $MTLS ca issue "$CA" --host client.example.org --out "$T/host" \
     >/dev/null || fail "issue host"
 for who in alice bob carol; do
 	$MTLS ca issue "$CA" --user "$who" --out "$TMP/$who" >/dev/null ||
 	    fail "issue $who"
 done
-der64() {
-	openssl x509 -in "$1" -outform DER | base64 | tr -d '\n'
-}
 subject_of() {
 	$MTLS verify --ca "$CA/ca.pem" --crl "$CA/crl.pem" "$1" |
 	    sed -n 's/^ *subject: *//p'
@@ -62,68 +50,18 @@ fp_of() {
 }
 
 # --- slapd ---------------------------------------------------------------
-P1=$(_harness_free_port) && P2=$(_harness_free_port) || fail "ports"
-# slapd_start CERT [EXTRA-GLOBAL-LINE]: the server with CERT.pem/.key
-slapd_start() {
-	cat >"$L/slapd.conf" <<EOF2
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/nis.schema
-include /etc/ldap/schema/inetorgperson.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-moduleload syncprov
-pidfile $L/slapd.pid
-argsfile $L/slapd.args
-TLSCACertificateFile $CA/ca.pem
-TLSCertificateFile $1.pem
-TLSCertificateKeyFile $1.key
-TLSVerifyClient try
-${2:-sizelimit size.soft=2 size.hard=2 size.prtotal=unlimited}
-database mdb
-suffix "dc=example,dc=org"
-rootdn "cn=admin,dc=example,dc=org"
-rootpw adminpw
-directory $L/data
-maxsize 104857600
-index objectClass,entryCSN,entryUUID eq
-access to attrs=userPassword by anonymous auth by * none
-access to * by users read by * none
-overlay syncprov
-syncprov-checkpoint 1 1
-syncprov-sessionlog 1000
-EOF2
-	rm -f "$L/slapd.pid"
-	/usr/sbin/slapd -f "$L/slapd.conf" \
-	    -h "ldap://127.0.0.1:$P1/ ldaps://127.0.0.1:$P2/" \
-	    >"$L/slapd.out" 2>&1 || { fail "slapd: $(cat "$L/slapd.out")"; return 1; }
-	n=0
-	while ! harness_listening "$P2" && [ $n -lt 100 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	harness_listening "$P2" || fail "slapd does not listen"
-}
-slapd_stop() {
-	[ -s "$L/slapd.pid" ] || return 0
-	pid=$(cat "$L/slapd.pid")
-	kill "$pid" 2>/dev/null
-	n=0
-	while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	rm -f "$L/slapd.pid"
-}
+slapd_init "$L" "$CA/ca.pem" || fail "slapd ports"
+P1=$SLAPD_PORT
+P2=$SLAPD_TLS_PORT
 trap 'slapd_stop; rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
 
-ADM="-x -D cn=admin,dc=example,dc=org -w adminpw -H ldap://127.0.0.1:$P1/"
 ldif() {
-	ldapmodify $ADM >"$TMP/ldap.out" 2>&1 || fail "ldapmodify: $1: $(cat "$TMP/ldap.out")"
+	slapd_modify >"$TMP/ldap.out" 2>&1 ||
+	    fail "ldapmodify: $1: $(cat "$TMP/ldap.out")"
 }
 
-slapd_start "$L/good"
+slapd_start "$L/good" "$LIMIT" || fail "slapd start"
 cat >"$T/base.ldif" <<EOF2
 dn: dc=example,dc=org
 changetype: add
@@ -312,6 +250,22 @@ expect_exit 0 "sync with a refused cookie" -- $S
 expect_in "$TMP/out" "a full sync follows" "refused cookie: full sync"
 expect_exit 0 "dave after the fallback" -- $MTLS db show --db "$DB" user dave
 
+# --- a damaged cache: a full sync ----------------------------------------
+head -c 200 "$T/state/db-sync.cache" >"$T/cut"
+cat "$T/cut" >"$T/state/db-sync.cache"
+ldif "dave's shell" <<EOF2
+dn: uid=dave,ou=people,dc=example,dc=org
+changetype: modify
+replace: loginShell
+loginShell: /bin/bash
+EOF2
+expect_exit 0 "sync with a damaged cache" -- $S
+expect_in "$TMP/out" "the sync cache is damaged" "damaged cache: said"
+expect_in "$TMP/out" "a full sync follows" "damaged cache: full sync"
+expect_exit 0 "dave's change after the fallback" -- \
+    $MTLS db show --db "$DB" user dave
+expect_in "$TMP/out" ":/home/dave:/bin/bash" "dave's new shell"
+
 good=$(sha256sum <"$DB")
 kept() {
 	[ "$(sha256sum <"$DB")" = "$good" ] && ok ||
@@ -392,15 +346,17 @@ slapd_stop
 refuse "slapd stopped" "ldaps://127.0.0.1:$P2/"
 
 # --- server certificates that must be refused ----------------------------
-slapd_start "$L/otherca"
+slapd_start "$L/otherca" "$LIMIT" || fail "slapd start"
 refuse "server of another CA" "ldaps://127.0.0.1:$P2/"
 slapd_stop
-slapd_start "$L/wrongname"
+slapd_start "$L/wrongname" "$LIMIT" || fail "slapd start"
 refuse "server of another name" "ldaps://127.0.0.1:$P2/"
 slapd_stop
 
 # --- a size limit without paging: never half a directory -----------------
-slapd_start "$L/good" "sizelimit size.soft=2 size.hard=2 size.prtotal=disabled"
+slapd_start "$L/good" \
+    "sizelimit size.soft=2 size.hard=2 size.prtotal=disabled" ||
+    fail "slapd start"
 ldif "two more" <<EOF2
 dn: uid=frank,ou=people,dc=example,dc=org
 changetype: add
@@ -428,7 +384,7 @@ S="$S --full"
 refuse "size limit" "search of users"
 S=${S% --full}
 slapd_stop
-slapd_start "$L/good"
+slapd_start "$L/good" "$LIMIT" || fail "slapd start"
 expect_exit 0 "paged past the size limit" -- $S --full
 expect_in "$TMP/out" "3 users, 1 groups" "paged sync summary"
 good=$(sha256sum <"$DB")
