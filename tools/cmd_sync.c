@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,6 +50,7 @@ struct sync_run {
 	struct sync_state	 st;
 	int			 have_state;
 	struct ls_store		 store;
+	struct ls_conn		*lc;	/* closed once the directory is read */
 };
 
 static void
@@ -217,15 +219,15 @@ dn_list(const struct ls_store *s, struct dn_list *l)
  * that line came from instead.
  */
 static void
-name_entry(const struct dn_list *dns, const size_t *ulines, size_t n_u,
-    const size_t *glines, size_t n_g, struct mtls_err *e)
+name_entry(const struct dn_list *dns, const struct ls_line *ulines,
+    size_t n_u, const struct ls_line *glines, size_t n_g, struct mtls_err *e)
 {
 	static const char *const labels[2] = { "directory users:",
 	    "directory groups:" };
-	const size_t *map;
+	const struct ls_line *map;
 	unsigned long line;
 	char msg[sizeof(e->msg)], *end;
-	size_t i, n, ll;
+	size_t i, n, ll, ent;
 
 	for (i = 0; i < 2; i++) {
 		ll = strlen(labels[i]);
@@ -234,10 +236,11 @@ name_entry(const struct dn_list *dns, const size_t *ulines, size_t n_u,
 		line = strtoul(e->msg + ll, &end, 10);
 		map = i == 0 ? ulines : glines;
 		n = i == 0 ? n_u : n_g;
-		if (*end != ':' || line == 0 || line > n)
+		if (*end != ':' || (ent = ls_line_entry(map, n, line)) ==
+		    SIZE_MAX)
 			return;
 		snprintf(msg, sizeof(msg), "entry %s:%s",
-		    dns->blob + dns->off[map[line - 1]], end + 1);
+		    dns->blob + dns->off[ent], end + 1);
 		snprintf(e->msg, sizeof(e->msg), "%s", msg);
 		return;
 	}
@@ -313,7 +316,8 @@ rebuild(struct sync_run *x, struct mtls_err *e)
 	struct mtls_db db;
 	unsigned char *buf = NULL;
 	char *u = NULL, *g = NULL, cnew[sizeof(x->cache) + 8];
-	size_t ulen, glen, *ulines = NULL, *glines = NULL, n_u, n_g, len = 0;
+	struct ls_line *ulines = NULL, *glines = NULL;
+	size_t ulen, glen, n_u, n_g, len = 0;
 	struct dn_list dns = { NULL, NULL };
 	uint32_t removed, old_n;
 	int r, have_new = 0;
@@ -332,6 +336,8 @@ rebuild(struct sync_run *x, struct mtls_err *e)
 		goto out;
 	}
 	ls_store_clear(&x->store);
+	/* the entries' memory back before the database is laid out */
+	malloc_trim(0);
 	r = cli_idsrc_check(&src, "directory users", u, ulen,
 	    "directory groups", g, glen, &ce, e);
 	u = g = NULL;	/* src has them */
@@ -346,6 +352,7 @@ rebuild(struct sync_run *x, struct mtls_err *e)
 	memset(&dns, 0, sizeof(dns));
 	ulines = glines = NULL;
 	removed_users(x->db, &src, &removed, &old_n);
+	malloc_trim(0);		/* and the old database's */
 	if (!o->force && old_n > 0 && (uint64_t)removed * 100 >
 	    (uint64_t)x->sc.max_removed * old_n) {
 		r = mtls_err_set(e, MTLS_E_CONFIG, "the directory would remove "
@@ -395,8 +402,9 @@ rebuild(struct sync_run *x, struct mtls_err *e)
 
 /* Everything from the directory, with fresh cookies when it has them. */
 static int
-full_sync(struct sync_run *x, struct ls_conn *lc, struct mtls_err *e)
+full_sync(struct sync_run *x, struct mtls_err *e)
 {
+	struct ls_conn *lc = x->lc;
 	struct ls_changes none;
 	int i, r;
 
@@ -414,6 +422,8 @@ full_sync(struct sync_run *x, struct ls_conn *lc, struct mtls_err *e)
 	ls_store_clear(&x->store);
 	if ((r = ls_fetch_all(lc, &x->sc, &x->store, e)) != 0)
 		return r;
+	ls_close(x->lc);
+	x->lc = NULL;
 	return rebuild(x, e);
 }
 
@@ -422,8 +432,9 @@ full_sync(struct sync_run *x, struct ls_conn *lc, struct mtls_err *e)
  * cookie (a full sync is needed), 0 when done, or an error.
  */
 static int
-incremental(struct sync_run *x, struct ls_conn *lc, struct mtls_err *e)
+incremental(struct sync_run *x, struct mtls_err *e)
 {
+	struct ls_conn *lc = x->lc;
 	struct ls_changes ch[2];
 	unsigned char *nc[2] = { NULL, NULL }, now[32];
 	size_t ncl[2] = { 0, 0 };
@@ -466,6 +477,8 @@ incremental(struct sync_run *x, struct ls_conn *lc, struct mtls_err *e)
 		r = 1;
 		goto out;
 	}
+	ls_close(x->lc);
+	x->lc = NULL;
 	if ((r = ls_changes_apply(&ch[0], &x->store, "u:")) != 0 ||
 	    (r = ls_changes_apply(&ch[1], &x->store, "g:")) != 0 ||
 	    (r = rebuild(x, e)) != 0)
@@ -532,7 +545,6 @@ cli_db_sync(const struct cli_sync_opts *o)
 {
 	struct sync_run x;
 	struct ls_tls tls = { NULL, NULL, NULL };
-	struct ls_conn *lc = NULL;
 	struct mtls_err e = { 0, "" };
 	struct timespec t0, t1;
 	int lock = -1, rc = EXIT_REJECTED, r;
@@ -557,12 +569,12 @@ cli_db_sync(const struct cli_sync_opts *o)
 	    memcmp(x.st.conf, x.sc.digest, 32) == 0 &&
 	    x.st.cookie[0] != NULL && x.st.cookie[1] != NULL &&
 	    access(x.cache, F_OK) == 0;
-	if ((r = ls_connect(&x.sc, &tls, &lc, &e)) != 0)
+	if ((r = ls_connect(&x.sc, &tls, &x.lc, &e)) != 0)
 		goto fail;
 	r = 1;
-	if (x.have_state && (r = incremental(&x, lc, &e)) < 0)
+	if (x.have_state && (r = incremental(&x, &e)) < 0)
 		goto fail;
-	if (r == 1 && full_sync(&x, lc, &e) != 0)
+	if (r == 1 && full_sync(&x, &e) != 0)
 		goto fail;
 	memcpy(x.st.conf, x.sc.digest, 32);
 	stamp(o, x.db, x.st.stamp);
@@ -582,7 +594,7 @@ cli_db_sync(const struct cli_sync_opts *o)
 	fprintf(stderr, "mtls db sync: %s; the database was not changed\n",
 	    mtls_err_msg(&e));
  out:
-	ls_close(lc);
+	ls_close(x.lc);
 	if (lock >= 0)
 		close(lock);
 	ls_store_clear(&x.store);

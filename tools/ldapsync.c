@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include <gnutls/crypto.h>
+#include <gnutls/x509.h>
 #include <ldap.h>
 
 #include "db.h"
-#include "identity.h"
 #include "ldapsync.h"
 #include "util.h"
 
@@ -752,10 +752,12 @@ dn_cmp(const void *a, const void *b)
 	return x->dnlen < y->dnlen ? -1 : x->dnlen > y->dnlen;
 }
 
+/* Record that entry ent's block starts at line (of the text map is of). */
 static int
-line_map(size_t **map, size_t *n, size_t *cap, size_t ent)
+line_map(struct ls_line **map, size_t *n, size_t *cap, size_t line,
+    size_t ent)
 {
-	size_t *nm;
+	struct ls_line *nm;
 
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 4096;
@@ -763,18 +765,35 @@ line_map(size_t **map, size_t *n, size_t *cap, size_t ent)
 			return -1;
 		*map = nm;
 	}
-	(*map)[(*n)++] = ent;
+	(*map)[*n].line = line;
+	(*map)[(*n)++].ent = ent;
 	return 0;
+}
+
+size_t
+ls_line_entry(const struct ls_line *map, size_t n, size_t line)
+{
+	size_t lo = 0, hi = n, mid;
+
+	/* the last block that starts at or before line */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (map[mid].line <= line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? SIZE_MAX : map[lo - 1].ent;
 }
 
 int
 ls_store_sources(struct ls_store *s, char **users, size_t *ulen,
-    size_t **ulines, size_t *n_ulines, char **groups, size_t *glen,
-    size_t **glines, size_t *n_glines, struct mtls_err *err)
+    struct ls_line **ulines, size_t *n_ulines, char **groups, size_t *glen,
+    struct ls_line **glines, size_t *n_glines, struct mtls_err *err)
 {
 	struct sbuf u = { NULL, 0, 0, 0 }, g = { NULL, 0, 0, 0 };
 	struct dn_name *dns = NULL, key, *hit;
-	size_t i, n_dns = 0, cap_u = 0, cap_g = 0, ll;
+	size_t i, n_dns = 0, cap_u = 0, cap_g = 0, ll, line[2] = { 1, 1 };
 	const char *b, *l;
 	int r = MTLS_E_NOMEM, isuser;
 
@@ -798,6 +817,9 @@ ls_store_sources(struct ls_store *s, char **users, size_t *ulen,
 			continue;
 		b = blk_body(s->ent[i]);
 		isuser = strncmp(b, "user ", 5) == 0;
+		if (line_map(isuser ? ulines : glines, isuser ? n_ulines :
+		    n_glines, isuser ? &cap_u : &cap_g, line[!isuser], i) != 0)
+			goto out;
 		for (l = b; *l != '\0'; l += ll + 1) {
 			ll = strcspn(l, "\n");
 			if (!isuser && strncmp(l, "memberdn ", 9) == 0) {
@@ -811,10 +833,7 @@ ls_store_sources(struct ls_store *s, char **users, size_t *ulen,
 				sb_add(&g, "\n", 1);
 			} else
 				sb_add(isuser ? &u : &g, l, ll + 1);
-			if (line_map(isuser ? ulines : glines, isuser ?
-			    n_ulines : n_glines, isuser ? &cap_u : &cap_g, i)
-			    != 0)
-				goto out;
+			line[!isuser]++;
 			if (l[ll] == '\0')
 				break;
 		}
@@ -897,35 +916,62 @@ add_attr(struct sbuf *b, LDAP *ld, LDAPMessage *e, const char *attr,
 	return r == MTLS_E_NOT_FOUND ? 0 : r;
 }
 
-/* The principals of a certificate: its subject and its fingerprint. */
+/*
+ * The principals of a certificate: its subject (RFC 4514) and its
+ * SHA-256 fingerprint, read as common/identity.c reads them for the
+ * mapping.  Nothing else of the certificate is read: a directory of a
+ * hundred thousand accounts holds as many certificates.
+ */
 static int
 add_cert(struct sbuf *b, const struct berval *der, const char *dn,
     struct mtls_err *err)
 {
-	struct mtls_identity *id = NULL;
-	struct mtls_err e2 = { 0, "" };
-	gnutls_datum_t d;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t d, subj = { NULL, 0 };
+	unsigned char fp[32];
+	size_t fplen = sizeof(fp);
 	char hex[65];
-	int r;
+	int r = MTLS_E_CONFIG, gr;
 
 	d.data = (unsigned char *)der->bv_val;
 	d.size = (unsigned)der->bv_len;
-	if ((r = mtls_identity_from_der(&d, &id, &e2)) != 0)
-		return mtls_err_set(err, MTLS_E_CONFIG, "entry %s: a "
-		    "certificate that cannot be parsed: %s", dn,
-		    mtls_err_msg(&e2));
-	if (has_ctl(id->subject, strlen(id->subject))) {
-		mtls_identity_free(id);
-		return mtls_err_set(err, MTLS_E_CONFIG, "entry %s: a "
-		    "certificate subject with a control character", dn);
+	if (gnutls_x509_crt_init(&crt) < 0) {
+		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		goto out;
 	}
-	mtls_hex(id->fingerprint, 32, 0, hex);
-	if (id->subject[0] != '\0')
-		sb_line(b, "principal subject", id->subject,
-		    strlen(id->subject));
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+		r = mtls_err_set(err, MTLS_E_CONFIG, "entry %s: a certificate "
+		    "that cannot be parsed", dn);
+		goto out;
+	}
+	gr = gnutls_x509_crt_get_dn3(crt, &subj, 0);
+	if (gr < 0 && gr != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+		r = mtls_err_set(err, MTLS_E_CONFIG, "entry %s: a certificate "
+		    "whose subject cannot be read", dn);
+		goto out;
+	}
+	if (has_ctl((char *)subj.data, subj.size) ||
+	    memchr(subj.data, '\0', subj.size) != NULL) {
+		r = mtls_err_set(err, MTLS_E_CONFIG, "entry %s: a certificate "
+		    "subject with a control character", dn);
+		goto out;
+	}
+	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp,
+	    &fplen) < 0 || fplen != sizeof(fp)) {
+		r = mtls_err_set(err, MTLS_E_CRYPTO, NULL);
+		goto out;
+	}
+	mtls_hex(fp, 32, 0, hex);
+	/* an empty subject (the SAN names the holder) is no principal */
+	if (subj.size > 0)
+		sb_line(b, "principal subject", (char *)subj.data, subj.size);
 	sb_line(b, "principal fingerprint", hex, 64);
-	mtls_identity_free(id);
-	return 0;
+	r = 0;
+ out:
+	gnutls_free(subj.data);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	return r;
 }
 
 /* All values of attr as "key value" lines; certs when cert. */
@@ -1571,12 +1617,17 @@ ls_sync(struct ls_conn *lc, const struct ls_conf *c, int which,
 	*newcookie = NULL;
 	*newlen = 0;
 	search_attrs(c, which == 0, attrs);
-	flen = strlen(f) + 40;
+	flen = strlen(f) + 64;
 	if ((filter = malloc(flen)) == NULL)
 		return mtls_err_set(err, MTLS_E_NOMEM, NULL);
-	/* without a cookie: the state alone, through a filter of nothing */
+	/*
+	 * Without a cookie: the state alone, through a filter that no entry
+	 * matches (the nil UUID is never assigned) and that an index of
+	 * entryUUID answers without reading entries.
+	 */
 	if (cookie == NULL)
-		snprintf(filter, flen, "(&%s(!(objectClass=*)))", f);
+		snprintf(filter, flen, "(&%s(entryUUID="
+		    "00000000-0000-0000-0000-000000000000))", f);
 	else
 		snprintf(filter, flen, "%s", f);
 	ldap_sync_initialize(&ls);

@@ -110,16 +110,25 @@ int ls_store_load(struct ls_store *s, int fd, struct mtls_err *err);
 /* Write s as a cache file to fd: 0, or -1 with errno. */
 int ls_store_write(const struct ls_store *s, int fd);
 
+/* Where the block of an entry starts in a source text. */
+struct ls_line {
+	size_t	line;		/* 1 for the first line */
+	size_t	ent;		/* the entry's index in the store */
+};
+
 /*
- * Write the users and groups sources of s (new malloc'd texts) and, for
- * each line of the users text, which entry it came from (*ulines, one
- * per line, with *n_ulines; likewise groups), so that a validation
- * error can name the entry's DN.  Member DNs are resolved to the names
- * of the users stored; a DN that names none of them is left out.
+ * Write the users and groups sources of s (new malloc'd texts) and where
+ * each entry's block starts in them (*ulines, *n_ulines of them, in
+ * line order; likewise groups), so that a validation error can name the
+ * entry's DN.  Member DNs are resolved to the names of the users stored;
+ * a DN that names none of them is left out.
  */
 int ls_store_sources(struct ls_store *s, char **users, size_t *ulen,
-    size_t **ulines, size_t *n_ulines, char **groups, size_t *glen,
-    size_t **glines, size_t *n_glines, struct mtls_err *err);
+    struct ls_line **ulines, size_t *n_ulines, char **groups, size_t *glen,
+    struct ls_line **glines, size_t *n_glines, struct mtls_err *err);
+
+/* The entry whose block holds line, or SIZE_MAX. */
+size_t ls_line_entry(const struct ls_line *map, size_t n, size_t line);
 
 /* The DN of entry i (for messages); a static-free pointer into s. */
 const char *ls_store_dn(const struct ls_store *s, size_t i, size_t *len);
