@@ -4,7 +4,11 @@
 # nsswitch.conf "files mtls" and libnss_mtls.so.2, and pam_mtls maps the
 # certificate to it with `map from=db` because the account lists the
 # certificate's subject as a principal.  A certificate no account lists
-# is refused; the account is in no passwd file.
+# is refused; the account is in no passwd file.  Then the same with an
+# account that exists only in the organization's LDAP directory: slapd on
+# loopback (tests/slapd-harness.sh) holds it with its certificate, `mtls
+# db sync` writes the database, slapd stops, and the login, which never
+# waits on the directory, goes through.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -15,7 +19,8 @@ fi
 : "${NSS_MTLS:?NSS_MTLS is not set (run through make check)}"
 
 . "${TOP_SRCDIR:-.}/tests/sshd-harness.sh"
-trap 'harness_stop_all; rm -rf "$TMP"' EXIT
+. "${TOP_SRCDIR:-.}/tests/slapd-harness.sh"
+trap 'slapd_stop; harness_stop_all; rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
 
 CA=$TMP/ca
@@ -107,5 +112,65 @@ grep -q "Accepted keyboard-interactive/pam for mtlsdb" \
 expect_exit 255 "a certificate no account lists" -- login \
     "$TMP/mtlsstranger" mtlsdb
 expect_empty "$TMP/out" "no command for the stranger"
+
+# --- the accounts from the LDAP directory --------------------------------
+$MTLS ca issue "$CA" --user mtlsldapuser --out "$TMP/mtlsldapuser" \
+    >/dev/null || fail "issue mtlsldapuser"
+L=$TMP/slapd
+mkdir -p "$L" "$S/home/mtlsldap"
+chown 1900000600:1900000600 "$S/home/mtlsldap"
+slapd_init "$L" "$CA/ca.pem" || fail "slapd ports"
+server_cert "$L/server" "$CA" 127.0.0.1 || fail "slapd certificate"
+slapd_start "$L/server" || fail "slapd start"
+# posix ACCOUNT ID CERT: a user and its private group, as LDIF
+posix() {
+	printf 'dn: uid=%s,dc=example,dc=org\nchangetype: add\n' "$1"
+	printf 'objectClass: inetOrgPerson\nobjectClass: posixAccount\n'
+	printf 'uid: %s\ncn: %s\nsn: %s\nuidNumber: %s\ngidNumber: %s\n' \
+	    "$1" "$1" "$1" "$2" "$2"
+	printf 'homeDirectory: /home/%s\nloginShell: /bin/sh\n' "$1"
+	printf 'userCertificate;binary:: %s\n\n' "$(der64 "$3")"
+	printf 'dn: cn=%s,dc=example,dc=org\nchangetype: add\n' "$1"
+	printf 'objectClass: posixGroup\ncn: %s\ngidNumber: %s\n\n' "$1" "$2"
+}
+{
+	printf 'dn: dc=example,dc=org\nchangetype: add\n'
+	printf 'objectClass: dcObject\nobjectClass: organization\n'
+	printf 'o: Example\ndc: example\n\n'
+	printf 'dn: cn=reader,dc=example,dc=org\nchangetype: add\n'
+	printf 'objectClass: organizationalRole\n'
+	printf 'objectClass: simpleSecurityObject\ncn: reader\n'
+	printf 'userPassword: readerpw\n\n'
+	posix mtlsdb 1900000500 "$TMP/mtlsdbuser.pem"
+	posix mtlsldap 1900000600 "$TMP/mtlsldapuser.pem"
+} | slapd_modify >"$TMP/ldap.out" 2>&1 ||
+    fail "ldapmodify: $(cat "$TMP/ldap.out")"
+printf 'readerpw\n' >"$TMP/id/secret"
+chmod 0600 "$TMP/id/secret"
+cat >"$TMP/server/db-sync.conf" <<EOF2
+uri ldaps://127.0.0.1:$SLAPD_TLS_PORT/
+base dc=example,dc=org
+bind simple cn=reader,dc=example,dc=org
+password_file $TMP/id/secret
+state_dir $TMP/id
+EOF2
+chmod 0644 "$TMP/server/db-sync.conf"
+printf 'db_sync %s/server/db-sync.conf\n' "$TMP" >>"$TMP/server/mtls.conf"
+expect_exit 0 "mtls db sync" -- $MTLS db sync --config "$TMP/server/mtls.conf"
+expect_in "$TMP/out" "$DB: 2 users, 2 groups" "the accounts of the directory"
+grep -q '^mtlsldap:' /etc/passwd && fail "mtlsldap is in /etc/passwd" || ok
+slapd_stop
+sleep 1.1	# the NSS module looks for a new database once a second
+
+expect_exit 0 "directory-only user logs in" -- login "$TMP/mtlsldapuser" \
+    mtlsldap
+expect_in "$TMP/out" "uid=1900000600 gid=1900000600" \
+    "the session runs as the directory's account"
+expect_in "$TMP/out" "home=/home/mtlsldap" "home from the directory"
+grep -q "Accepted keyboard-interactive/pam for mtlsldap" \
+    "$(harness_log "$S")" && ok || fail "sshd logged the directory login"
+expect_exit 255 "another's certificate for the directory's account" -- \
+    login "$TMP/mtlsdbuser" mtlsldap
+expect_empty "$TMP/out" "no command for another's certificate"
 
 finish
