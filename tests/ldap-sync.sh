@@ -153,7 +153,11 @@ sync_conf() {
 	uri=$1
 	shift
 	{
-		printf 'uri %s\nbase dc=example,dc=org\nschema rfc2307\n' "$uri"
+		printf 'uri %s\nbase dc=example,dc=org\n' "$uri"
+		case "$*" in
+		*"schema "*) ;;
+		*) printf 'schema rfc2307\n' ;;
+		esac
 		printf 'state_dir %s/state\npage_size 2\n' "$T"
 		printf 'principal_attribute description fingerprint\n'
 		printf 'max_removed 50%%\n'
@@ -400,6 +404,17 @@ refuse "ldaps with starttls" "use ldap://" 2
 # --- SASL EXTERNAL with the host certificate -----------------------------
 sync_conf "ldaps://127.0.0.1:$P2/" "bind external"
 expect_exit 0 "SASL EXTERNAL" -- $S --full
+chmod 0644 "$T/host.key"
+refuse "a host key others may read" "$T/host.key"
+chmod 0600 "$T/host.key"
+grep -v '^host_' "$T/mtls.conf" >"$T/nohost.conf"
+chmod 0644 "$T/nohost.conf"
+expect_exit 1 "bind external without a host certificate" -- \
+    $MTLS db sync --config "$T/nohost.conf" --db "$DB" \
+    --passwd "$T/passwd" --group "$T/group"
+expect_in "$TMP/err" "needs host_certificate and host_key" \
+    "no host certificate: reason"
+kept "bind external without a host certificate"
 
 # --- a password file others may read -------------------------------------
 sync_conf "ldaps://127.0.0.1:$P2/"
@@ -417,6 +432,24 @@ expect_exit 0 "identity_db of mtls.conf" -- $MTLS db sync --full \
 expect_exit 0 "the named database" -- $MTLS db show --db "$T/named.db" \
     user bob
 kept "identity_db of mtls.conf"
+
+# --- RFC 2307bis: members by DN ------------------------------------------
+ldif "devs" <<EOF2
+dn: cn=devs,ou=groups,dc=example,dc=org
+changetype: add
+objectClass: posixGroup
+objectClass: extensibleObject
+cn: devs
+gidNumber: 1900000200
+member: uid=bob,ou=people,dc=example,dc=org
+member: uid=nobody,ou=people,dc=example,dc=org
+EOF2
+sync_conf "ldaps://127.0.0.1:$P2/" "schema rfc2307bis"
+expect_exit 0 "rfc2307bis" -- $S --db "$T/bis.db"
+expect_exit 0 "rfc2307bis group" -- $MTLS db show --db "$T/bis.db" group devs
+expect_in "$TMP/out" "devs:x:1900000200:bob" \
+    "member DNs as the names of the users synced, others left out"
+sync_conf "ldaps://127.0.0.1:$P2/"
 
 # --- not configured ------------------------------------------------------
 grep -v '^db_sync' "$T/mtls.conf" >"$T/plain.conf"

@@ -1126,6 +1126,31 @@ ld_diag(LDAP *ld, int rc)
 	return buf;
 }
 
+/*
+ * libldap reads the host's certificate and key itself: they pass the
+ * checks that every login applies to them first (root's, not writable
+ * by others; the key readable by nobody else).
+ */
+static int
+check_host_files(const struct ls_tls *tls, struct mtls_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = mtls_file_read(tls->cert_file, "host certificate", 1 << 20,
+	    &buf, &len, err)) != 0)
+		return r;
+	free(buf);
+	buf = NULL;
+	if ((r = mtls_file_read_secret(tls->key_file, "host key", 1 << 20,
+	    &buf, &len, err)) != 0)
+		return r;
+	explicit_bzero(buf, len);
+	free(buf);
+	return 0;
+}
+
 static int
 set_opts(LDAP *ld, const struct ls_conf *c, const struct ls_tls *tls,
     struct mtls_err *err)
@@ -1143,12 +1168,19 @@ set_opts(LDAP *ld, const struct ls_conf *c, const struct ls_tls *tls,
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, tls->ca_file) != 0)
 		return mtls_err_set(err, MTLS_E_INTERNAL, "cannot set the "
 		    "LDAP options");
-	if (c->bind == LS_BIND_EXTERNAL &&
-	    (tls->cert_file == NULL || tls->key_file == NULL ||
-	    ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, tls->cert_file) != 0 ||
-	    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, tls->key_file) != 0))
-		return mtls_err_set(err, MTLS_E_CONFIG, "bind external needs "
-		    "host_certificate and host_key in mtls.conf");
+	if (c->bind == LS_BIND_EXTERNAL) {
+		if (tls->cert_file == NULL || tls->key_file == NULL)
+			return mtls_err_set(err, MTLS_E_CONFIG, "bind external "
+			    "needs host_certificate and host_key in mtls.conf");
+		if (check_host_files(tls, err) != 0)
+			return MTLS_E_CONFIG;
+		if (ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE,
+		    tls->cert_file) != 0 ||
+		    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE,
+		    tls->key_file) != 0)
+			return mtls_err_set(err, MTLS_E_INTERNAL, "cannot set "
+			    "the LDAP options");
+	}
 	/* a context of this handle's own, with the settings above */
 	if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != 0)
 		return mtls_err_set(err, MTLS_E_CONFIG, "cannot set up TLS "
