@@ -464,6 +464,29 @@ blk_uuid(const char *b, size_t *n)
 	return s;
 }
 
+/*
+ * A block has the shape the functions above rely on: "uuid u:ID" or
+ * "uuid g:ID", "dn DN", then "user NAME" or "group NAME" to match, and
+ * no empty line.  Blocks read from the directory have it by
+ * construction; those of the cache are checked.
+ */
+static int
+blk_ok(const char *b)
+{
+	const char *l2, *l3;
+	int user;
+
+	if ((strncmp(b, "uuid u:", 7) != 0 && strncmp(b, "uuid g:", 7) != 0) ||
+	    b[7] == '\n' || b[7] == '\0' || strstr(b, "\n\n") != NULL)
+		return 0;
+	user = b[5] == 'u';
+	if ((l2 = strchr(b, '\n')) == NULL || strncmp(l2 + 1, "dn ", 3) != 0 ||
+	    (l3 = strchr(l2 + 1, '\n')) == NULL)
+		return 0;
+	return user ? strncmp(l3 + 1, "user ", 5) == 0 :
+	    strncmp(l3 + 1, "group ", 6) == 0;
+}
+
 /* Line number 3 of a block: "user NAME" or "group NAME". */
 static const char *
 blk_body(const char *b)
@@ -681,7 +704,7 @@ ls_store_load(struct ls_store *s, int fd, struct mtls_err *err)
 			r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
 			goto out;
 		}
-		if (b.p == NULL || strncmp(b.p, "uuid ", 5) != 0)
+		if (b.p == NULL || !blk_ok(b.p))
 			break;
 		if (store_append(s, b.p) != 0) {
 			r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
