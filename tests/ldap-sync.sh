@@ -393,6 +393,27 @@ expect_exit 0 "paged past the size limit" -- $S --full
 expect_in "$TMP/out" "3 users, 1 groups" "paged sync summary"
 good=$(sha256sum <"$DB")
 
+# --- a server without content synchronization: every sync is full --------
+slapd_stop
+SLAPD_SYNCPROV=no slapd_start "$L/good" "$LIMIT" || fail "slapd start"
+expect_exit 0 "sync without syncprov" -- $S
+expect_in "$TMP/out" "3 users, 1 groups" "sync without syncprov: summary"
+ldif "frank's shell" <<EOF2
+dn: uid=frank,ou=people,dc=example,dc=org
+changetype: modify
+replace: loginShell
+loginShell: /bin/bash
+EOF2
+expect_exit 0 "second sync without syncprov" -- $S
+expect_in "$TMP/out" "3 users, 1 groups" "a full sync again"
+grep -q "changes since\|no changes" "$TMP/out" &&
+    fail "an incremental sync without syncprov: $(cat "$TMP/out")" || ok
+expect_exit 0 "frank's change" -- $MTLS db show --db "$DB" user frank
+expect_in "$TMP/out" ":/home/frank:/bin/bash" "frank's new shell"
+slapd_stop
+slapd_start "$L/good" "$LIMIT" || fail "slapd start"
+good=$(sha256sum <"$DB")
+
 # --- StartTLS, and plain LDAP refused ------------------------------------
 sync_conf "ldap://127.0.0.1:$P1/" "starttls yes"
 expect_exit 0 "StartTLS" -- $S --full

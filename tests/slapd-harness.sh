@@ -10,7 +10,8 @@
 #                            SLAPD_TLS_PORT: ldaps://) and make DIR/data.
 #   slapd_conf CERT [LINE]   Write DIR/slapd.conf: TLS with CERT.pem and
 #                            CERT.key, LINE (a global directive, say a
-#                            sizelimit) added.
+#                            sizelimit) added; without the syncprov
+#                            overlay when SLAPD_SYNCPROV is "no".
 #   slapd_run                Start slapd on DIR/slapd.conf, and wait until
 #                            it listens.
 #   slapd_start CERT [LINE]  Both.
@@ -56,10 +57,10 @@ maxsize 4294967296
 index objectClass,entryCSN,entryUUID eq
 access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
-overlay syncprov
-syncprov-checkpoint 1 1
-syncprov-sessionlog 10000
 EOF
+	[ "${SLAPD_SYNCPROV:-yes}" = no ] ||
+	    printf 'overlay syncprov\nsyncprov-checkpoint 1 1\n%s\n' \
+	    'syncprov-sessionlog 10000' >>"$SLAPD_DIR/slapd.conf"
 }
 
 slapd_run() {

@@ -410,14 +410,24 @@ full_sync(struct sync_run *x, struct mtls_err *e)
 
 	memset(&none, 0, sizeof(none));
 	state_clear(&x->st);
-	/* the cookies first: changes made during the reads come again */
+	/*
+	 * The cookies first: changes made during the reads come again.  A
+	 * server that offers content synchronization but will not give
+	 * this identity a cookie still gives the entries: every run is a
+	 * full one then.
+	 */
 	if (ls_offers_sync(lc))
 		for (i = 0; i < 2; i++) {
 			r = ls_sync(lc, &x->sc, i, NULL, 0, &none,
 			    &x->st.cookie[i], &x->st.cookielen[i], e);
 			ls_changes_clear(&none);
-			if (r != 0)
-				return r;
+			if (r == 0)
+				continue;
+			fprintf(stderr, "mtls db sync: warning: %s; every "
+			    "sync reads the whole directory\n",
+			    mtls_err_msg(e));
+			state_clear(&x->st);
+			break;
 		}
 	ls_store_clear(&x->store);
 	if ((r = ls_fetch_all(lc, &x->sc, &x->store, e)) != 0)

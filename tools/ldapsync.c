@@ -1628,15 +1628,19 @@ sync_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 }
 
 /*
- * Results after which the paged full read is the way: the server wants
- * a full refresh (RFC 4533 e-syncRefreshRequired), or the refresh it
- * chose (every entry present again) hit a limit that paging avoids.
+ * Results after which the paged full read is the way: any the server
+ * sent (libldap's own, for a connection lost or a timeout, are
+ * negative).  The server may want a full refresh (RFC 4533
+ * e-syncRefreshRequired), the refresh it chose (every entry present
+ * again) may hit a limit that paging avoids, the server may no longer
+ * offer content synchronization or may not know a cookie of another
+ * server behind the same name.  A full read costs more, never less
+ * safety; if it fails too, it says why.
  */
 static int
 full_needed(int rc)
 {
-	return rc == LDAP_SYNC_REFRESH_REQUIRED ||
-	    rc == LDAP_SIZELIMIT_EXCEEDED || rc == LDAP_ADMINLIMIT_EXCEEDED;
+	return rc > 0;
 }
 
 static int
