@@ -202,6 +202,17 @@ START_TEST(test_full_scalars)
 }
 END_TEST
 
+/* db_sync names the sync configuration of mtls db sync. */
+START_TEST(test_db_sync)
+{
+	static const char t[] = "db_sync /etc/mtls/db-sync.conf\n";
+	struct mtls_conf *c = parse_ok("s.conf", t, strlen(t));
+
+	ck_assert_str_eq(c->db_sync, "/etc/mtls/db-sync.conf");
+	mtls_conf_free(c);
+}
+END_TEST
+
 START_TEST(test_full_rules)
 {
 	const struct rule_want *w = &full_rules[_i];
@@ -257,6 +268,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c->n_rules, 0);
 	ck_assert_ptr_null(c->host_cert);
 	ck_assert_ptr_null(c->host_key);
+	ck_assert_ptr_null(c->db_sync);
 	ck_assert_uint_eq(c->n_ssh_host_keys, 0);
 	ck_assert_ptr_null(c->ssh_host_keys);
 
@@ -358,6 +370,8 @@ static const struct err_row err_rows[] = {
 	{ "trust_anchor etc/mtls/a.pem\n", 0, 1, "absolute", NULL },
 	{ A "crl ./x.crl\n", 0, 2, "absolute", NULL },
 	{ "intermediate i.pem\n", 0, 1, "absolute", NULL },
+	{ "db_sync etc/mtls/db-sync.conf\n", 0, 1, "absolute", "db_sync" },
+	{ "db_sync /a\n" A "db_sync /b\n", 0, 3, "twice", "line 1" },
 	{ "host_certificate host.pem\n", 0, 1, "absolute", NULL },
 	{ "host_key ~/host.key\n", 0, 1, "absolute", NULL },
 	{ A "ssh_host_key ssh_host_ed25519_key.pub\n", 0, 2, "absolute",
@@ -928,6 +942,7 @@ conf_suite(void)
 
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_full_scalars);
+	tcase_add_test(tc, test_db_sync);
 	tcase_add_loop_test(tc, test_full_rules, 0, NROWS(full_rules));
 	tcase_add_test(tc, test_defaults);
 	tcase_add_loop_test(tc, test_scalar_values, 0, NROWS(scalar_rows));
