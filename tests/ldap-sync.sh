@@ -422,6 +422,13 @@ refuse "plain ldap" "plain ldap:// is refused" 2
 sync_conf "ldaps://127.0.0.1:$P2/" "starttls yes"
 refuse "ldaps with starttls" "use ldap://" 2
 
+# --- the first server down: the next one answers --------------------------
+dead=$(_harness_free_port) || fail "a free port"
+sync_conf "ldaps://127.0.0.1:$dead/" "uri ldaps://127.0.0.1:$P2/"
+expect_exit 0 "the second URI" -- $S --full
+expect_in "$TMP/out" "synced from ldaps://127.0.0.1:$P2/" \
+    "the server that answered"
+
 # --- SASL EXTERNAL with the host certificate -----------------------------
 sync_conf "ldaps://127.0.0.1:$P2/" "bind external"
 expect_exit 0 "SASL EXTERNAL" -- $S --full

@@ -51,6 +51,7 @@ struct sync_run {
 	int			 have_state;
 	struct ls_store		 store;
 	struct ls_conn		*lc;	/* closed once the directory is read */
+	char			 uri[256]; /* the server that answered */
 };
 
 static void
@@ -581,6 +582,7 @@ cli_db_sync(const struct cli_sync_opts *o)
 	    access(x.cache, F_OK) == 0;
 	if ((r = ls_connect(&x.sc, &tls, &x.lc, &e)) != 0)
 		goto fail;
+	snprintf(x.uri, sizeof(x.uri), "%s", ls_conn_uri(x.lc));
 	r = 1;
 	if (x.have_state && (r = incremental(&x, &e)) < 0)
 		goto fail;
@@ -591,11 +593,14 @@ cli_db_sync(const struct cli_sync_opts *o)
 	if (state_save(x.state, &x.st, &e) != 0) {
 		/* without a state the next run is a full one */
 		unlink(x.state);
-		goto fail;
+		fprintf(stderr, "mtls db sync: %s; the database is up to date, "
+		    "the next sync reads the whole directory\n",
+		    mtls_err_msg(&e));
+		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!o->quiet)
-		printf("synced from %s in %.3f s\n", x.sc.uris[0],
+		printf("synced from %s in %.3f s\n", x.uri,
 		    (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rc = 0;

@@ -1346,6 +1346,12 @@ ls_close(struct ls_conn *lc)
 	free(lc);
 }
 
+const char *
+ls_conn_uri(const struct ls_conn *lc)
+{
+	return lc->uri != NULL ? lc->uri : "";
+}
+
 int
 ls_offers_sync(struct ls_conn *lc)
 {

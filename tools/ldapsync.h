@@ -145,6 +145,8 @@ struct ls_conn;
 int ls_connect(const struct ls_conf *c, const struct ls_tls *tls,
     struct ls_conn **out, struct mtls_err *err);
 void ls_close(struct ls_conn *lc);
+/* The URI of the server that answered. */
+const char *ls_conn_uri(const struct ls_conn *lc);
 
 /* Nonzero when the server offers RFC 4533 content synchronization. */
 int ls_offers_sync(struct ls_conn *lc);
