@@ -422,6 +422,15 @@ refuse "plain ldap" "plain ldap:// is refused" 2
 sync_conf "ldaps://127.0.0.1:$P2/" "starttls yes"
 refuse "ldaps with starttls" "use ldap://" 2
 
+# --- the directory's certificate revoked ---------------------------------
+printf 'crl_next_update = 30\ncrl_number = 7\n' >"$T/crl.tmpl"
+certtool --generate-crl --load-ca-privkey "$CA/ca.key" \
+    --load-ca-certificate "$CA/ca.pem" --load-certificate "$L/good.pem" \
+    --template "$T/crl.tmpl" --outfile "$T/revoked.crl" 2>/dev/null ||
+    fail "a CRL revoking the server"
+sync_conf "ldaps://127.0.0.1:$P2/" "crl_file $T/revoked.crl"
+refuse "a revoked server certificate" "ldaps://127.0.0.1:$P2/"
+
 # --- the first server down: the next one answers --------------------------
 dead=$(_harness_free_port) || fail "a free port"
 sync_conf "ldaps://127.0.0.1:$dead/" "uri ldaps://127.0.0.1:$P2/"

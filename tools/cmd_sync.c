@@ -541,6 +541,14 @@ load_confs(struct sync_run *x, struct ls_tls *tls, struct mtls_err *e)
 		    x->conf->n_anchors);
 	x->db = o->db != NULL ? o->db : x->conf->identity_db != NULL ?
 	    x->conf->identity_db : MTLS_ID_DB;
+	/*
+	 * The directory's certificate is checked against the CRL too when
+	 * there is one to take (libldap takes one file).
+	 */
+	if (x->sc.crl_file != NULL)
+		tls->crl_file = x->sc.crl_file;
+	else if (x->conf->n_crls == 1)
+		tls->crl_file = x->conf->crls[0];
 	tls->cert_file = x->conf->host_cert;
 	tls->key_file = x->conf->host_key;
 	dir = x->sc.state_dir != NULL ? x->sc.state_dir : STATE_DIR;
@@ -555,7 +563,7 @@ int
 cli_db_sync(const struct cli_sync_opts *o)
 {
 	struct sync_run x;
-	struct ls_tls tls = { NULL, NULL, NULL };
+	struct ls_tls tls = { NULL, NULL, NULL, NULL };
 	struct mtls_err e = { 0, "" };
 	struct timespec t0, t1;
 	int lock = -1, rc = EXIT_REJECTED, r;

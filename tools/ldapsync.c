@@ -117,6 +117,7 @@ ls_conf_clear(struct ls_conf *c)
 	free(c->bind_dn);
 	free(c->password_file);
 	free(c->ca_file);
+	free(c->crl_file);
 	free(c->state_dir);
 	memset(c, 0, sizeof(*c));
 }
@@ -269,13 +270,13 @@ conf_line(struct ls_conf *c, char *key, char *val, const char *file,
 		    "external, or simple DN", file, ln);
 	}
 	if (strcmp(key, "password_file") == 0 || strcmp(key, "ca_file") == 0 ||
-	    strcmp(key, "state_dir") == 0) {
+	    strcmp(key, "crl_file") == 0 || strcmp(key, "state_dir") == 0) {
 		if (val[0] != '/')
 			return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: %s: '%s' "
 			    "is not an absolute path", file, ln, key, val);
 		return set_str(key[0] == 'p' ? &c->password_file :
-		    key[0] == 'c' ? &c->ca_file : &c->state_dir, val, file,
-		    ln, key, err);
+		    key[1] == 'a' ? &c->ca_file : key[0] == 'c' ?
+		    &c->crl_file : &c->state_dir, val, file, ln, key, err);
 	}
 	if (strcmp(key, "page_size") == 0 || strcmp(key, "timeout") == 0) {
 		if (mtls_parse_uint(val, 1, key[0] == 'p' ? 100000 : 3600,
@@ -1188,7 +1189,9 @@ set_opts(LDAP *ld, const struct ls_conf *c, const struct ls_tls *tls,
 	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) != 0 ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &hard) != 0 ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12) != 0 ||
-	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, tls->ca_file) != 0)
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, tls->ca_file) != 0 ||
+	    (tls->crl_file != NULL && ldap_set_option(ld,
+	    LDAP_OPT_X_TLS_CRLFILE, tls->crl_file) != 0))
 		return mtls_err_set(err, MTLS_E_INTERNAL, "cannot set the "
 		    "LDAP options");
 	if (c->bind == LS_BIND_EXTERNAL) {
@@ -1313,6 +1316,11 @@ ls_connect(const struct ls_conf *c, const struct ls_tls *tls,
 	/* the trust anchor passes the checks of every configured file */
 	if ((r = mtls_file_read(tls->ca_file, "trust anchor", 1 << 20, &pem,
 	    &len, err)) != 0)
+		return r;
+	free(pem);
+	pem = NULL;
+	if (tls->crl_file != NULL && (r = mtls_file_read(tls->crl_file, "CRL",
+	    64 << 20, &pem, &len, err)) != 0)
 		return r;
 	free(pem);
 	if ((lc = calloc(1, sizeof(*lc))) == NULL)

@@ -61,6 +61,7 @@ struct ls_conf {
 	char		*bind_dn;
 	char		*password_file;
 	char		*ca_file;	/* or NULL: mtls.conf's one anchor */
+	char		*crl_file;	/* or NULL: mtls.conf's one CRL */
 	unsigned	 page_size;
 	unsigned	 timeout;	/* seconds, per operation */
 	unsigned	 max_removed;	/* percent of accounts */
@@ -82,6 +83,7 @@ void ls_conf_clear(struct ls_conf *c);
 /* The TLS material of the host, from mtls.conf. */
 struct ls_tls {
 	const char	*ca_file;	/* the organization's trust anchor */
+	const char	*crl_file;	/* its CRL, or NULL */
 	const char	*cert_file;	/* host certificate (bind external) */
 	const char	*key_file;
 };
