@@ -26,6 +26,8 @@ static const struct {
 	    "principal_attribute altSecurityIdentities subject\n"
 	    "max_removed 25%\npage_size 200\ntimeout 5\n", NULL },
 	{ BASE "bind external\n", "bind is set twice" },
+	{ BASE "base dc=y\n", "is set twice" },
+	{ "uri ldaps://l/\nuser_base dc=x\nbind external\n", "no base" },
 	{ "uri ldap://ldap.example.org/\nbase dc=x\nbind external\n",
 	    "plain ldap:// is refused" },
 	{ "uri ldaps://l/\nstarttls yes\nbase dc=x\nbind external\n",

@@ -161,11 +161,11 @@ set_str(char **dst, const char *v, const char *file, unsigned ln,
 
 static int
 conf_line(struct ls_conf *c, char *key, char *val, const char *file,
-    unsigned ln, int *seen_schema, struct mtls_err *err)
+    unsigned ln, struct mtls_err *err)
 {
 	unsigned long u;
 	char *v2;
-	int i, k;
+	int i, k, r;
 
 	if (*val == '\0')
 		return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: %s: a value "
@@ -196,9 +196,11 @@ conf_line(struct ls_conf *c, char *key, char *val, const char *file,
 	}
 	if (strcmp(key, "schema") == 0)
 		return 0;	/* applied before the other lines */
-	if (strcmp(key, "base") == 0)
-		return set_str(&c->user_base, val, file, ln, key, err) ||
-		    set_str(&c->group_base, val, file, ln, key, err);
+	if (strcmp(key, "base") == 0) {
+		if ((r = set_str(&c->user_base, val, file, ln, key, err)) != 0)
+			return r;
+		return set_str(&c->group_base, val, file, ln, key, err);
+	}
 	if (strcmp(key, "user_base") == 0)
 		return set_str(&c->user_base, val, file, ln, key, err);
 	if (strcmp(key, "group_base") == 0)
@@ -301,7 +303,6 @@ conf_line(struct ls_conf *c, char *key, char *val, const char *file,
 		c->max_removed = (unsigned)u;
 		return 0;
 	}
-	(void)seen_schema;
 	return mtls_err_set(err, MTLS_E_CONFIG, "%s:%u: unknown key '%s'",
 	    file, ln, key);
 }
@@ -371,7 +372,7 @@ conf_cb(void *vctx, char *k, char *v, unsigned ln)
 			    x->name, ln);
 		return 0;
 	}
-	return conf_line(x->c, k, v, x->name, ln, &x->seen_schema, x->err);
+	return conf_line(x->c, k, v, x->name, ln, x->err);
 }
 
 static int
