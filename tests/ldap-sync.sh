@@ -221,12 +221,16 @@ expect_in "$TMP/out" "principal subject $(subject_of "$TMP/bob.pem")" \
 expect_exit 1 "carol gone" -- $MTLS db show --db "$DB" user carol
 
 # --- no changes: nothing is written --------------------------------------
+$S >/dev/null 2>&1	# the cookies settle
 before=$(stat -c '%i %Y %s' "$DB")$(sha256sum <"$DB")
+st=$(stat -c '%i %Y' "$T/state/db-sync.state" "$T/state/db-sync.cache")
 sleep 1
 expect_exit 0 "no-change sync" -- $S
 expect_in "$TMP/out" "no changes" "no-change sync says so"
 [ "$(stat -c '%i %Y %s' "$DB")$(sha256sum <"$DB")" = "$before" ] && ok ||
     fail "a sync with no changes rewrote the database"
+[ "$(stat -c '%i %Y' "$T/state/db-sync.state" "$T/state/db-sync.cache")" = \
+    "$st" ] && ok || fail "a sync with no changes wrote its state"
 
 # --- a full sync gives the same database ---------------------------------
 $MTLS db show --db "$DB" >"$TMP/incr.show"

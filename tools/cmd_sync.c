@@ -52,6 +52,7 @@ struct sync_run {
 	struct ls_store		 store;
 	struct ls_conn		*lc;	/* closed once the directory is read */
 	char			 uri[256]; /* the server that answered */
+	int			 unchanged; /* nothing to write */
 };
 
 static void
@@ -470,6 +471,11 @@ incremental(struct sync_run *x, struct mtls_err *e)
 	    memcmp(now, x->st.stamp, 32) == 0) {
 		if (!x->o->quiet)
 			printf("%s: no changes\n", x->db);
+		/* the same cookies: not even the state is written */
+		x->unchanged = ncl[0] == x->st.cookielen[0] &&
+		    ncl[1] == x->st.cookielen[1] &&
+		    memcmp(nc[0], x->st.cookie[0], ncl[0]) == 0 &&
+		    memcmp(nc[1], x->st.cookie[1], ncl[1]) == 0;
 		goto save;
 	}
 	if (!x->o->quiet)
@@ -598,7 +604,7 @@ cli_db_sync(const struct cli_sync_opts *o)
 		goto fail;
 	memcpy(x.st.conf, x.sc.digest, 32);
 	stamp(o, x.db, x.st.stamp);
-	if (state_save(x.state, &x.st, &e) != 0) {
+	if (!x.unchanged && state_save(x.state, &x.st, &e) != 0) {
 		/* without a state the next run is a full one */
 		unlink(x.state);
 		fprintf(stderr, "mtls db sync: %s; the database is up to date, "
