@@ -497,8 +497,12 @@ incremental(struct sync_run *x, struct mtls_err *e)
 	ls_close(x->lc);
 	x->lc = NULL;
 	if ((r = ls_changes_apply(&ch[0], &x->store, "u:")) != 0 ||
-	    (r = ls_changes_apply(&ch[1], &x->store, "g:")) != 0 ||
-	    (r = rebuild(x, e)) != 0)
+	    (r = ls_changes_apply(&ch[1], &x->store, "g:")) != 0) {
+		mtls_err_set(e, r, "the changes do not apply: %s",
+		    mtls_strerror(r));
+		goto out;
+	}
+	if ((r = rebuild(x, e)) != 0)
 		goto out;
  save:
 	for (i = 0; i < 2; i++) {

@@ -616,6 +616,10 @@ store_append(struct ls_store *s, char *b)
 int
 ls_store_put(struct ls_store *s, char *b)
 {
+	if (s->bytes + strlen(b) > LS_STORE_MAX_BYTES) {
+		free(b);
+		return MTLS_E_TOO_LARGE;
+	}
 	char uuid[256];
 	const char *u;
 	size_t n, i;
@@ -1010,8 +1014,15 @@ add_multi(struct sbuf *b, LDAP *ld, LDAPMessage *e, const char *attr,
 	if ((v = ldap_get_values_len(ld, e, attr)) == NULL)
 		return 0;
 	n = ldap_count_values_len(v);
+	/* more than a group's members or a user's principals is refused */
+	if (n > MTLS_DB_MAX_MEMBERS)
+		r = mtls_err_set(err, MTLS_E_CONFIG, "entry %s: %d values of "
+		    "%s, more than %d", dn, n, attr, MTLS_DB_MAX_MEMBERS);
 	for (i = 0; i < n && r == 0; i++) {
-		if (cert)
+		if (cert && v[i]->bv_len > 64 * 1024)
+			r = mtls_err_set(err, MTLS_E_CONFIG, "entry %s: a "
+			    "certificate of more than 64 KiB", dn);
+		else if (cert)
 			r = add_cert(b, v[i], dn, err);
 		else if (has_ctl(v[i]->bv_val, v[i]->bv_len) ||
 		    v[i]->bv_len > 4096)
@@ -1453,8 +1464,10 @@ fetch_paged(struct ls_conn *lc, const struct ls_conf *c, int user,
 			if ((r = entry_block(lc->ld, e, c, user, NULL, &block,
 			    err)) != 0)
 				goto out;
-			if (ls_store_put(s, block) != 0) {
-				r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
+			if ((r = ls_store_put(s, block)) != 0) {
+				mtls_err_set(err, r, r == MTLS_E_TOO_LARGE ?
+				    "the directory's entries take more than %d "
+				    "MiB" : NULL, LS_STORE_MAX_BYTES >> 20);
 				goto out;
 			}
 		}

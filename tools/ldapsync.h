@@ -30,6 +30,8 @@
 #define LS_MAX_URIS		8
 #define LS_MAX_PATTRS		8	/* principal_attribute lines */
 #define LS_CONF_MAX_SIZE	(64 * 1024)
+/* The entries of a directory, as text: twice what a source file may be. */
+#define LS_STORE_MAX_BYTES	(1024 * 1024 * 1024)
 
 enum ls_schema { LS_RFC2307 = 0, LS_RFC2307BIS, LS_AD };
 enum ls_bind { LS_BIND_NONE = 0, LS_BIND_EXTERNAL, LS_BIND_SIMPLE };
@@ -100,7 +102,10 @@ struct ls_store {
 };
 
 void ls_store_clear(struct ls_store *s);
-/* Add or replace (by uuid) the block b, taken over. */
+/*
+ * Add or replace (by uuid) the block b, taken over: 0, MTLS_E_NOMEM, or
+ * MTLS_E_TOO_LARGE past LS_STORE_MAX_BYTES.
+ */
 int ls_store_put(struct ls_store *s, char *b);
 /* Remove the entry of uuid (hex); absent is fine. */
 int ls_store_del(struct ls_store *s, const char *uuid);
