@@ -49,7 +49,6 @@ export LDAPNOINIT
 slapd_init "$T/slapd" "$T/ca/ca.pem" || die "ports"
 server_cert "$T/server" "$T/ca" 127.0.0.1 || die "server certificate"
 P1=$SLAPD_PORT
-P2=$SLAPD_TLS_PORT
 slapd_conf "$T/server" \
     "sizelimit size.soft=500 size.hard=500 size.prtotal=unlimited"
 t0=$(date +%s.%N)
@@ -65,22 +64,14 @@ awk -v a="$t0" -v b="$t1" -v c="$t2" \
 rm -f "$T/dir.ldif"
 slapd_run || die "slapd"
 
-printf 'readerpw\n' >"$T/secret"
-chmod 0600 "$T/secret"
-cat >"$T/sync.conf" <<EOF
-uri ldaps://127.0.0.1:$P2/
-base dc=example,dc=org
-bind simple cn=reader,dc=example,dc=org
-password_file $T/secret
-state_dir $T
-EOF
+slapd_sync_conf "$T/sync.conf" "$T/secret" "$T" || die "sync.conf"
 cat >"$T/mtls.conf" <<EOF
 trust_anchor $T/ca/ca.pem
 db_sync $T/sync.conf
 EOF
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$T/passwd"
 printf 'root:x:0:\n' >"$T/group"
-chmod 0644 "$T/sync.conf" "$T/mtls.conf" "$T/passwd" "$T/group"
+chmod 0644 "$T/mtls.conf" "$T/passwd" "$T/group"
 SYNC="$MTLS db sync --config $T/mtls.conf --db $T/identity.db
     --passwd $T/passwd --group $T/group -q"
 

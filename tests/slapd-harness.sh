@@ -17,6 +17,12 @@
 #   slapd_start CERT [LINE]  Both.
 #   slapd_stop               Stop it (and wait until it is gone).
 #   slapd_modify             ldapmodify as the root DN, LDIF on stdin.
+#   slapd_sync_conf FILE SECRET STATE
+#                            A sync configuration (mtls-identity(5)) for
+#                            this server over LDAPS, bound as
+#                            cn=reader,dc=example,dc=org (its entry is
+#                            the test's to add, with the password
+#                            "readerpw", which goes to SECRET).
 #   server_cert OUT CADIR IP A server key and certificate (OUT.key,
 #                            OUT.pem) for the address IP, signed by the CA
 #                            in CADIR.  libldap checks a URI of
@@ -98,6 +104,18 @@ slapd_stop() {
 slapd_modify() {
 	LDAPNOINIT=1 ldapmodify -x -D cn=admin,dc=example,dc=org -w adminpw \
 	    -H "ldap://127.0.0.1:$SLAPD_PORT/"
+}
+
+slapd_sync_conf() {
+	printf 'readerpw\n' >"$2" && chmod 0600 "$2" || return 1
+	cat >"$1" <<EOF
+uri ldaps://127.0.0.1:$SLAPD_TLS_PORT/
+base dc=example,dc=org
+bind simple cn=reader,dc=example,dc=org
+password_file $2
+state_dir $3
+EOF
+	chmod 0644 "$1"
 }
 
 server_cert() {

@@ -145,16 +145,8 @@ posix() {
 	posix mtlsldap 1900000600 "$TMP/mtlsldapuser.pem"
 } | slapd_modify >"$TMP/ldap.out" 2>&1 ||
     fail "ldapmodify: $(cat "$TMP/ldap.out")"
-printf 'readerpw\n' >"$TMP/id/secret"
-chmod 0600 "$TMP/id/secret"
-cat >"$TMP/server/db-sync.conf" <<EOF2
-uri ldaps://127.0.0.1:$SLAPD_TLS_PORT/
-base dc=example,dc=org
-bind simple cn=reader,dc=example,dc=org
-password_file $TMP/id/secret
-state_dir $TMP/id
-EOF2
-chmod 0644 "$TMP/server/db-sync.conf"
+slapd_sync_conf "$TMP/server/db-sync.conf" "$TMP/id/secret" "$TMP/id" ||
+    fail "sync configuration"
 printf 'db_sync %s/server/db-sync.conf\n' "$TMP" >>"$TMP/server/mtls.conf"
 expect_exit 0 "mtls db sync" -- $MTLS db sync --config "$TMP/server/mtls.conf"
 expect_in "$TMP/out" "$DB: 2 users, 2 groups" "the accounts of the directory"
