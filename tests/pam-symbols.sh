@@ -21,4 +21,15 @@ fi
 LD_BIND_NOW=1 ldd -r "$SO" > "$TMP/ldd" 2>&1
 grep -q 'undefined symbol' "$TMP/ldd" && fail "$(grep undefined "$TMP/ldd")" || ok
 
+# No login waits on the network: the module reads local files only.  It
+# links neither libcurl nor libldap (mtls crl fetch and mtls db sync are
+# the tool's) and calls nothing that opens a network connection or
+# resolves a name.
+objdump -p "$SO" | awk '$1 == "NEEDED" { print $2 }' >"$TMP/needed"
+grep -Eq '^lib(curl|ldap|lber)' "$TMP/needed" &&
+    fail "pam_mtls.so links $(tr '\n' ' ' <"$TMP/needed")" || ok
+nm -D --undefined-only "$SO" | awk '{ print $2 }' | sed 's/@.*//' |
+    grep -Ex 'socket|connect|getaddrinfo|gethostbyname2?(_r)?|sendto|sendmsg' \
+    >"$TMP/net" && fail "pam_mtls.so calls $(tr '\n' ' ' <"$TMP/net")" || ok
+
 finish
