@@ -50,7 +50,7 @@ init(void)
 	if (mkdtemp(dir) == NULL)
 		__builtin_trap();
 	atexit(cleanup);
-	mtls_crlidx_settle = 0;
+	mtls_crlidx_settle = -1;
 	snprintf(crl, sizeof(crl), "%s/x.crl", dir);
 	if (mtls_load_crts(fuzz_fixture("leaf-good.pem"), "certificate", 0,
 	    &leaf, &n_leaf, &err) != 0)
