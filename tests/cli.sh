@@ -464,4 +464,45 @@ expect_exit 0 "version" -- $MTLS --version
 expect_exit 2 "unknown command" -- $MTLS frobnicate
 expect_exit 2 "no command" -- $MTLS
 
+# --- mtls-net: the commands that use the network ---------------------------
+# mtls (which every mtls ssh login runs) links neither libcurl nor libldap:
+# mtls crl fetch and mtls db sync run mtls-net, beside it or installed.
+needed() { objdump -p "$1" | awk '$1 == "NEEDED" { print $2 }' | tr '\n' ' '; }
+NET=$(dirname "$MTLS")/mtls-net
+case " $(needed "$MTLS")" in
+*" libcurl"* | *" libldap"* | *" liblber"*)
+	fail "mtls links $(needed "$MTLS")" ;;
+*) ok ;;
+esac
+case " $(needed "$NET")" in
+*" libcurl"*" libldap"* | *" libldap"*" libcurl"*) ok ;;
+*) fail "mtls-net links $(needed "$NET")" ;;
+esac
+# Through mtls, each command is mtls-net's: its own usage and errors.
+expect_exit 0 "crl fetch --help" -- $MTLS crl fetch --help
+expect_in "$TMP/out" "mtls crl fetch" "crl fetch usage"
+expect_exit 2 "crl fetch, no configuration" -- $MTLS crl fetch \
+    --config "$TMP/none.conf"
+expect_in "$TMP/err" "none.conf" "crl fetch names the file"
+expect_exit 2 "db sync, bad option" -- $MTLS db sync --frob
+printf 'trust_anchor %s\n' "$F/root.pem" >"$TMP/nosync.conf"
+expect_exit 0 "db sync, not configured" -- $MTLS db sync --if-configured \
+    --config "$TMP/nosync.conf"
+expect_exit 2 "db sync, not configured, no --if-configured" -- $MTLS db \
+    sync --config "$TMP/nosync.conf"
+expect_in "$TMP/err" "db_sync" "sync names db_sync"
+# mtls-net alone does nothing else.
+expect_exit 2 "mtls-net verify" -- "$NET" verify "$F/leaf-good.pem"
+expect_in "$TMP/err" "unknown command" "mtls-net knows two commands"
+# An mtls without it says what is missing (unless one is installed).
+mkdir "$TMP/alone" && cp "$MTLS" "$TMP/alone/mtls"
+if [ ! -e "$PKGLIBEXECDIR/mtls-net" ]; then
+	expect_exit 2 "crl fetch without mtls-net" -- "$TMP/alone/mtls" crl \
+	    fetch --config "$TMP/none.conf"
+	expect_in "$TMP/err" "needs mtls-net, which is not installed" \
+	    "missing mtls-net named"
+	expect_exit 2 "db sync without mtls-net" -- "$TMP/alone/mtls" db sync
+	expect_in "$TMP/err" "needs mtls-net" "missing mtls-net named (sync)"
+fi
+
 finish

@@ -16,6 +16,27 @@
 #define EXIT_REJECTED	1
 #define EXIT_USAGE	2
 
+/* main()'s argv: what mtls runs mtls-net with (cli_net_exec). */
+extern char **cli_argv;
+
+/*
+ * The program of that name that mtls runs ("mtls-askpass", "mtls-net")
+ * into out: the one beside this program (the build tree, or an
+ * installation that keeps them together), else the installed one in
+ * MTLS_PKGLIBEXECDIR.  0, or -1 when there is none (out: the installed
+ * path).
+ */
+int cli_helper_path(const char *name, char *out, size_t size);
+
+/*
+ * mtls crl fetch and mtls db sync are a program of their own, mtls-net,
+ * so that mtls (which ssh and sshd's logins run) need not load libcurl,
+ * libldap and their dozens of libraries at every start: replace this
+ * process with it, on the same arguments.  Returns only on failure, the
+ * exit status, after a message naming what for.
+ */
+int cli_net_exec(const char *what);
+
 /* Options shared by verify and map. */
 struct cli_opts {
 	const char	*config;	/* --config, or NULL */

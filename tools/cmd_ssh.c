@@ -825,27 +825,15 @@ path_plain(const char *p)
 
 /*
  * The program ssh is to run as its askpass, into out: mtls-askpass
- * beside this program (the build tree, or an installation that keeps
- * them together), else the installed one, else this program itself,
- * which acts as askpass under that name too but costs ssh more to start
- * (GnuTLS and its libraries) at every prompt.
+ * (cli_helper_path), else this program itself, which acts as askpass
+ * under that name too but costs ssh more to start (GnuTLS and its
+ * libraries) at every prompt.
  */
 static void
 askpass_program(const char *exe, char *out, size_t size)
 {
-	const char *slash = strrchr(exe, '/');
-	int n;
-
-	n = snprintf(out, size, "%.*s/" ASKPASS_NAME, slash != NULL ?
-	    (int)(slash - exe) : 0, exe);
-	if (slash != NULL && n > 0 && (size_t)n < size &&
-	    access(out, X_OK) == 0)
-		return;
-	n = snprintf(out, size, "%s/" ASKPASS_NAME, MTLS_PKGLIBEXECDIR);
-	if (n > 0 && (size_t)n < size && out[0] == '/' &&
-	    access(out, X_OK) == 0)
-		return;
-	snprintf(out, size, "%s", exe);
+	if (cli_helper_path(ASKPASS_NAME, out, size) != 0)
+		snprintf(out, size, "%s", exe);
 }
 
 /*

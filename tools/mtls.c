@@ -14,24 +14,31 @@
 #include "log.h"
 
 const char *progname = "mtls";
+char **cli_argv;
 
 static const struct {
 	const char	*name;
 	int		(*fn)(int, char **);
 	const char	*what;
 } cmds[] = {
+#ifndef MTLS_NET_HELPER
 	{ "verify", cmd_verify, "verify a certificate under the policy" },
 	{ "map", cmd_map, "show the accounts a certificate may log in to" },
 	{ "config", cmd_config, "check the configuration (config check)" },
+#endif
 	{ "crl", cmd_crl, "download CRLs (crl fetch), verify them and build their revocation indexes (crl update)" },
+#ifndef MTLS_NET_HELPER
 	{ "ca", cmd_ca, "run the organization CA: init, issue, sign, revoke, crl, list" },
 	{ "req", cmd_req, "make a key and a certificate request for mtls ca sign" },
 	{ "ssh", cmd_ssh, "log in with ssh by certificate: mtls ssh [user@]host" },
+#endif
 	{ "db", cmd_db, "build, check and show the identity database" },
+#ifndef MTLS_NET_HELPER
 	{ "user", cmd_user, "add, delete, show and list identity-source users" },
 	{ "group", cmd_group, "add, delete and edit identity-source groups" },
 	{ "askpass", askpass_run, "relay one ssh prompt to mtls ssh (run by ssh)" },
 	{ "login-test", cmd_login_test, "run a PAM service for a user, step by step" },
+#endif
 };
 
 static void
@@ -63,6 +70,8 @@ main(int argc, char **argv)
 	size_t i;
 	int r;
 
+	cli_argv = argv;
+#ifndef MTLS_NET_HELPER
 	/* ssh runs mtls ssh's askpass link with the prompt as argv[1] */
 	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base != NULL ? base + 1 : argc > 0 ? argv[0] : "";
@@ -83,6 +92,11 @@ main(int argc, char **argv)
 		gnutls_global_deinit();
 		return r;
 	}
+#else
+	(void)base;
+	mtls_log_set_backend(cli_log_stderr, NULL);
+	mtls_log_set_max_priority(LOG_WARNING);
+#endif
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
