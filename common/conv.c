@@ -23,9 +23,18 @@ const struct mtls_conv_limits mtls_conv_default_limits = { 64, 64 * 1024,
 
 /* "denied ssh-binding" and the host's key fingerprints fit */
 #define OUTCOME_MAX	1024
-/* The binding record: this word, a space, base64 of the key's blob. */
-#define BINDING_WORD	"ssh-hostkey"
-#define BINDING_MAX	(sizeof(BINDING_WORD) + 4 * (MTLS_SSHKEY_BLOB_MAX / 3 + 1))
+/*
+ * The binding rides in the ClientHello, in an extension of a type from
+ * the private-use range (RFC 8447): a flags byte, then the SSH host key's
+ * plain wire blob.  The ClientHello is part of the transcript that the
+ * client's CertificateVerify signs: no one without the person's key can
+ * change it.  Flag BINDING_NO_OK: the client needs no word of a success
+ * (no done prompt after one; a refusal is still told).
+ */
+#define BINDING_EXT_TYPE	0xff6d
+#define BINDING_EXT_NAME	"mtls-ssh-hostkey"
+#define BINDING_NO_OK		0x01
+#define BINDING_MAX		(1 + MTLS_SSHKEY_BLOB_MAX)
 
 struct buf {
 	unsigned char	*p;
@@ -90,6 +99,9 @@ struct srv {
 	struct buf	 in, out;
 	int		 err;	/* why the transport failed */
 	int		 closed; /* handshake over: read only what is here */
+	unsigned char	 binding[BINDING_MAX];	/* from the ClientHello */
+	size_t		 binding_len;
+	int		 binding_bad;	/* too long to be one */
 };
 
 /*
@@ -264,21 +276,55 @@ srv_judge(const struct mtls_server_params *p, gnutls_session_t session,
 	return r;
 }
 
+int
+mtls_binding_parse(const unsigned char *data, size_t len,
+    struct mtls_sshkey *key, int *no_ok)
+{
+	memset(key, 0, sizeof(*key));
+	*no_ok = 0;
+	if (len < 2 || len > BINDING_MAX || (data[0] & ~BINDING_NO_OK) != 0 ||
+	    mtls_sshkey_from_blob(data + 1, len - 1, key) != 0)
+		return MTLS_E_PROTOCOL;
+	*no_ok = (data[0] & BINDING_NO_OK) != 0;
+	return 0;
+}
+
+/* The ClientHello's binding extension, kept for srv_binding(). */
+static int
+srv_binding_ext(gnutls_session_t session, const unsigned char *data,
+    size_t len)
+{
+	struct srv *s = gnutls_transport_get_ptr(session);
+
+	if (s == NULL)
+		return GNUTLS_E_INTERNAL_ERROR;
+	s->binding_bad = len > sizeof(s->binding);
+	s->binding_len = s->binding_bad ? 0 : len;
+	if (!s->binding_bad)
+		memcpy(s->binding, data, len);
+	return 0;
+}
+
+/* The host sends no binding of its own. */
+static int
+no_ext_send(gnutls_session_t session, gnutls_buffer_t extdata)
+{
+	(void)session;
+	(void)extdata;
+	return 0;
+}
+
 /*
- * The binding: the record the client sent right after its Finished, in
- * the same flight, names the SSH host key its ssh verified on this
- * connection.  Only bytes already received are read: a client that sent
- * none is not asked again.
+ * The binding: the SSH host key the client's ssh verified on this
+ * connection, from its ClientHello (signed with the rest of the
+ * transcript by the client's CertificateVerify), must be one of this
+ * host's keys.  *no_ok: the client asked for no word of a success.
  */
 static int
-srv_binding(const struct mtls_server_params *p, gnutls_session_t session,
-    struct mtls_server_result *res)
+srv_binding(const struct mtls_server_params *p, const struct srv *s,
+    struct mtls_server_result *res, int *no_ok)
 {
-	char rec[BINDING_MAX + 1];
-	unsigned char blob[MTLS_SSHKEY_BLOB_MAX];
 	struct mtls_sshkey key;
-	size_t wl = strlen(BINDING_WORD), n;
-	ssize_t got;
 	int r = MTLS_E_NO_BINDING;
 
 	memset(&key, 0, sizeof(key));
@@ -286,18 +332,12 @@ srv_binding(const struct mtls_server_params *p, gnutls_session_t session,
 		r = mtls_err_set(&res->err, MTLS_E_NO_HOST_KEYS, NULL);
 		goto out;
 	}
-	do {
-		got = gnutls_record_recv(session, rec, sizeof(rec) - 1);
-	} while (got == GNUTLS_E_INTERRUPTED);
-	if (got <= 0) {
+	if (s->binding_len == 0 && !s->binding_bad) {
 		r = mtls_err_set(&res->err, MTLS_E_NO_BINDING, NULL);
 		goto out;
 	}
-	n = (size_t)got;
-	rec[n] = '\0';
-	if (n <= wl + 1 || strncmp(rec, BINDING_WORD " ", wl + 1) != 0 ||
-	    mtls_b64_decode(rec + wl + 1, n - wl - 1, blob, sizeof(blob),
-	    &n) != 0 || mtls_sshkey_from_blob(blob, n, &key) != 0) {
+	if (s->binding_bad || mtls_binding_parse(s->binding, s->binding_len,
+	    &key, no_ok) != 0) {
 		r = mtls_err_set(&res->err, MTLS_E_PROTOCOL, "malformed SSH "
 		    "host key binding");
 		goto out;
@@ -357,7 +397,7 @@ mtls_conv_server(const struct mtls_server_params *p,
 	gnutls_session_t session = NULL;
 	struct srv s;
 	char outcome[OUTCOME_MAX];
-	int r = MTLS_E_INTERNAL, g;
+	int r = MTLS_E_INTERNAL, g, no_ok = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.p = p;
@@ -384,6 +424,14 @@ mtls_conv_server(const struct mtls_server_params *p,
 	gnutls_transport_set_ptr(session, &s);
 	gnutls_transport_set_pull_function(session, srv_pull);
 	gnutls_transport_set_push_function(session, srv_push);
+	if (!p->in_process && gnutls_session_ext_register(session,
+	    BINDING_EXT_NAME, BINDING_EXT_TYPE, GNUTLS_EXT_TLS,
+	    srv_binding_ext, no_ext_send, NULL, NULL, NULL,
+	    GNUTLS_EXT_FLAG_CLIENT_HELLO | GNUTLS_EXT_FLAG_TLS) < 0) {
+		r = mtls_err_set(&res->err, MTLS_E_CRYPTO, "cannot set up the "
+		    "TLS session");
+		goto out;
+	}
 	do {
 		g = gnutls_handshake(session);
 	} while (g < 0 && !gnutls_error_is_fatal(g) && s.err == 0);
@@ -402,7 +450,10 @@ mtls_conv_server(const struct mtls_server_params *p,
 	s.closed = 1;
 	r = srv_judge(p, session, res);
 	if (r == 0 && !p->in_process)
-		r = srv_binding(p, session, res);
+		r = srv_binding(p, &s, res, &no_ok);
+	/* A client that needs no word of a success gets none: one round less. */
+	if (r == 0 && no_ok)
+		goto out;
 	/* The outcome travels encrypted; only the reason's name is told. */
 	srv_outcome(p, r, outcome, sizeof(outcome));
 	if (gnutls_record_send(session, outcome, strlen(outcome)) < 0 ||
@@ -437,7 +488,9 @@ struct mtls_client {
 	int			 failed;	/* a step failed: no more */
 	int			 relayed;	/* denied ssh-binding */
 	int			 in_process;
-	char			*binding;	/* the record to send */
+	int			 no_ok;		/* no word of a success */
+	unsigned char		*binding;	/* the extension's data */
+	size_t			 binding_len;
 	time_t			 now;		/* 0: the clock */
 	int			 host_code;
 	struct mtls_err		 host_err;
@@ -517,6 +570,31 @@ cli_verify_host(gnutls_session_t session)
 	return r;
 }
 
+/* The binding extension of the ClientHello. */
+static int
+cli_binding_ext(gnutls_session_t session, gnutls_buffer_t extdata)
+{
+	struct mtls_client *c = gnutls_session_get_ptr(session);
+
+	if (c == NULL || c->binding == NULL)
+		return 0;
+	c->binding[0] = c->no_ok ? BINDING_NO_OK : 0;
+	return gnutls_buffer_append_data(extdata, c->binding,
+	    c->binding_len) < 0 ? GNUTLS_E_MEMORY_ERROR :
+	    (int)c->binding_len;
+}
+
+/* The host sends none back; one it did send is ignored. */
+static int
+cli_binding_ext_recv(gnutls_session_t session, const unsigned char *data,
+    size_t len)
+{
+	(void)session;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
 int
 mtls_client_new(const struct mtls_verifier *verifier,
     gnutls_certificate_credentials_t cred, const char *hostname,
@@ -553,6 +631,14 @@ mtls_client_new(const struct mtls_verifier *verifier,
 	gnutls_transport_set_ptr(c->session, c);
 	gnutls_transport_set_pull_function(c->session, cli_pull);
 	gnutls_transport_set_push_function(c->session, cli_push);
+	if (gnutls_session_ext_register(c->session, BINDING_EXT_NAME,
+	    BINDING_EXT_TYPE, GNUTLS_EXT_TLS, cli_binding_ext_recv,
+	    cli_binding_ext, NULL, NULL, NULL, GNUTLS_EXT_FLAG_CLIENT_HELLO |
+	    GNUTLS_EXT_FLAG_TLS) < 0) {
+		r = mtls_err_set(err, MTLS_E_CRYPTO, "cannot set up the TLS "
+		    "session");
+		goto out;
+	}
 	*out = c;
 	c = NULL;
 	r = 0;
@@ -585,26 +671,34 @@ mtls_client_free(struct mtls_client *c)
 int
 mtls_client_set_binding(struct mtls_client *c, const struct mtls_sshkey *key)
 {
-	char *b64 = NULL;
-	int r = MTLS_E_NOMEM;
+	unsigned char *b;
 
-	if ((b64 = mtls_sshkey_base64(key)) == NULL)
-		goto out;
+	if (key->len == 0 || key->len > MTLS_SSHKEY_BLOB_MAX ||
+	    (b = malloc(1 + key->len)) == NULL)
+		return MTLS_E_NOMEM;
+	memcpy(b + 1, key->blob, key->len);
 	free(c->binding);
-	if (asprintf(&c->binding, "%s %s", BINDING_WORD, b64) < 0) {
-		c->binding = NULL;
-		goto out;
-	}
-	r = 0;
- out:
-	free(b64);
-	return r;
+	c->binding = b;
+	c->binding_len = 1 + key->len;
+	return 0;
 }
 
 void
 mtls_client_in_process(struct mtls_client *c)
 {
 	c->in_process = 1;
+}
+
+void
+mtls_client_no_ok(struct mtls_client *c)
+{
+	c->no_ok = 1;
+}
+
+int
+mtls_client_flight_sent(const struct mtls_client *c)
+{
+	return c->done && c->out.off == c->out.len && !c->failed;
 }
 
 /* The next chunk of what the client has to send, as an answer line. */
@@ -638,11 +732,6 @@ cli_handshake(struct mtls_client *c, struct mtls_err *err)
 	g = gnutls_handshake(c->session);
 	if (g == 0) {
 		c->done = 1;
-		/* The binding rides in the flight that ends the handshake. */
-		if (c->binding != NULL && gnutls_record_send(c->session,
-		    c->binding, strlen(c->binding)) < 0)
-			return mtls_err_set(err, MTLS_E_TLS, "cannot send the "
-			    "SSH host key binding");
 		return 0;
 	}
 	if (g == GNUTLS_E_AGAIN || g == GNUTLS_E_INTERRUPTED)
@@ -736,6 +825,13 @@ cli_step(struct mtls_client *c, const char *prompt, char **answer,
 		    "pam_mtls without connection binding (conversation "
 		    "version 1): it must be updated before a certificate "
 		    "login");
+		goto out;
+	}
+	if (r == MTLS_E_NOT_OURS && strstr(prompt, MTLS_FRAME_MARKER_V2 " ") !=
+	    NULL) {
+		r = mtls_err_set(err, MTLS_E_PROTOCOL, "the host runs an older "
+		    "pam_mtls (conversation version 2): update it to log in "
+		    "with this mtls");
 		goto out;
 	}
 	if (r != 0) {

@@ -22,8 +22,16 @@
 #include "sshkey.h"
 #include "verify.h"
 
-/* TLS 1.3 only; resumption and tickets are off on both sides. */
-#define MTLS_TLS_PRIORITY	"NORMAL:-VERS-ALL:+VERS-TLS1.3"
+/*
+ * TLS 1.3 only; resumption and tickets are off on both sides.  Every byte
+ * of the client's second flight counts (one answer carries 816): no
+ * middlebox-compatibility ChangeCipherSpec (there is no middlebox in a
+ * PAM conversation), and TLS_AES_128_GCM_SHA256 first, whose Finished is
+ * 16 bytes shorter than SHA-384's.
+ */
+#define MTLS_TLS_PRIORITY	"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:" \
+	"+AES-128-GCM:+CHACHA20-POLY1305:+AES-256-GCM:" \
+	"%DISABLE_TLS13_COMPAT_MODE"
 
 /*
  * Send prompt, receive the answer: 0 and *answer (malloc'd, NUL-ended, the
@@ -86,7 +94,8 @@ struct mtls_server_result {
  * user is one of the accounts, and (unless in_process) the check that
  * the SSH host key the client sent inside TLS right after its Finished
  * is one of ssh_keys; then the outcome is sent to the client inside the
- * TLS channel.  Returns res->code: 0 only when all of that
+ * TLS channel (not a success, when the client asked for no word of one:
+ * mtls_client_no_ok()).  Returns res->code: 0 only when all of that
  * succeeded; MTLS_E_DECLINED when the first answer was empty; otherwise
  * the reason.  res must be zeroed before the call.
  */
@@ -94,6 +103,16 @@ int mtls_conv_server(const struct mtls_server_params *p,
     struct mtls_server_result *res);
 
 void mtls_server_result_clear(struct mtls_server_result *res);
+
+/*
+ * The binding as the ClientHello carries it (doc/conversation.md): a
+ * flags byte (0x01: no word of a success; no other bit may be set), then
+ * the SSH host key's wire blob, a plain key or a certificate standing for
+ * the key it carries.  0 and *key (clear with mtls_sshkey_clear()), or
+ * MTLS_E_PROTOCOL.
+ */
+int mtls_binding_parse(const unsigned char *data, size_t len,
+    struct mtls_sshkey *key, int *no_ok);
 
 struct mtls_client;
 
@@ -124,6 +143,21 @@ int mtls_client_set_binding(struct mtls_client *c,
  * is sent, and the server is told in_process too.
  */
 void mtls_client_in_process(struct mtls_client *c);
+
+/*
+ * Ask the host for no word of a success (before mtls_client_set_binding):
+ * it then ends the conversation after the client's flight without a done
+ * prompt, one round trip less; a refusal still comes in a done prompt.
+ * For a connection whose host key was already vouched for: the outcome
+ * adds nothing there.  mtls_client_outcome() then stays -1 on success.
+ */
+void mtls_client_no_ok(struct mtls_client *c);
+
+/*
+ * 1 when the handshake is over on the client's side and every chunk of
+ * its last flight has been answered (the host has all of it), 0 otherwise.
+ */
+int mtls_client_flight_sent(const struct mtls_client *c);
 
 /* Judge the host's certificate at t instead of the clock (tests). */
 void mtls_client_set_time(struct mtls_client *c, time_t t);

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,121 @@ mtls_b64_decode(const char *in, size_t n, unsigned char *out, size_t max,
 			out[o++] = (unsigned char)((b & 15) << 4 | c >> 2);
 		if (pad < 1)
 			out[o++] = (unsigned char)((c & 3) << 6 | d);
+	}
+	*outlen = o;
+	return 0;
+}
+
+static const char b85chars[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+size_t
+mtls_b85_encoded_len(size_t n)
+{
+	return n / 4 * 5 + (n % 4 != 0 ? n % 4 + 1 : 0);
+}
+
+/* Five digits of v, most significant first, the first k of them to out. */
+static void
+b85_group(uint32_t v, char *out, size_t k)
+{
+	char d[5];
+	int i;
+
+	for (i = 4; i >= 0; i--) {
+		d[i] = b85chars[v % 85];
+		v /= 85;
+	}
+	memcpy(out, d, k);
+}
+
+void
+mtls_b85_encode(const unsigned char *in, size_t n, char *out)
+{
+	size_t i, j, k;
+	uint32_t v;
+
+	for (i = 0; i + 3 < n; i += 4) {
+		v = (uint32_t)in[i] << 24 | (uint32_t)in[i + 1] << 16 |
+		    (uint32_t)in[i + 2] << 8 | in[i + 3];
+		b85_group(v, out, 5);
+		out += 5;
+	}
+	if ((k = n - i) > 0) {
+		v = 0;
+		for (j = 0; j < k; j++)
+			v |= (uint32_t)in[i + j] << (8 * (3 - j));
+		b85_group(v, out, k + 1);
+		out += k + 1;
+	}
+	*out = '\0';
+}
+
+/* One more than each character's value; 0 for one outside the alphabet. */
+static const unsigned char *
+b85_table(void)
+{
+	static const unsigned char table[256] = {
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+		['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+		['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+		['f'] = 16, ['g'] = 17, ['h'] = 18, ['i'] = 19, ['j'] = 20,
+		['k'] = 21, ['l'] = 22, ['m'] = 23, ['n'] = 24, ['o'] = 25,
+		['p'] = 26, ['q'] = 27, ['r'] = 28, ['s'] = 29, ['t'] = 30,
+		['u'] = 31, ['v'] = 32, ['w'] = 33, ['x'] = 34, ['y'] = 35,
+		['z'] = 36, ['A'] = 37, ['B'] = 38, ['C'] = 39, ['D'] = 40,
+		['E'] = 41, ['F'] = 42, ['G'] = 43, ['H'] = 44, ['I'] = 45,
+		['J'] = 46, ['K'] = 47, ['L'] = 48, ['M'] = 49, ['N'] = 50,
+		['O'] = 51, ['P'] = 52, ['Q'] = 53, ['R'] = 54, ['S'] = 55,
+		['T'] = 56, ['U'] = 57, ['V'] = 58, ['W'] = 59, ['X'] = 60,
+		['Y'] = 61, ['Z'] = 62, ['.'] = 63, ['-'] = 64, [':'] = 65,
+		['+'] = 66, ['='] = 67, ['^'] = 68, ['!'] = 69, ['/'] = 70,
+		['*'] = 71, ['?'] = 72, ['&'] = 73, ['<'] = 74, ['>'] = 75,
+		['('] = 76, [')'] = 77, ['['] = 78, [']'] = 79, ['{'] = 80,
+		['}'] = 81, ['@'] = 82, ['%'] = 83, ['$'] = 84, ['#'] = 85
+	};
+
+	return table;
+}
+
+int
+mtls_b85_decode(const char *in, size_t n, unsigned char *out, size_t max,
+    size_t *outlen)
+{
+	const unsigned char *t = b85_table();
+	size_t i, j, g, k, o = 0;
+	uint64_t v;
+	char again[8];
+
+	*outlen = 0;
+	if (n % 5 == 1)
+		return MTLS_E_PROTOCOL;
+	for (i = 0; i < n; i += g) {
+		g = n - i < 5 ? n - i : 5;
+		k = g - 1;			/* bytes in this group */
+		v = 0;
+		for (j = 0; j < 5; j++) {
+			/* a short group is read padded with the last digit */
+			int d = j < g ? (int)t[(unsigned char)in[i + j]] - 1 :
+			    84;
+
+			if (d < 0)
+				return MTLS_E_PROTOCOL;
+			v = v * 85 + (uint64_t)d;
+		}
+		if (v > 0xffffffffu)
+			return MTLS_E_PROTOCOL;
+		if (o + k > max)
+			return MTLS_E_TOO_LARGE;
+		for (j = 0; j < k; j++)
+			out[o + j] = (unsigned char)(v >> (8 * (3 - j)));
+		if (g < 5) {
+			/* canonical: what these bytes encode to, exactly */
+			mtls_b85_encode(out + o, k, again);
+			if (memcmp(again, in + i, g) != 0)
+				return MTLS_E_PROTOCOL;
+		}
+		o += k;
 	}
 	*outlen = o;
 	return 0;
@@ -208,7 +324,7 @@ mtls_frame_answer(int more, const void *data, size_t len, char *out,
 	if (len > MTLS_FRAME_CHUNK || size < MTLS_FRAME_ANSWER_MAX + 1)
 		return MTLS_E_INVAL;
 	out[0] = more ? '+' : '.';
-	mtls_b64_encode(data, len, out + 1);
+	mtls_b85_encode(data, len, out + 1);
 	return 0;
 }
 
@@ -227,7 +343,7 @@ mtls_frame_parse_answer(const char *answer, int *more, unsigned char *data,
 	if (answer[0] != '+' && answer[0] != '.')
 		return MTLS_E_PROTOCOL;
 	*more = answer[0] == '+';
-	if (mtls_b64_decode(answer + 1, n - 1, data, MTLS_FRAME_CHUNK,
+	if (mtls_b85_decode(answer + 1, n - 1, data, MTLS_FRAME_CHUNK,
 	    len) != 0)
 		return MTLS_E_PROTOCOL;
 	return 0;

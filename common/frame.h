@@ -4,12 +4,12 @@
  * TLS records travel inside PAM conversation prompts and answers, which
  * sshd turns into keyboard-interactive requests.  A prompt is one line:
  *
- *	[mtls/2] VERB SEQ PAYLOAD[ TEXT]
+ *	[mtls/3] VERB SEQ PAYLOAD[ TEXT]
  *
  * VERB is hello, data or done; SEQ counts prompts from 0; PAYLOAD is the
  * server's TLS bytes in base64, or "-" for none; TEXT is for a person who
  * sees the prompt.  An answer is one line of at most MTLS_FRAME_ANSWER_MAX
- * bytes: '+' or '.' (more chunks follow / last chunk) and base64 of at
+ * bytes: '+' or '.' (more chunks follow / last chunk) and base85 of at
  * most MTLS_FRAME_CHUNK bytes.  An empty answer declines the login.
  *
  * All functions are pure, bounded, and thread-safe.
@@ -22,13 +22,17 @@
 #include "errors.h"
 
 /*
- * Version 2 binds the login to the SSH connection (doc/conversation.md);
- * a version-1 prompt is refused by the client, never answered.
+ * Version 3 (doc/conversation.md): answers in base85, so that a client's
+ * whole second flight fits one answer, and no `done` prompt after a
+ * success the client said it needs no word of.  Version 2 (base64
+ * answers) is no longer spoken; version 1 had no binding to the SSH
+ * connection.  A client refuses a prompt of either, never answers it.
  */
-#define MTLS_FRAME_MARKER	"[mtls/2]"
+#define MTLS_FRAME_MARKER	"[mtls/3]"
+#define MTLS_FRAME_MARKER_V2	"[mtls/2]"
 #define MTLS_FRAME_MARKER_V1	"[mtls/1]"
-#define MTLS_FRAME_ANSWER_MAX	1000	/* OpenSSH cuts answers at 1023 */
-#define MTLS_FRAME_CHUNK	744	/* raw bytes: 1 + 992 base64 <= 1000 */
+#define MTLS_FRAME_ANSWER_MAX	1021	/* OpenSSH keeps 1023 bytes */
+#define MTLS_FRAME_CHUNK	816	/* raw bytes: 1 + 1020 base85 */
 #define MTLS_FRAME_PROMPT_MAX	(96 * 1024)	/* OpenSSH passes 131071 */
 #define MTLS_FRAME_PAYLOAD_MAX	(64 * 1024)	/* decoded bytes of a prompt */
 
@@ -69,6 +73,17 @@ int mtls_frame_answer(int more, const void *data, size_t len, char *out,
  */
 int mtls_frame_parse_answer(const char *answer, int *more,
     unsigned char *data, size_t *len);
+
+/*
+ * Base85 with the Z85 alphabet (no quote, backslash or blank): four bytes
+ * in five characters, most significant first; a last group of k < 4 bytes
+ * in k + 1 characters (the group padded with zero bytes, the encoding cut).
+ * Decoding is strict: only the canonical encoding of some bytes is taken.
+ */
+size_t mtls_b85_encoded_len(size_t n);
+void mtls_b85_encode(const unsigned char *in, size_t n, char *out);
+int mtls_b85_decode(const char *in, size_t n, unsigned char *out,
+    size_t max, size_t *outlen);
 
 /* The value of base64 character c, or -1 for any other character. */
 int mtls_b64_value(int c);

@@ -1,7 +1,8 @@
 /*
  * fuzz_sshkey.c - the SSH public key parsers on arbitrary bytes, taken
- * both as a wire blob (what a client sends as its binding) and as a .pub
- * line (what a host key file holds).  A key that parses must be a plain
+ * as a wire blob, as a binding extension (a flags byte and a blob: what a
+ * client sends in its ClientHello) and as a .pub line (what a host key
+ * file holds).  A key that parses must be a plain
  * key whose canonical blob parses back into itself, also as a line.
  */
 #include "config.h"
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
 #include "fuzz.h"
 #include "sshkey.h"
 
@@ -60,6 +62,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (k.blob != NULL)
 		__builtin_trap();
 	mtls_sshkey_clear(&k);
+	/* the binding: the same key as the blob after its flags byte */
+	{
+		struct mtls_sshkey b;
+		int no_ok = 0, r;
+
+		r = mtls_binding_parse(data, size, &k, &no_ok);
+		if (r == 0) {
+			check_key(&k);
+			if (data[0] > 1 || no_ok != data[0] ||
+			    mtls_sshkey_from_blob(data + 1, size - 1, &b) != 0 ||
+			    !mtls_sshkey_equal(&k, &b))
+				__builtin_trap();
+			mtls_sshkey_clear(&b);
+		} else if (k.blob != NULL)
+			__builtin_trap();
+		mtls_sshkey_clear(&k);
+	}
 	if (mtls_sshkey_from_line((const char *)data, size, &k) == 0)
 		check_key(&k);
 	else if (k.blob != NULL)

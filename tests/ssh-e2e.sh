@@ -99,7 +99,10 @@ expect_exit 0 "alice logs in" -- login "$TMP/client.conf" "$TMP/mtlsalice" \
     mtlsalice
 expect_in "$TMP/out" "mtlsalice" "command runs as alice"
 expect_in "$TMP/out" "subject=CN=mtlsalice" "MTLS_SUBJECT in the session"
-expect_in "$TMP/err" "accepted the certificate for mtlsalice" "outcome told"
+# Told to the probe only (vouched for), not after the real login.
+expect_in "$TMP/err" "vouched for its SSH host key" "the probe is told"
+grep -q "accepted the certificate" "$TMP/err" && fail "a success is not \
+remarked on: $(cat "$TMP/err")" || ok
 grep -q "Accepted keyboard-interactive/pam for mtlsalice" \
     "$(harness_log "$S")" && ok || fail "sshd logged the login"
 
@@ -138,6 +141,18 @@ grep -q "Accepted keyboard-interactive/pam for mtlsalice" \
 # else was accepted.
 n=$(grep -c "Accepted keyboard-interactive" "$(harness_log "$S")")
 [ "$n" -eq 2 ] && ok || fail "exactly two accepted logins, got $n"
+# The rounds of a login to a host vouched for, as ssh counts them: hello
+# and the host's flight, answered by the ClientHello and by the whole
+# second flight (a P-256 certificate's fits one answer: no continuation),
+# then sshd's empty request; no done, the host does not remark on a
+# success the client asked it not to.
+expect_exit 0 "alice logs in again, ssh at DEBUG2" -- login \
+    "$TMP/client.conf" "$TMP/mtlsalice" mtlsalice -o LogLevel=DEBUG2
+expect_in "$TMP/out" "mtlsalice" "the command ran"
+n=$(grep -c "input_userauth_info_req: num_prompts 1" "$TMP/err")
+[ "$n" -eq 2 ] && ok || fail "2 prompts expected, ssh saw $n"
+n=$(grep -c "input_userauth_info_req: num_prompts 0" "$TMP/err")
+[ "$n" -eq 1 ] && ok || fail "1 empty request expected, ssh saw $n"
 
 # --- hostile clients through plain ssh and a scripted askpass --------------
 # askpass answers from a file: garbage, an oversize line, "+" forever.
@@ -174,7 +189,7 @@ harness_set_password "$F" mtlsbob "s3cret pass" || fail "set password"
 cat >"$TMP/askpass2" <<EOF2
 #!/bin/sh
 case "\$1" in
-*"[mtls/2]"*) echo ;;
+*"[mtls/3]"*) echo ;;
 *assword*) echo "s3cret pass" ;;
 *) exit 1 ;;
 esac

@@ -30,7 +30,9 @@ enum bind {
 	BIND_HOST,		/* one of the host's own keys */
 	BIND_CERT,		/* a certificate blob of the host's key */
 	BIND_OTHER,		/* another key: a relayed connection */
-	BIND_NONE		/* none sent at all */
+	BIND_NONE,		/* none sent at all */
+	BIND_HOST_NO_OK,	/* the host's key; no word of a success */
+	BIND_OTHER_NO_OK	/* relayed; no word of a success asked */
 };
 
 struct link {
@@ -77,15 +79,20 @@ roundtrip(void *ctx, const char *prompt, char **answer)
 		*answer = strdup("hello there");
 		break;
 	case EV_TRUNCATE:
-		if (l->rounds == 2 && strlen(*answer) > 10)
-			(*answer)[strlen(*answer) - 5] = '\0';
+		/* cut inside a group: one character of a group is none */
+		if (l->rounds == 2 && strlen(*answer) > 10) {
+			size_t n = strlen(*answer) - 1;
+
+			/* keep m < n characters, m % 5 == 1 */
+			(*answer)[1 + (n - 1) - (n - 2) % 5] = '\0';
+		}
 		break;
 	case EV_OVERSIZE:
 		free(*answer);
-		*answer = malloc(1002);
-		memset(*answer, 'A', 1001);
+		*answer = malloc(MTLS_FRAME_ANSWER_MAX + 2);
+		memset(*answer, 'A', MTLS_FRAME_ANSWER_MAX + 1);
 		(*answer)[0] = '.';
-		(*answer)[1001] = '\0';
+		(*answer)[MTLS_FRAME_ANSWER_MAX + 1] = '\0';
 		break;
 	case EV_ENDLESS:
 		free(*answer);
@@ -228,6 +235,21 @@ static const struct row rows[] = {
 	/* a bad certificate and a relay: the certificate's reason */
 	{ "leaf-revoked", NULL, "revoked", "host.example.com", EV_NONE,
 	    MTLS_E_CERT_REVOKED, 0, BIND_OTHER },
+	/*
+	 * No word of a success asked (mtls ssh's real connection): none
+	 * comes, and the conversation ends one round earlier; a refusal is
+	 * still told, with its reason and, when relayed, the host's keys.
+	 */
+	{ "leaf-good", NULL, "alice", "host.example.com", EV_NONE, 0, -1,
+	    BIND_HOST_NO_OK },
+	{ "leaf-rsa2048", NULL, "carol", "host.example.com", EV_NONE, 0, -1,
+	    BIND_HOST_NO_OK },
+	{ "leaf-good", NULL, "bob", "host.example.com", EV_NONE,
+	    MTLS_E_WRONG_USER, 0, BIND_HOST_NO_OK },
+	{ "leaf-revoked", NULL, "revoked", "host.example.com", EV_NONE,
+	    MTLS_E_CERT_REVOKED, 0, BIND_HOST_NO_OK },
+	{ "leaf-good", NULL, "alice", "host.example.com", EV_NONE,
+	    MTLS_E_BINDING, 0, BIND_OTHER_NO_OK },
 };
 
 /*
@@ -276,7 +298,7 @@ START_TEST(test_row)
 	struct link l;
 	char cert[4200], key[4200], hkey[4200];
 	const char *detail = NULL, *hk = NULL;
-	int got, o;
+	int got, o, no_ok;
 
 	/* The host key is copied: it must be 0600 to be loaded. */
 	{
@@ -324,11 +346,14 @@ START_TEST(test_row)
 	key_of(2, 0, &keys.v[1]);
 	keys.n = 2;
 	memset(&bound, 0, sizeof(bound));
+	no_ok = r->bind == BIND_HOST_NO_OK || r->bind == BIND_OTHER_NO_OK;
+	if (no_ok)
+		mtls_client_no_ok(l.client);
 	if (r->bind == BIND_NONE)
 		mtls_client_in_process(l.client);
 	else {
-		key_of(r->bind == BIND_OTHER ? 9 : 2, r->bind == BIND_CERT,
-		    &bound);
+		key_of(r->bind == BIND_OTHER || r->bind == BIND_OTHER_NO_OK ?
+		    9 : 2, r->bind == BIND_CERT, &bound);
 		ck_assert_int_eq(mtls_client_set_binding(l.client, &bound), 0);
 	}
 
@@ -365,6 +390,20 @@ START_TEST(test_row)
 	}
 	if (got == 0 && r->bind != BIND_NONE)
 		ck_assert_str_eq(res.ssh_key, keys.v[1].fp);
+	/*
+	 * Rounds: hello, the server's flight, and the outcome (done) unless
+	 * no word of a success was asked; a P-256 or Ed25519 client's whole
+	 * second flight fits one answer (no continuation), RSA's does not.
+	 */
+	if (got == 0 && strcmp(r->cert, "leaf-rsa2048") != 0)
+		ck_assert_msg(res.rounds == (no_ok ? 2u : 3u), "row %d: %u "
+		    "rounds", _i, res.rounds);
+	if (got == 0 && strcmp(r->cert, "leaf-rsa2048") == 0)
+		ck_assert_msg(res.rounds == (no_ok ? 3u : 4u), "row %d: %u "
+		    "rounds", _i, res.rounds);
+	ck_assert_uint_eq(l.rounds, res.rounds);
+	if (got == 0 && r->bind != BIND_NONE)
+		ck_assert_int_eq(mtls_client_flight_sent(l.client), 1);
 	if (got == 0) {
 		ck_assert_ptr_nonnull(res.id);
 		ck_assert_uint_ge(res.n_chain, 1);
@@ -455,18 +494,20 @@ static const struct {
 	const char	*prompts[4];	/* in turn; the last one fails */
 	int		 expect;
 } hostile[] = {
-	{ { "[mtls/2] data 0 -" }, MTLS_E_PROTOCOL },
-	{ { "[mtls/2] done 0 QUFB" }, MTLS_E_PROTOCOL },
-	{ { "[mtls/2] hello 0 QUFB" }, MTLS_E_PROTOCOL },
-	{ { "[mtls/2] hello 1 -" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] data 0 -" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] done 0 QUFB" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] hello 0 QUFB" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] hello 1 -" }, MTLS_E_PROTOCOL },
 	/* a continuation when nothing of ours is pending */
-	{ { "[mtls/2] hello 0 -", "[mtls/2] data 1 -" }, MTLS_E_PROTOCOL },
-	{ { "[mtls/2] hello 0 -", "[mtls/2] hello 1 -" }, MTLS_E_PROTOCOL },
-	{ { "[mtls/2] hello 0 -", "[mtls/2] data 5 QUFB" }, MTLS_E_PROTOCOL },
-	{ { "[mtls/2] hello 0 -", "[mtls/2] done 1 QUFB" }, MTLS_E_PROTOCOL },
-	{ { "[mtls/2] hello 0 -", "[mtls/2] data 1 !!!!" }, MTLS_E_PROTOCOL },
-	{ { "[mtls/2] hello 64 -" }, MTLS_E_LIMIT },
+	{ { "[mtls/3] hello 0 -", "[mtls/3] data 1 -" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] hello 0 -", "[mtls/3] hello 1 -" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] hello 0 -", "[mtls/3] data 5 QUFB" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] hello 0 -", "[mtls/3] done 1 QUFB" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] hello 0 -", "[mtls/3] data 1 !!!!" }, MTLS_E_PROTOCOL },
+	{ { "[mtls/3] hello 64 -" }, MTLS_E_LIMIT },
 	{ { "[mtls/1] hello 0 - Certificate login" }, MTLS_E_PROTOCOL },
+	/* version 2: base64 answers, no longer spoken */
+	{ { "[mtls/2] hello 0 - Certificate login" }, MTLS_E_PROTOCOL },
 };
 
 START_TEST(test_hostile_host)
@@ -509,6 +550,58 @@ START_TEST(test_hostile_host)
 }
 END_TEST
 
+/*
+ * The binding extension as a host reads it: the flags byte and a key blob,
+ * nothing else; a certificate blob stands for its key.
+ */
+START_TEST(test_binding_parse)
+{
+	unsigned char b[300], d[320];
+	struct mtls_sshkey k, want;
+	size_t n;
+	int no_ok;
+
+	key_of(2, 0, &want);
+	n = blob(2, 0, b);
+	memcpy(d + 1, b, n);
+	d[0] = 0;
+	ck_assert_int_eq(mtls_binding_parse(d, n + 1, &k, &no_ok), 0);
+	ck_assert_int_eq(no_ok, 0);
+	ck_assert(mtls_sshkey_equal(&k, &want));
+	mtls_sshkey_clear(&k);
+	d[0] = 1;
+	ck_assert_int_eq(mtls_binding_parse(d, n + 1, &k, &no_ok), 0);
+	ck_assert_int_eq(no_ok, 1);
+	mtls_sshkey_clear(&k);
+	/* an unknown flag, nothing after the flags, nothing at all */
+	d[0] = 2;
+	ck_assert_int_eq(mtls_binding_parse(d, n + 1, &k, &no_ok),
+	    MTLS_E_PROTOCOL);
+	d[0] = 0x81;
+	ck_assert_int_eq(mtls_binding_parse(d, n + 1, &k, &no_ok),
+	    MTLS_E_PROTOCOL);
+	d[0] = 0;
+	ck_assert_int_eq(mtls_binding_parse(d, 1, &k, &no_ok),
+	    MTLS_E_PROTOCOL);
+	ck_assert_int_eq(mtls_binding_parse(d, 0, &k, &no_ok),
+	    MTLS_E_PROTOCOL);
+	/* a blob cut short, or with a byte too many */
+	ck_assert_int_eq(mtls_binding_parse(d, n, &k, &no_ok),
+	    MTLS_E_PROTOCOL);
+	d[n + 1] = 0;
+	ck_assert_int_eq(mtls_binding_parse(d, n + 2, &k, &no_ok),
+	    MTLS_E_PROTOCOL);
+	ck_assert_int_eq(no_ok, 0);
+	/* a certificate of the key binds the key */
+	n = blob(2, 1, b);
+	memcpy(d + 1, b, n);
+	ck_assert_int_eq(mtls_binding_parse(d, n + 1, &k, &no_ok), 0);
+	ck_assert(mtls_sshkey_equal(&k, &want));
+	mtls_sshkey_clear(&k);
+	mtls_sshkey_clear(&want);
+}
+END_TEST
+
 /* Without a binding the client does not start (nothing is signed). */
 START_TEST(test_no_binding_client)
 {
@@ -523,7 +616,7 @@ START_TEST(test_no_binding_client)
 	ck_assert_int_eq(gnutls_certificate_allocate_credentials(&cli), 0);
 	ck_assert_int_eq(mtls_client_new(v, cli, "host.example.com", &c,
 	    &err), 0);
-	ck_assert_int_eq(mtls_client_step(c, "[mtls/2] hello 0 - x", &answer,
+	ck_assert_int_eq(mtls_client_step(c, "[mtls/3] hello 0 - x", &answer,
 	    &err), MTLS_E_NO_BINDING);
 	ck_assert_ptr_null(answer);
 	mtls_client_free(c);
@@ -577,6 +670,66 @@ START_TEST(test_b64)
 }
 END_TEST
 
+/*
+ * Base85 of the answers: every byte value is a digit exactly when it is
+ * in the alphabet, with its value; any data survives the round trip; a
+ * group over 2^32 - 1, a lone last character and a short last group that
+ * is not the canonical encoding of its bytes are refused.
+ */
+START_TEST(test_b85)
+{
+	static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+	unsigned char data[256], back[256 + 4];
+	char in[6], enc[5 * 65 + 1];
+	const char *at;
+	size_t len, got;
+	int c, r;
+
+	ck_assert_uint_eq(strlen(alphabet), 85);
+	for (c = 0; c < 256; c++) {
+		memcpy(in, "0000", 4);
+		in[4] = (char)c;
+		r = mtls_b85_decode(in, 5, back, sizeof(back), &len);
+		at = c != 0 ? strchr(alphabet, c) : NULL;
+		if (at != NULL) {
+			ck_assert_msg(r == 0, "byte %d refused", c);
+			ck_assert_uint_eq(len, 4);
+			ck_assert_uint_eq(back[3], (unsigned)(at - alphabet));
+		} else
+			ck_assert_msg(r == MTLS_E_PROTOCOL, "byte %d: %d", c, r);
+		data[c] = (unsigned char)(c * 37 + 11);
+	}
+	for (len = 0; len <= sizeof(data); len++) {
+		mtls_b85_encode(data, len, enc);
+		ck_assert_uint_eq(strlen(enc), mtls_b85_encoded_len(len));
+		ck_assert_int_eq(mtls_b85_decode(enc, strlen(enc), back,
+		    sizeof(back), &got), 0);
+		ck_assert_uint_eq(got, len);
+		ck_assert_int_eq(memcmp(back, data, len), 0);
+		ck_assert_ptr_null(strpbrk(enc, " \"'\\\n\r"));
+	}
+	/* 0xffffffff is "%nSc0"; the next value is not four bytes */
+	memset(back, 0, 4);
+	ck_assert_int_eq(mtls_b85_decode("%nSc0", 5, back, 4, &got), 0);
+	ck_assert_mem_eq(back, "\xff\xff\xff\xff", 4);
+	ck_assert_int_eq(mtls_b85_decode("%nSc1", 5, back, 4, &got),
+	    MTLS_E_PROTOCOL);
+	ck_assert_int_eq(mtls_b85_decode("#####", 5, back, 4, &got),
+	    MTLS_E_PROTOCOL);
+	ck_assert_int_eq(mtls_b85_decode("00000a", 6, back, sizeof(back),
+	    &got), MTLS_E_PROTOCOL);
+	/* one byte 0x00 is "00"; "01" decodes to it too, but is not it */
+	ck_assert_int_eq(mtls_b85_decode("00", 2, back, 4, &got), 0);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_eq(mtls_b85_decode("01", 2, back, 4, &got),
+	    MTLS_E_PROTOCOL);
+	/* too much for the room given */
+	ck_assert_int_eq(mtls_b85_decode("0000000000", 10, back, 7, &got),
+	    MTLS_E_TOO_LARGE);
+}
+END_TEST
+
 /* Framing: round trips and refusals. */
 START_TEST(test_frame)
 {
@@ -601,19 +754,19 @@ START_TEST(test_frame)
 	free(prompt);
 	ck_assert_int_eq(mtls_frame_parse_prompt("Password: ", &verb, &seq,
 	    &got, &n), MTLS_E_NOT_OURS);
-	ck_assert_int_eq(mtls_frame_parse_prompt("x[mtls/2] data 1 -", &verb,
+	ck_assert_int_eq(mtls_frame_parse_prompt("x[mtls/3] data 1 -", &verb,
 	    &seq, &got, &n), MTLS_E_NOT_OURS);
-	ck_assert_int_eq(mtls_frame_parse_prompt("Welcome\n(a@b) [mtls/2] "
+	ck_assert_int_eq(mtls_frame_parse_prompt("Welcome\n(a@b) [mtls/3] "
 	    "hello 0 - Certificate login", &verb, &seq, &got, &n), 0);
 	ck_assert_int_eq(verb, MTLS_FRAME_HELLO);
 	ck_assert_ptr_null(got);
-	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/2] data 01 -", &verb,
+	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/3] data 01 -", &verb,
 	    &seq, &got, &n), MTLS_E_PROTOCOL);
-	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/2] data 1 QQ=", &verb,
+	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/3] data 1 QQ=", &verb,
 	    &seq, &got, &n), MTLS_E_PROTOCOL);
-	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/2] data 1 QR==",
+	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/3] data 1 QR==",
 	    &verb, &seq, &got, &n), MTLS_E_PROTOCOL);
-	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/2] nope 1 -", &verb,
+	ck_assert_int_eq(mtls_frame_parse_prompt("[mtls/3] nope 1 -", &verb,
 	    &seq, &got, &n), MTLS_E_PROTOCOL);
 
 	ck_assert_int_eq(mtls_frame_answer(1, data, MTLS_FRAME_CHUNK, ans,
@@ -630,10 +783,33 @@ START_TEST(test_frame)
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(mtls_frame_parse_answer("x", &more, data, &n),
 	    MTLS_E_PROTOCOL);
-	ck_assert_int_eq(mtls_frame_parse_answer(".AAA", &more, data, &n),
+	/* one character is no group; a newline is no digit */
+	ck_assert_int_eq(mtls_frame_parse_answer(".A", &more, data, &n),
 	    MTLS_E_PROTOCOL);
-	ck_assert_int_eq(mtls_frame_parse_answer(".AAAA\n", &more, data, &n),
+	ck_assert_int_eq(mtls_frame_parse_answer(".AAAAA\n", &more, data, &n),
 	    MTLS_E_PROTOCOL);
+	/* base85: four bytes in five characters */
+	ck_assert_int_eq(mtls_frame_parse_answer(".HelloWorld", &more, data,
+	    &n), 0);
+	ck_assert_int_eq(more, 0);
+	ck_assert_uint_eq(n, 8);
+	ck_assert_mem_eq(data, "\x86\x4f\xd2\x6f\xb5\x59\xf7\x5b", 8);
+	/* the longest answer OpenSSH passes whole, and one byte more */
+	memset(ans, '0', sizeof(ans));
+	ans[0] = '+';
+	ans[MTLS_FRAME_ANSWER_MAX] = '\0';
+	ck_assert_int_eq(mtls_frame_parse_answer(ans, &more, data, &n), 0);
+	ck_assert_uint_eq(n, MTLS_FRAME_CHUNK);
+	ck_assert_uint_le(MTLS_FRAME_ANSWER_MAX + 1, 1023);
+	{
+		char big[MTLS_FRAME_ANSWER_MAX + 2];
+
+		memset(big, '0', sizeof(big));
+		big[0] = '.';
+		big[MTLS_FRAME_ANSWER_MAX + 1] = '\0';
+		ck_assert_int_eq(mtls_frame_parse_answer(big, &more, data, &n),
+		    MTLS_E_PROTOCOL);
+	}
 }
 END_TEST
 
@@ -646,10 +822,12 @@ suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_frame);
 	tcase_add_test(tc, test_b64);
+	tcase_add_test(tc, test_b85);
 	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_hostile_host, 0, sizeof(hostile) /
 	    sizeof(hostile[0]));
 	tcase_add_test(tc, test_no_binding_client);
+	tcase_add_test(tc, test_binding_parse);
 	tcase_add_loop_test(tc, test_host_key, 0, sizeof(host_rows) /
 	    sizeof(host_rows[0]));
 	suite_add_tcase(s, tc);

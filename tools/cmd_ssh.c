@@ -811,6 +811,14 @@ report(const struct conn *c, const char *host, const struct p11_pin *pin)
 			    "?", detail);
 		return;
 	}
+	/*
+	 * The real connection asked for no word of a success: a host that
+	 * had all of the flight and refused nothing let ssh go on, and what
+	 * happened next is ssh's to tell, as after a public-key login.
+	 */
+	if (c->failed == 0 && c->mode == CONN_REAL &&
+	    mtls_client_flight_sent(c->client))
+		return;
 	report_failure(c, host, pin);
 }
 
@@ -1326,6 +1334,14 @@ run_conn(struct session *s, enum conn_mode mode, int *status, int *ok)
 	}
 	c.host = s->host;
 	c.batch = s->batch;
+	/*
+	 * On the real connection the host key was vouched for already: the
+	 * host's word on a success adds nothing, and asking for none saves
+	 * a round trip (and a run of the askpass program).  A probe must
+	 * hear it: the key is recorded only when the host accepted it.
+	 */
+	if (mode == CONN_REAL)
+		mtls_client_no_ok(c.client);
 	if (mode == CONN_PROBE)
 		c.deadline = time(NULL) + PROBE_TIMEOUT;
 	*status = relay_loop(s->lfd, &c);
