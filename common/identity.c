@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/crypto.h>
+
 #include "identity.h"
 #include "util.h"
 #include "verify.h"
@@ -253,8 +255,7 @@ from_crt(gnutls_x509_crt_t crt, const unsigned char *fp,
 	sz = sizeof(id->fingerprint);
 	if (fp != NULL)
 		memcpy(id->fingerprint, fp, sizeof(id->fingerprint));
-	else if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256,
-	    id->fingerprint, &sz) < 0 || sz != sizeof(id->fingerprint)) {
+	else if (mtls_cert_fingerprint(crt, id->fingerprint) != 0) {
 		r = mtls_err_set(err, MTLS_E_CRYPTO,
 		    "cannot compute the fingerprint");
 		goto out;
@@ -300,6 +301,19 @@ mtls_identity_from_leaf(gnutls_x509_crt_t leaf,
 	 */
 	return from_crt(leaf, info != NULL && info->n > 0 ?
 	    info->fingerprint[0] : NULL, out, err);
+}
+
+int
+mtls_cert_fingerprint(gnutls_x509_crt_t crt, unsigned char out[32])
+{
+	gnutls_datum_t der = { NULL, 0 };
+	int r = -1;
+
+	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) >= 0 &&
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, out) >= 0)
+		r = 0;
+	gnutls_free(der.data);
+	return r;
 }
 
 int

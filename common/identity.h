@@ -89,6 +89,15 @@ int mtls_identity_from_leaf(gnutls_x509_crt_t leaf,
  */
 int mtls_identity_subject(gnutls_x509_crt_t crt, char **out);
 
+/*
+ * The SHA-256 fingerprint of crt as it was read: of its DER as received,
+ * as `openssl x509 -fingerprint -sha256` computes it.  (GnuTLS's own
+ * gnutls_x509_crt_get_fingerprint() encodes the certificate again first,
+ * which costs some 10 us, and gives another value for a certificate
+ * whose encoding is not canonical DER.)  0, or -1.
+ */
+int mtls_cert_fingerprint(gnutls_x509_crt_t crt, unsigned char out[32]);
+
 /* The same from a DER certificate. */
 int mtls_identity_from_der(const gnutls_datum_t *der,
     struct mtls_identity **out, struct mtls_err *err);

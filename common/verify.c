@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "identity.h"
 #include "util.h"
 #include "verify.h"
 #include "verify_int.h"
@@ -206,6 +207,7 @@ mtls_verifier_free(struct mtls_verifier *v)
 	free(v->cache);
 	mtls_crts_free(v->anchors, v->n_anchors);
 	mtls_crts_free(v->inters, v->n_inters);
+	free(v->ids);
 	free(v);
 }
 
@@ -243,6 +245,10 @@ mtls_verifier_new(const struct mtls_conf *conf, struct mtls_verifier **out,
 		if ((r = append_file(conf->intermediates[i], "intermediate",
 		    &v->inters, &v->n_inters, err)) != 0)
 			goto out;
+	if (mtls_vfy_ids_init(v) != 0) {
+		r = mtls_err_set(err, MTLS_E_NOMEM, NULL);
+		goto out;
+	}
 	for (i = 0; i < conf->n_crls; i++)
 		if ((r = mtls_vfy_crl_load(v, conf->crls[i], err)) != 0)
 			goto out;
@@ -280,10 +286,8 @@ fill_info(struct mtls_chain_info *info, gnutls_x509_crt_t *path, size_t len,
 		return;
 	mtls_chain_info_clear(info);
 	for (i = 0; i < len && i < MTLS_VFY_MAX_PATH; i++) {
-		size_t sz = sizeof(info->fingerprint[info->n]);
-
-		if (gnutls_x509_crt_get_fingerprint(path[i], GNUTLS_DIG_SHA256,
-		    info->fingerprint[info->n], &sz) != 0 || sz != 32)
+		if (mtls_cert_fingerprint(path[i],
+		    info->fingerprint[info->n]) != 0)
 			break;
 		if (subjects) {
 			mtls_vfy_subj(path[i], s, sizeof(s));

@@ -88,6 +88,53 @@ mtls_vfy_ca_id(gnutls_x509_crt_t crt, unsigned char out[32])
 	return r;
 }
 
+int
+mtls_vfy_ids_init(struct mtls_verifier *v)
+{
+	unsigned i, n = v->n_anchors + v->n_inters;
+
+	if (n == 0)
+		return 0;
+	if ((v->ids = calloc(n, sizeof(*v->ids))) == NULL)
+		return MTLS_E_NOMEM;
+	for (i = 0; i < n; i++)
+		v->ids[i].ok = mtls_vfy_ca_id(i < v->n_anchors ? v->anchors[i] :
+		    v->inters[i - v->n_anchors], v->ids[i].id) == 0;
+	return 0;
+}
+
+/* The id of list l's certificate i (anchors, intermediates). */
+static int
+list_id(const struct mtls_verifier *v, unsigned l, unsigned i,
+    unsigned char out[32])
+{
+	const struct vfy_ca_id *c;
+
+	if (v->ids == NULL)
+		return mtls_vfy_ca_id(l == 0 ? v->anchors[i] : v->inters[i],
+		    out);
+	c = &v->ids[(l == 0 ? 0 : v->n_anchors) + i];
+	if (!c->ok)
+		return -1;
+	memcpy(out, c->id, 32);
+	return 0;
+}
+
+int
+mtls_vfy_ca_id_of(const struct mtls_verifier *v, gnutls_x509_crt_t crt,
+    unsigned char out[32])
+{
+	unsigned i;
+
+	for (i = 0; i < v->n_anchors; i++)
+		if (v->anchors[i] == crt)
+			return list_id(v, 0, i, out);
+	for (i = 0; i < v->n_inters; i++)
+		if (v->inters[i] == crt)
+			return list_id(v, 1, i, out);
+	return mtls_vfy_ca_id(crt, out);
+}
+
 /* --- the extensions of a CRL and of its entries ------------------------- */
 
 /*
@@ -507,7 +554,7 @@ crl_find_issuer(struct mtls_verifier *v, gnutls_x509_crl_t crl, struct crl *c)
 			/* Dates are judged at verification time, not here. */
 			st &= ~timebits;
 			if (st == 0 || st == GNUTLS_CERT_INVALID) {
-				if (mtls_vfy_ca_id(lists[l][i], c->ca) != 0)
+				if (list_id(v, l, i, c->ca) != 0)
 					continue;
 				c->status = 0;
 				return;
@@ -785,7 +832,7 @@ stream_find_issuer(struct mtls_verifier *v, gnutls_x509_crl_t hdr,
 			if (!have || !stream_sig_ok(lists[l][i], sign,
 			    GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
 			    mtls_vfy_profile_flags(v->profile), &sig, cs) ||
-			    mtls_vfy_ca_id(lists[l][i], c->ca) != 0)
+			    list_id(v, l, i, c->ca) != 0)
 				continue;
 			c->status = 0;
 			goto out;
@@ -869,14 +916,13 @@ crl_add_stream(struct mtls_verifier *v, const char *path, int fd,
 static int
 ca_configured(const struct mtls_verifier *v, const unsigned char id[32])
 {
-	const gnutls_x509_crt_t *lists[2] = { v->anchors, v->inters };
 	unsigned counts[2] = { v->n_anchors, v->n_inters };
 	unsigned char h[32];
 	unsigned l, i;
 
 	for (l = 0; l < 2; l++)
 		for (i = 0; i < counts[l]; i++)
-			if (mtls_vfy_ca_id(lists[l][i], h) == 0 &&
+			if (list_id(v, l, i, h) == 0 &&
 			    memcmp(h, id, 32) == 0)
 				return 1;
 	return 0;
@@ -1235,7 +1281,7 @@ mtls_vfy_check_revocation(const struct mtls_verifier *v,
 			    path[i], i, "bad serial number (empty, or longer "
 			    "than 20 octets)");
 		/* The issuer by name and key, whichever copy is in path. */
-		if (mtls_vfy_ca_id(path[i + 1], ca) != 0)
+		if (mtls_vfy_ca_id_of(v, path[i + 1], ca) != 0)
 			return mtls_vfy_reject(err, MTLS_E_CERT_MALFORMED,
 			    path[i + 1], i + 1, "its name or key cannot be "
 			    "read");

@@ -65,6 +65,14 @@ struct mtls_verifier {
 	size_t		  n_files;
 	char		 *cache;	/* index directory, or NULL */
 	size_t		  crl_whole_max; /* conf->crl_whole_max */
+	/*
+	 * mtls_vfy_ca_id() of each anchor, then of each intermediate,
+	 * worked out once (each costs GnuTLS an encoding of the key).
+	 */
+	struct vfy_ca_id {
+		unsigned char	 id[32];
+		int		 ok;	/* 0: the certificate has none */
+	}		 *ids;
 };
 
 /* --- verify.c ----------------------------------------------------------- */
@@ -184,6 +192,16 @@ size_t mtls_vfy_crl_problems(const struct mtls_verifier *v, time_t now,
  * certificate of that name and key.  0, or -1 when either cannot be read.
  */
 int mtls_vfy_ca_id(gnutls_x509_crt_t crt, unsigned char out[32]);
+
+/* Work out v->ids; 0, or MTLS_E_NOMEM. */
+int mtls_vfy_ids_init(struct mtls_verifier *v);
+
+/*
+ * mtls_vfy_ca_id() of crt, from v->ids when crt is one of v's anchors
+ * (l 0) or intermediates (l 1) by handle.
+ */
+int mtls_vfy_ca_id_of(const struct mtls_verifier *v, gnutls_x509_crt_t crt,
+    unsigned char out[32]);
 
 /*
  * Read the extensions of the DER CRL der (len bytes) and those of its

@@ -147,6 +147,26 @@ expect_in "$TMP/err" "writable by group or others" "world-writable reason"
 expect_exit 2 "not a certificate" -- $MTLS verify $V "$F/root.crl"
 expect_in "$TMP/err" "no certificate could be read" "not a certificate reason"
 
+# A certificate GnuTLS takes although it is not DER (a critical TRUE as
+# 0x01): its fingerprint is that of the bytes as they came (openssl's, and
+# fixtures.txt's: SHA-256 of the file's DER), not of GnuTLS's encoding of
+# it again (certtool's), and a pin of it holds.
+fp=$(awk -F'\t' '$1 == "leaf-bool-one.pem" { print $3 }' "$F/fixtures.txt")
+gfp=$(certtool -i --infile "$F/leaf-bool-one.pem" |
+    sed -n 's/^[[:space:]]*sha256:\([0-9a-f]*\)$/\1/p' | head -n 1)
+[ -n "$gfp" ] && [ "$gfp" != "$fp" ] && ok ||
+    fail "leaf-bool-one is DER after all ($gfp, $fp)"
+expect_exit 0 "not DER, taken" -- $MTLS verify $V "$F/leaf-bool-one.pem"
+got=$(sed -n 's/^  fingerprint: sha256://p' "$TMP/out" | tr -d :)
+[ "$got" = "$fp" ] && ok || fail "fingerprint $got, not the DER's $fp"
+printf 'trust_anchor %s\nintermediate %s\ncrl %s\ncrl %s\nmap user=pinned fingerprint=%s\n' \
+    "$F/root.pem" "$F/inter.pem" "$F/root.crl" "$F/inter.crl" "$fp" \
+    >"$TMP/pin.conf"
+chmod 0644 "$TMP/pin.conf"
+expect_exit 0 "a pin of the DER's fingerprint" -- $MTLS map --config \
+    "$TMP/pin.conf" --at $T "$F/leaf-bool-one.pem"
+expect_in "$TMP/out" "pinned" "pinned by the DER's fingerprint"
+
 # --- configuration file, mtls map, mtls config check -------------------------
 fp=$(awk -F'\t' '$1 == "leaf-bob.pem" { print $3 }' "$F/fixtures.txt")
 cat >"$TMP/mtls.conf" <<EOF2

@@ -89,7 +89,10 @@ enum san {
 #define Q_DUP_SAN	0x800000 /* two SAN extensions (patched DER) */
 #define Q_SIG_MISMATCH	0x1000000 /* outer signature algorithm is not the
 				   * one in tbsCertificate (patched DER) */
-#define Q_PATCHED	(Q_DUP_SAN | Q_SIG_MISMATCH | Q_SERIAL_ZERO)
+#define Q_BOOL_ONE	0x2000000 /* basicConstraints' critical TRUE as
+				   * 0x01, not DER's 0xff (patched DER) */
+#define Q_PATCHED	(Q_DUP_SAN | Q_SIG_MISMATCH | Q_SERIAL_ZERO | \
+	Q_BOOL_ONE)
 
 /*
  * One subject attribute given as DER (tag, length, value), to write string
@@ -303,6 +306,9 @@ static const struct certspec certs[] = {
 	    .quirks = Q_SERIAL_ZERO },
 	{ LEAF("leaf-serial-neg", "CN=serial-neg" ORG, "inter"),
 	    .quirks = Q_SERIAL_NEG },
+	/* not DER: GnuTLS takes it, and encoded again it is another one */
+	{ LEAF("leaf-bool-one", "CN=bool-one" ORG, "inter"),
+	    .quirks = Q_BOOL_ONE },
 	/* GnuTLS cannot parse these three */
 	{ LEAF("leaf-san-garbage", "CN=san-garbage" ORG, "inter"),
 	    .quirks = Q_SAN_GARBAGE },
@@ -1107,8 +1113,9 @@ der_header(unsigned char *out, unsigned char tag, size_t len)
 
 /*
  * What GnuTLS will not write: a zero serial number (from 1), a second SAN
- * extension (OID_SAN_TWIN's OID turned into OID_SAN's), or an outer
- * signatureAlgorithm other than the one in tbsCertificate.  The
+ * extension (OID_SAN_TWIN's OID turned into OID_SAN's), a BOOLEAN TRUE
+ * that is not 0xff, or an outer signatureAlgorithm other than the one in
+ * tbsCertificate.  The
  * certificate der is patched and signed again by key with algo, so that
  * only the patch is wrong with it: leaf-sig-mismatch's signature is good
  * under its outer algorithm (ECDSA with SHA-384).
@@ -1150,6 +1157,18 @@ patch_der(struct fx *fx, unsigned int quirks, gnutls_datum_t *der,
 		if (i + sizeof(oid_san) > tbs_len)
 			goto bad;
 		memcpy(tbs + i, oid_san, sizeof(oid_san));
+	}
+	if ((quirks & Q_BOOL_ONE) != 0) {
+		/* Extension { extnID 2.5.29.19, critical TRUE, ... } */
+		static const unsigned char bc[] = { 0x06, 0x03, 0x55, 0x1d,
+		    0x13, 0x01, 0x01, 0xff };
+
+		for (i = 0; i + sizeof(bc) <= tbs_len; i++)
+			if (memcmp(tbs + i, bc, sizeof(bc)) == 0)
+				break;
+		if (i + sizeof(bc) > tbs_len)
+			goto bad;
+		tbs[i + sizeof(bc) - 1] = 0x01;
 	}
 	if ((quirks & Q_SIG_MISMATCH) != 0) {
 		alg = alg_ecdsa_sha384;

@@ -18,6 +18,7 @@
 #include <ldap.h>
 
 #include "db.h"
+#include "identity.h"
 #include "ldapsync.h"
 #include "util.h"
 
@@ -958,7 +959,6 @@ add_cert(struct sbuf *b, const struct berval *der, const char *dn,
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_datum_t d, subj = { NULL, 0 };
 	unsigned char fp[32];
-	size_t fplen = sizeof(fp);
 	char hex[65];
 	int r = MTLS_E_CONFIG, gr;
 
@@ -985,8 +985,7 @@ add_cert(struct sbuf *b, const struct berval *der, const char *dn,
 		    "subject with a control character", dn);
 		goto out;
 	}
-	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp,
-	    &fplen) < 0 || fplen != sizeof(fp)) {
+	if (mtls_cert_fingerprint(crt, fp) != 0) {
 		r = mtls_err_set(err, MTLS_E_CRYPTO, NULL);
 		goto out;
 	}
