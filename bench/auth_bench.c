@@ -379,7 +379,8 @@ client_init(struct client *cl, const struct keytype *kt)
 }
 
 /* One complete login; returns its CPU time, and the client's in *ccpu. */
-static double
+/* not inlined: bench/auth_instr.sh counts its instructions */
+static __attribute__((noinline)) double
 one_login(struct client *cl, const char *confdir, double *ccpu)
 {
 	struct pam_conv pc = { conv, cl };
@@ -462,7 +463,8 @@ floor_verify(gnutls_session_t s)
 	return 0;
 }
 
-static double
+/* not inlined: bench/auth_instr.sh counts its instructions */
+static __attribute__((noinline)) double
 one_floor(gnutls_certificate_credentials_t scred,
     gnutls_certificate_credentials_t ccred, int verify, double *ccpu)
 {
@@ -530,7 +532,8 @@ one_floor(gnutls_certificate_credentials_t scred,
 }
 
 /* PAM alone: the same calls on a stack whose only module is pam_permit. */
-static double
+/* not inlined: bench/auth_instr.sh counts its instructions */
+static __attribute__((noinline)) double
 one_pam(const char *confdir)
 {
 	struct pam_conv pc = { conv, NULL };
