@@ -53,6 +53,7 @@
 #include "bench.h"
 #include "conf.h"
 #include "conv.h"
+#include "derbuf.h"
 #include "sshkey.h"
 #include "verify.h"
 
@@ -178,68 +179,6 @@ make_person(const struct keytype *kt)
 
 /* --- a CRL of n serials, DER written by hand, signed by the CA --------- */
 
-struct buf {
-	unsigned char	*p;
-	size_t		 len, cap;
-};
-
-static void
-put(struct buf *b, const void *data, size_t len)
-{
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2 + 1024;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			die("out of memory");
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
-
-static void
-put_hdr(struct buf *b, unsigned char tag, size_t len)
-{
-	unsigned char h[6];
-	size_t n = 0;
-
-	h[n++] = tag;
-	if (len < 0x80)
-		h[n++] = (unsigned char)len;
-	else if (len < 0x100) {
-		h[n++] = 0x81;
-		h[n++] = (unsigned char)len;
-	} else if (len < 0x10000) {
-		h[n++] = 0x82;
-		h[n++] = (unsigned char)(len >> 8);
-		h[n++] = (unsigned char)len;
-	} else {
-		h[n++] = 0x84;
-		h[n++] = (unsigned char)(len >> 24);
-		h[n++] = (unsigned char)(len >> 16);
-		h[n++] = (unsigned char)(len >> 8);
-		h[n++] = (unsigned char)len;
-	}
-	put(b, h, n);
-}
-
-static void
-put_tlv(struct buf *b, unsigned char tag, const void *data, size_t len)
-{
-	put_hdr(b, tag, len);
-	put(b, data, len);
-}
-
-static void
-put_time(struct buf *b, time_t t)
-{
-	struct tm tm;
-	char s[64];
-
-	gmtime_r(&t, &tm);
-	snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	put_tlv(b, 0x17, s, 13);
-}
-
 static void
 make_crl(size_t n, const char *path)
 {
@@ -249,8 +188,8 @@ make_crl(size_t n, const char *path)
 	/* [0] crlExtensions: a cRLNumber of 1, which RFC 5280 requires */
 	static const unsigned char number[] = { 0xa0, 0x0e, 0x30, 0x0c, 0x30,
 	    0x0a, 0x06, 0x03, 0x55, 0x1d, 0x14, 0x04, 0x03, 0x02, 0x01, 0x01 };
-	struct buf entries = { 0 }, tbs = { 0 }, body = { 0 }, crl = { 0 };
-	struct buf tmp = { 0 };
+	struct derbuf entries = DERBUF_INIT, tbs = DERBUF_INIT;
+	struct derbuf body = DERBUF_INIT, crl = DERBUF_INIT, tmp = DERBUF_INIT;
 	gnutls_x509_crt_t ca;
 	gnutls_privkey_t key;
 	gnutls_datum_t pem, dn, sig, data;
@@ -279,44 +218,46 @@ make_crl(size_t n, const char *path)
 			memcpy(serial + k, &x, 8);
 		}
 		serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40);
-		tmp.len = 0;
-		put_tlv(&tmp, 0x02, serial, sizeof(serial));
-		put_time(&tmp, now - 86400);
-		put_tlv(&entries, 0x30, tmp.p, tmp.len);
+		derbuf_tlv(&tmp, 0x02, serial, sizeof(serial));
+		derbuf_utctime(&tmp, now - 86400);
+		derbuf_wrap(&entries, 0x30, &tmp);
 	}
-	put(&body, v2, sizeof(v2));
-	put(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
-	put(&body, dn.data, dn.size);
-	put_time(&body, now - 60);
-	put_time(&body, now + 7 * 86400);
+	derbuf_put(&body, v2, sizeof(v2));
+	derbuf_put(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
+	derbuf_put(&body, dn.data, dn.size);
+	derbuf_utctime(&body, now - 60);
+	derbuf_utctime(&body, now + 7 * 86400);
 	if (n > 0)
-		put_tlv(&body, 0x30, entries.p, entries.len);
-	put(&body, number, sizeof(number));
-	put_tlv(&tbs, 0x30, body.p, body.len);
+		derbuf_wrap(&body, 0x30, &entries);
+	derbuf_put(&body, number, sizeof(number));
+	derbuf_wrap(&tbs, 0x30, &body);
+	if (tbs.failed)
+		die("out of memory");
 
 	data.data = tbs.p;
 	data.size = (unsigned)tbs.len;
 	if (gnutls_privkey_sign_data(key, GNUTLS_DIG_SHA256, 0, &data,
 	    &sig) < 0)
 		die("cannot sign the CRL (the CA key must be ECDSA P-256)");
-	body.len = 0;
-	put(&body, tbs.p, tbs.len);
-	put(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
-	put_hdr(&body, 0x03, sig.size + 1);
-	put(&body, bits, 1);
-	put(&body, sig.data, sig.size);
-	put_tlv(&crl, 0x30, body.p, body.len);
+	derbuf_put(&body, tbs.p, tbs.len);
+	derbuf_put(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
+	derbuf_tl(&body, 0x03, sig.size + 1, 0);
+	derbuf_put(&body, bits, 1);
+	derbuf_put(&body, sig.data, sig.size);
+	derbuf_wrap(&crl, 0x30, &body);
+	if (crl.failed)
+		die("out of memory");
 	write_file(path, crl.p, crl.len, 0644);
 
 	gnutls_free(sig.data);
 	gnutls_free(dn.data);
 	gnutls_privkey_deinit(key);
 	gnutls_x509_crt_deinit(ca);
-	free(entries.p);
-	free(tbs.p);
-	free(body.p);
-	free(crl.p);
-	free(tmp.p);
+	derbuf_free(&entries);
+	derbuf_free(&tbs);
+	derbuf_free(&body);
+	derbuf_free(&crl);
+	derbuf_free(&tmp);
 }
 
 /* --- one login through PAM --------------------------------------------- */

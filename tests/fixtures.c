@@ -24,6 +24,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
+#include "derbuf.h"
 #include "fixtures.h"
 #include "fixtures_nc.h"
 
@@ -1397,96 +1398,25 @@ out:
 
 /* --- CRLs as DER written by hand ---------------------------------------- */
 
-struct dbuf {
-	unsigned char	*p;
-	size_t		 len, cap;
-	int		 failed;	/* out of memory: check once at the end */
-};
-
-static void
-dput(struct dbuf *b, const void *data, size_t len)
-{
-	unsigned char *np;
-	size_t cap;
-
-	if (b->failed || len == 0)
-		return;
-	if (b->len + len > b->cap) {
-		cap = (b->len + len) * 2 + 256;
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
-
-/* Append tag, a definite length and the content. */
-static void
-dtlv(struct dbuf *b, unsigned char tag, const void *data, size_t len)
-{
-	unsigned char h[6];
-	size_t n = 0;
-
-	h[n++] = tag;
-	if (len < 0x80)
-		h[n++] = (unsigned char)len;
-	else if (len < 0x100) {
-		h[n++] = 0x81;
-		h[n++] = (unsigned char)len;
-	} else {
-		h[n++] = 0x82;
-		h[n++] = (unsigned char)(len >> 8);
-		h[n++] = (unsigned char)len;
-	}
-	dput(b, h, n);
-	dput(b, data, len);
-}
-
-/* Append the content of b wrapped in tag, and empty b. */
-static void
-dwrap(struct dbuf *to, unsigned char tag, struct dbuf *b)
-{
-	if (b->failed)
-		to->failed = 1;
-	dtlv(to, tag, b->p, b->len);
-	b->len = 0;
-}
-
-static void
-dtime(struct dbuf *b, time_t t)
-{
-	struct tm tm;
-	char s[64];
-
-	gmtime_r(&t, &tm);
-	snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	dtlv(b, 0x17, s, 13);
-}
-
 /* Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue } */
 static void
-dext(struct dbuf *b, const unsigned char *oid, size_t oid_len, int critical,
+dext(struct derbuf *b, const unsigned char *oid, size_t oid_len, int critical,
     const unsigned char *value, size_t value_len)
 {
 	static const unsigned char yes[] = { 0x01, 0x01, 0xff };
-	struct dbuf e = { NULL, 0, 0, 0 };
+	struct derbuf e = DERBUF_INIT;
 
-	dtlv(&e, 0x06, oid, oid_len);
+	derbuf_tlv(&e, 0x06, oid, oid_len);
 	if (critical)
-		dput(&e, yes, sizeof(yes));
-	dtlv(&e, 0x04, value, value_len);
-	dwrap(b, 0x30, &e);
+		derbuf_put(&e, yes, sizeof(yes));
+	derbuf_tlv(&e, 0x04, value, value_len);
+	derbuf_wrap(b, 0x30, &e);
 	free(e.p);
 }
 
 /* The extensions of one raw CRL, as a SEQUENCE OF Extension. */
 static void
-raw_crl_exts(struct dbuf *b, const struct rawcrlspec *c,
+raw_crl_exts(struct derbuf *b, const struct rawcrlspec *c,
     const struct made *issuer, unsigned int number)
 {
 	static const unsigned char oid_aki[] = { 0x55, 0x1d, 0x23 };
@@ -1499,10 +1429,10 @@ raw_crl_exts(struct dbuf *b, const struct rawcrlspec *c,
 	static const unsigned char yes[] = { 0xff };
 	static const unsigned char some_reasons[] = { 0x06, 0x40 };
 	unsigned char num[3] = { 0x02, 0x01, (unsigned char)(number & 0x7f) };
-	struct dbuf v = { NULL, 0, 0, 0 }, w = { NULL, 0, 0, 0 };
+	struct derbuf v = DERBUF_INIT, w = DERBUF_INIT;
 
-	dtlv(&w, 0x80, issuer->ski, issuer->ski_len);
-	dwrap(&v, 0x30, &w);
+	derbuf_tlv(&w, 0x80, issuer->ski, issuer->ski_len);
+	derbuf_wrap(&v, 0x30, &w);
 	dext(b, oid_aki, sizeof(oid_aki), 0, v.p, v.len);
 	v.len = 0;
 	if ((c->flags & RC_NO_NUMBER) == 0)
@@ -1513,24 +1443,24 @@ raw_crl_exts(struct dbuf *b, const struct rawcrlspec *c,
 		dext(b, oid_delta, sizeof(oid_delta), 1, num, sizeof(num));
 	}
 	if ((c->flags & RC_IDP_DP) != 0) {
-		dtlv(&w, 0x86, url, sizeof(url) - 1);	/* URI */
-		dwrap(&v, 0xa0, &w);			/* fullName */
-		dwrap(&w, 0xa0, &v);			/* distributionPoint */
-		dput(&v, w.p, w.len);
+		derbuf_tlv(&w, 0x86, url, sizeof(url) - 1);	/* URI */
+		derbuf_wrap(&v, 0xa0, &w);			/* fullName */
+		derbuf_wrap(&w, 0xa0, &v);			/* distributionPoint */
+		derbuf_put(&v, w.p, w.len);
 		w.len = 0;
 	}
 	if ((c->flags & RC_IDP_USERS) != 0)
-		dtlv(&v, 0x81, yes, 1);
+		derbuf_tlv(&v, 0x81, yes, 1);
 	if ((c->flags & RC_IDP_CAS) != 0)
-		dtlv(&v, 0x82, yes, 1);
+		derbuf_tlv(&v, 0x82, yes, 1);
 	if ((c->flags & RC_IDP_REASONS) != 0)
-		dtlv(&v, 0x83, some_reasons, sizeof(some_reasons));
+		derbuf_tlv(&v, 0x83, some_reasons, sizeof(some_reasons));
 	if ((c->flags & RC_IDP_INDIRECT) != 0)
-		dtlv(&v, 0x84, yes, 1);
+		derbuf_tlv(&v, 0x84, yes, 1);
 	if ((c->flags & RC_IDP_ATTRS) != 0)
-		dtlv(&v, 0x85, yes, 1);
+		derbuf_tlv(&v, 0x85, yes, 1);
 	if (v.len > 0) {
-		dwrap(&w, 0x30, &v);
+		derbuf_wrap(&w, 0x30, &v);
 		dext(b, oid_idp, sizeof(oid_idp), 1, w.p, w.len);
 	}
 	if ((c->flags & (RC_CRIT_EXT | RC_OTHER_EXT)) != 0)
@@ -1544,13 +1474,13 @@ raw_crl_exts(struct dbuf *b, const struct rawcrlspec *c,
 
 /* The revokedCertificates of one raw CRL: its one entry, if any. */
 static int
-raw_crl_entries(struct fx *fx, struct dbuf *b, const struct rawcrlspec *c)
+raw_crl_entries(struct fx *fx, struct derbuf *b, const struct rawcrlspec *c)
 {
 	static const unsigned char oid_reason[] = { 0x55, 0x1d, 0x15 };
 	static const unsigned char oid_unknown[] = { 0x2b, 0x06, 0x01, 0x04,
 	    0x01, 0x83, 0xb2, 0x03, 0x01 };
 	static const unsigned char superseded[] = { 0x0a, 0x01, 0x04 };
-	struct dbuf e = { NULL, 0, 0, 0 }, x = { NULL, 0, 0, 0 };
+	struct derbuf e = DERBUF_INIT, x = DERBUF_INIT;
 	unsigned char serial[64];
 	size_t serial_len = sizeof(serial);
 	int idx, ret;
@@ -1564,8 +1494,8 @@ raw_crl_entries(struct fx *fx, struct dbuf *b, const struct rawcrlspec *c)
 		    c->revoked);
 		return -1;
 	}
-	dtlv(&e, 0x02, serial, serial_len);
-	dtime(&e, FX_REVOKED_AT);
+	derbuf_tlv(&e, 0x02, serial, serial_len);
+	derbuf_utctime(&e, FX_REVOKED_AT);
 	if ((c->flags & RC_ENTRY_REASON) != 0)
 		dext(&x, oid_reason, sizeof(oid_reason), 0, superseded,
 		    sizeof(superseded));
@@ -1573,9 +1503,9 @@ raw_crl_entries(struct fx *fx, struct dbuf *b, const struct rawcrlspec *c)
 		dext(&x, oid_unknown, sizeof(oid_unknown), 1, der_null,
 		    sizeof(der_null));
 	if (x.len > 0)
-		dwrap(&e, 0x30, &x);
-	dwrap(&x, 0x30, &e);
-	dwrap(b, 0x30, &x);
+		derbuf_wrap(&e, 0x30, &x);
+	derbuf_wrap(&x, 0x30, &e);
+	derbuf_wrap(b, 0x30, &x);
 	if (e.failed || x.failed)
 		b->failed = 1;
 	free(e.p);
@@ -1591,8 +1521,8 @@ make_raw_crl(struct fx *fx, const struct rawcrlspec *c, unsigned int number)
 	static const unsigned char ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08,
 	    0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
 	static const unsigned char no_unused_bits[] = { 0x00 };
-	struct dbuf body = { NULL, 0, 0, 0 }, tmp = { NULL, 0, 0, 0 };
-	struct dbuf tbs = { NULL, 0, 0, 0 }, crl = { NULL, 0, 0, 0 };
+	struct derbuf body = DERBUF_INIT, tmp = DERBUF_INIT;
+	struct derbuf tbs = DERBUF_INIT, crl = DERBUF_INIT;
 	gnutls_datum_t dn = { NULL, 0 }, sig = { NULL, 0 };
 	gnutls_datum_t pem = { NULL, 0 }, data;
 	const struct made *issuer;
@@ -1612,17 +1542,17 @@ make_raw_crl(struct fx *fx, const struct rawcrlspec *c, unsigned int number)
 		goto out;
 	}
 	/* TBSCertList */
-	dput(&body, v2, sizeof(v2));
-	dput(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
-	dput(&body, dn.data, dn.size);
-	dtime(&body, FX_CRL_THIS);
-	dtime(&body, FX_CRL_NEXT);
+	derbuf_put(&body, v2, sizeof(v2));
+	derbuf_put(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
+	derbuf_put(&body, dn.data, dn.size);
+	derbuf_utctime(&body, FX_CRL_THIS);
+	derbuf_utctime(&body, FX_CRL_NEXT);
 	if (raw_crl_entries(fx, &body, c) == -1)
 		goto out;
 	raw_crl_exts(&tmp, c, issuer, number);
-	dwrap(&crl, 0x30, &tmp);
-	dwrap(&body, 0xa0, &crl);	/* [0] EXPLICIT Extensions */
-	dwrap(&tbs, 0x30, &body);
+	derbuf_wrap(&crl, 0x30, &tmp);
+	derbuf_wrap(&body, 0xa0, &crl);	/* [0] EXPLICIT Extensions */
+	derbuf_wrap(&tbs, 0x30, &body);
 	if (tbs.failed) {
 		fx_fail(fx, "DER", GNUTLS_E_MEMORY_ERROR);
 		goto out;
@@ -1635,12 +1565,12 @@ make_raw_crl(struct fx *fx, const struct rawcrlspec *c, unsigned int number)
 		goto out;
 	}
 	/* CertificateList */
-	dput(&body, tbs.p, tbs.len);
-	dput(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
-	dput(&tmp, no_unused_bits, sizeof(no_unused_bits));
-	dput(&tmp, sig.data, sig.size);
-	dwrap(&body, 0x03, &tmp);
-	dwrap(&crl, 0x30, &body);
+	derbuf_put(&body, tbs.p, tbs.len);
+	derbuf_put(&body, ecdsa_sha256, sizeof(ecdsa_sha256));
+	derbuf_put(&tmp, no_unused_bits, sizeof(no_unused_bits));
+	derbuf_put(&tmp, sig.data, sig.size);
+	derbuf_wrap(&body, 0x03, &tmp);
+	derbuf_wrap(&crl, 0x30, &body);
 	if (crl.failed) {
 		fx_fail(fx, "DER", GNUTLS_E_MEMORY_ERROR);
 		goto out;

@@ -36,76 +36,13 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "derbuf.h"
+
 #define MAX_REVOKE	16
-
-struct buf {
-	unsigned char	*p;
-	size_t		 len, cap;
-};
-
-static void
-put(struct buf *b, const void *data, size_t len)
-{
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2 + 4096;
-		if ((b->p = realloc(b->p, b->cap)) == NULL) {
-			perror("mkcrl");
-			exit(2);
-		}
-	}
-	if (len > 0)
-		memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
-
-/* Tag and length; long_form writes even a short length as 0x81 n. */
-static void
-tl(struct buf *b, unsigned char tag, size_t len, int long_form)
-{
-	unsigned char h[6];
-	size_t n = 0, k;
-
-	h[n++] = tag;
-	if (len < 0x80 && !long_form)
-		h[n++] = (unsigned char)len;
-	else {
-		k = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
-		h[n++] = (unsigned char)(0x80 | k);
-		while (k-- > 0)
-			h[n++] = (unsigned char)(len >> (8 * k));
-	}
-	put(b, h, n);
-}
-
-static void
-tlv(struct buf *b, unsigned char tag, const void *data, size_t len)
-{
-	tl(b, tag, len, 0);
-	put(b, data, len);
-}
-
-/* b gets tag wrapped around c's content. */
-static void
-wrap(struct buf *b, unsigned char tag, const struct buf *c)
-{
-	tlv(b, tag, c->p, c->len);
-}
-
-static void
-utctime(struct buf *b, time_t t)
-{
-	struct tm tm;
-	char s[32];
-
-	gmtime_r(&t, &tm);
-	snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	tlv(b, 0x17, s, 13);
-}
 
 /* The DER of an OID's content from its dotted text. */
 static void
-oid(struct buf *b, const char *text)
+oid(struct derbuf *b, const char *text)
 {
 	unsigned char o[64], t[10];
 	unsigned long a, c;
@@ -125,20 +62,20 @@ oid(struct buf *b, const char *text)
 		while (k-- > 0)
 			o[n++] = (unsigned char)(t[k] | (k > 0 ? 0x80 : 0));
 	}
-	tlv(b, 0x06, o, n);
+	derbuf_tlv(b, 0x06, o, n);
 }
 
 /* AlgorithmIdentifier for sign: RSA carries NULL parameters. */
 static void
-algid(struct buf *b, gnutls_sign_algorithm_t sign)
+algid(struct derbuf *b, gnutls_sign_algorithm_t sign)
 {
-	struct buf a = { NULL, 0, 0 };
+	struct derbuf a = DERBUF_INIT;
 	static const unsigned char null[] = { 0x05, 0x00 };
 
 	oid(&a, gnutls_sign_get_oid(sign));
 	if (gnutls_sign_get_pk_algorithm(sign) == GNUTLS_PK_RSA)
-		put(&a, null, sizeof(null));
-	wrap(b, 0x30, &a);
+		derbuf_put(&a, null, sizeof(null));
+	derbuf_wrap(b, 0x30, &a);
 	free(a.p);
 }
 
@@ -178,7 +115,7 @@ struct opts {
  * extra: octets its length claims beyond its content.
  */
 static void
-entry(struct buf *list, const unsigned char *s, size_t len, time_t when,
+entry(struct derbuf *list, const unsigned char *s, size_t len, time_t when,
     int critical, int long_len, size_t extra)
 {
 	static const unsigned char none[] = { 0x30, 0x00 };
@@ -188,16 +125,16 @@ entry(struct buf *list, const unsigned char *s, size_t len, time_t when,
 		0x01, 0x86, 0x8d, 0x1f, 0x01, 0x01, 0x01, 0x01, 0xff, 0x04,
 		0x00
 	};
-	struct buf e = { NULL, 0, 0 };
+	struct derbuf e = DERBUF_INIT;
 
-	tlv(&e, 0x02, s, len);
-	utctime(&e, when);
+	derbuf_tlv(&e, 0x02, s, len);
+	derbuf_utctime(&e, when);
 	if (critical == 1)
-		put(&e, ext, sizeof(ext));
+		derbuf_put(&e, ext, sizeof(ext));
 	else if (critical == 2)
-		put(&e, none, sizeof(none));
-	tl(list, 0x30, e.len + extra, long_len);
-	put(list, e.p, e.len);
+		derbuf_put(&e, none, sizeof(none));
+	derbuf_tl(list, 0x30, e.len + extra, long_len);
+	derbuf_put(list, e.p, e.len);
 	free(e.p);
 }
 
@@ -214,7 +151,7 @@ serial_of(size_t i, unsigned char *s, size_t len)
 }
 
 static void
-entries(struct buf *list, const struct opts *o, size_t count)
+entries(struct derbuf *list, const struct opts *o, size_t count)
 {
 	unsigned char s[64], rs[64];
 	gnutls_x509_crt_t crt;
@@ -265,8 +202,8 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct buf tbs = { NULL, 0, 0 }, body = { NULL, 0, 0 };
-	struct buf crl = { NULL, 0, 0 }, t = { NULL, 0, 0 };
+	struct derbuf tbs = DERBUF_INIT, body = DERBUF_INIT;
+	struct derbuf crl = DERBUF_INIT, t = DERBUF_INIT;
 	gnutls_x509_crt_t ca;
 	gnutls_x509_privkey_t xkey;
 	gnutls_privkey_t key;
@@ -370,37 +307,38 @@ main(int argc, char **argv)
 	    GNUTLS_SIGN_ECDSA_SHA384;
 
 	/* tbsCertList */
-	tlv(&body, 0x02, "\x01", 1);
+	derbuf_tlv(&body, 0x02, "\x01", 1);
 	algid(&body, o.mismatch ? other : sign);
-	put(&body, dn.data, dn.size);
-	utctime(&body, o.this_update);
-	utctime(&body, o.next_update);
+	derbuf_put(&body, dn.data, dn.size);
+	derbuf_utctime(&body, o.this_update);
+	derbuf_utctime(&body, o.next_update);
 	entries(&t, &o, count);
-	wrap(&body, 0x30, &t);
-	t.len = 0;
+	derbuf_wrap(&body, 0x30, &t);
 	{
-		struct buf exts = { NULL, 0, 0 }, x = { NULL, 0, 0 };
-		struct buf v = { NULL, 0, 0 }, k = { NULL, 0, 0 };
+		struct derbuf exts = DERBUF_INIT, x = DERBUF_INIT;
+		struct derbuf v = DERBUF_INIT, k = DERBUF_INIT;
 
 		/* authorityKeyIdentifier { [0] keyIdentifier } */
-		tlv(&k, 0x80, ski, ski_len);
-		wrap(&v, 0x30, &k);
-		tlv(&x, 0x06, "\x55\x1d\x23", 3);
-		wrap(&x, 0x04, &v);
-		wrap(&exts, 0x30, &x);
-		x.len = 0;
-		tlv(&x, 0x06, "\x55\x1d\x14", 3);
-		tlv(&x, 0x04, num, num_len);
-		wrap(&exts, 0x30, &x);
-		x.len = 0;
-		wrap(&x, 0x30, &exts);
-		wrap(&body, 0xa0, &x);
+		derbuf_tlv(&k, 0x80, ski, ski_len);
+		derbuf_wrap(&v, 0x30, &k);
+		derbuf_tlv(&x, 0x06, "\x55\x1d\x23", 3);
+		derbuf_wrap(&x, 0x04, &v);
+		derbuf_wrap(&exts, 0x30, &x);
+		derbuf_tlv(&x, 0x06, "\x55\x1d\x14", 3);
+		derbuf_tlv(&x, 0x04, num, num_len);
+		derbuf_wrap(&exts, 0x30, &x);
+		derbuf_wrap(&x, 0x30, &exts);
+		derbuf_wrap(&body, 0xa0, &x);
 		free(exts.p);
 		free(x.p);
 		free(v.p);
 		free(k.p);
 	}
-	wrap(&tbs, 0x30, &body);
+	derbuf_wrap(&tbs, 0x30, &body);
+	if (tbs.failed) {
+		perror("mkcrl");
+		exit(2);
+	}
 
 	data.data = tbs.p;
 	data.size = (unsigned)tbs.len;
@@ -408,16 +346,20 @@ main(int argc, char **argv)
 		die("signing", r);
 	if (o.bad_sig)
 		sig.data[sig.size / 2] ^= 0x01;
-	put(&t, tbs.p, tbs.len);
+	derbuf_put(&t, tbs.p, tbs.len);
 	algid(&t, sign);
-	tl(&t, 0x03, sig.size + 1, 0);
-	put(&t, "", 1);
-	put(&t, sig.data, sig.size);
-	wrap(&crl, 0x30, &t);
+	derbuf_tl(&t, 0x03, sig.size + 1, 0);
+	derbuf_put(&t, "", 1);
+	derbuf_put(&t, sig.data, sig.size);
+	derbuf_wrap(&crl, 0x30, &t);
 	if (o.truncate > 0 && (size_t)o.truncate < crl.len)
 		crl.len -= (size_t)o.truncate;
 	for (; o.trailing > 0; o.trailing--)
-		put(&crl, "\x05", 1);
+		derbuf_put(&crl, "\x05", 1);
+	if (crl.failed) {
+		perror("mkcrl");
+		exit(2);
+	}
 
 	if ((f = fopen(argv[i + 3], "w")) == NULL) {
 		perror(argv[i + 3]);
