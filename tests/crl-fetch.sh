@@ -157,7 +157,7 @@ tail -n 1 "$TMP/log" >"$TMP/last"
 expect_in "$TMP/last" "GET /etag/new.crl inm=- ims=-" "no validators sent"
 install_crl new.crl
 
-# Proxies come from the environment, as for curl.
+# Proxies come from the environment (http_proxy), as libcurl reads them.
 conf "http://crl.example.invalid/plain/new.crl"
 http_proxy=$U
 export http_proxy
